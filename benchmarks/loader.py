@@ -1,0 +1,145 @@
+"""Loader throughput: ShardedSequence against in-memory numpy and the classic float32 memmap.
+
+All three produce float32 batches of 128 Fashion-MNIST images (28x28x1) normalised by /255.
+ShardedSequence reads block-shuffled batches from uint8 shards spread over 8 files; the
+in-memory baseline gathers the very same rows, in the same order, from a numpy array in RAM;
+the classic recipe (the origin article) slices one float32 ``np.memmap`` in row order.
+Runs are interleaved and each figure is the median over the measured epochs; the first
+epoch (cold maps and buffers) is reported apart. Last line: one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import statistics
+import tempfile
+from pathlib import Path
+
+from common import emit, fashion_mnist_train, timed, write_shards
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+
+from shared.data.order import epoch_order  # noqa: E402
+from shared.data.sequence import ShardedSequence  # noqa: E402
+
+BATCH = 128
+
+
+class InMemorySequence(keras.utils.PyDataset):
+    """The baseline: the same batches as ``reference``, gathered from arrays in RAM."""
+
+    def __init__(self, x: np.ndarray, y: np.ndarray, reference: ShardedSequence) -> None:
+        super().__init__()
+        self.x, self.y, self.ref = x.reshape(len(x), -1), y.astype(np.int32), reference
+        self.orders: dict[int, np.ndarray] = {}
+
+    def __len__(self) -> int:
+        return self.ref.steps_per_epoch
+
+    def __getitem__(self, index: int):
+        epoch, batch = self.ref.locate(index)
+        order = self.orders.get(epoch)
+        if order is None:
+            order = self.orders[epoch] = epoch_order(len(self.x), epoch, self.ref.shuffle)
+        rows = order[batch * BATCH:(batch + 1) * BATCH]
+        x = np.multiply(self.x[rows], np.float32(1 / 255), dtype=np.float32)
+        return x.reshape(len(rows), 28, 28, 1), self.y[rows]
+
+
+class ClassicMemmapSequence(keras.utils.PyDataset):
+    """The origin article's recipe: one float32 memmap, sliced in row order."""
+
+    def __init__(self, path: Path, n: int) -> None:
+        super().__init__()
+        self.x = np.memmap(path, dtype=np.float32, mode="r", shape=(n, 28, 28, 1))
+        self.y = np.memmap(path.with_suffix(".y"), dtype=np.uint8, mode="r", shape=(n,))
+        self.n = n
+
+    def __len__(self) -> int:
+        return math.ceil(self.n / BATCH)
+
+    def __getitem__(self, index: int):
+        index %= len(self)
+        sl = slice(index * BATCH, (index + 1) * BATCH)
+        return np.array(self.x[sl]), np.array(self.y[sl], dtype=np.int32)  # what fit copies
+
+
+def write_classic(folder: Path, x: np.ndarray, y: np.ndarray) -> Path:
+    path = folder / "X_memmap.npy"
+    mm = np.memmap(path, dtype=np.float32, mode="w+", shape=x.shape)
+    mm[:] = x / np.float32(255)
+    mm.flush()
+    del mm
+    np.asarray(y, np.uint8).tofile(path.with_suffix(".y"))
+    return path
+
+
+def epoch_rate(sequence, epoch: int) -> float:
+    steps = len(sequence)
+    first = epoch * steps
+
+    def run():
+        for i in range(first, first + steps):
+            sequence[i]
+
+    return steps * BATCH / timed(run)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--epochs", type=int, default=5, help="measured epochs after a warm-up")
+    parser.add_argument("--idx-dir", default=None, help="folder of Fashion-MNIST IDX files")
+    args = parser.parse_args()
+
+    x, y, source = fashion_mnist_train(args.idx_dir)
+    n = len(x)
+    with tempfile.TemporaryDirectory(prefix="bench-loader-") as tmp:
+        folder = Path(tmp)
+        shards = write_shards(folder / "shards", x, y, shard_files=8)
+        index = shards.split("train")
+        ours = ShardedSequence(index, batch_size=BATCH, shuffle="block", seed=0)
+        memory = InMemorySequence(x, y, ours)
+        classic = ClassicMemmapSequence(write_classic(folder, x, y), n)
+        rates = {"ours": [], "memory": [], "classic": []}
+        first = {name: epoch_rate(seq, 0) for name, seq in
+                 (("ours", ours), ("memory", memory), ("classic", classic))}
+        for epoch in range(1, args.epochs + 1):
+            rates["ours"].append(epoch_rate(ours, epoch))
+            rates["memory"].append(epoch_rate(memory, epoch))
+            rates["classic"].append(epoch_rate(classic, epoch))
+        others = {}
+        for mode in ("none", "full"):
+            seq = ShardedSequence(index, batch_size=BATCH, shuffle=mode, seed=0, repeat=True)
+            epoch_rate(seq, 0)
+            others[mode] = statistics.median(epoch_rate(seq, e) for e in range(1, 4))
+        shard_bytes = sum(p.stat().st_size for p in (folder / "shards").glob("*.npy"))
+        classic_bytes = (folder / "X_memmap.npy").stat().st_size
+
+    med = {k: statistics.median(v) for k, v in rates.items()}
+    pixel_bytes = n * 28 * 28
+    emit({
+        "benchmark": "loader",
+        "data": source,
+        "samples": n,
+        "shard_files": len(index.shards),
+        "batch_size": BATCH,
+        "measured_epochs": args.epochs,
+        "sharded_block_samples_per_s": round(med["ours"]),
+        "memory_samples_per_s": round(med["memory"]),
+        "classic_float32_memmap_samples_per_s": round(med["classic"]),
+        "ratio_vs_memory": round(med["ours"] / med["memory"], 3),
+        "ratio_vs_memory_first_epoch": round(first["ours"] / first["memory"], 3),
+        "ratio_classic_vs_memory": round(med["classic"] / med["memory"], 3),
+        "sharded_none_samples_per_s": round(others["none"]),
+        "sharded_full_samples_per_s": round(others["full"]),
+        "disk_bytes_per_sample_over_pixel_bytes": round(shard_bytes / pixel_bytes, 4),
+        "classic_disk_bytes_per_sample_over_pixel_bytes": round(classic_bytes / pixel_bytes, 4),
+        "target_ratio_vs_memory": 0.9,
+        "meets_target": med["ours"] / med["memory"] >= 0.9,
+    })
+
+
+if __name__ == "__main__":
+    main()

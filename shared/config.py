@@ -1,0 +1,315 @@
+"""Pipeline settings: one TOML file loaded into frozen, self-validating dataclasses.
+
+Every setting lives in ``pipeline.toml`` at the repository root. ``load_config`` reads it
+on the user's machine; a kernel never reads the repo: its bundle carries ``to_dict()`` of
+the config and rebuilds it with ``PipelineConfig.from_dict``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+__all__ = [
+    "CompetitionConfig",
+    "SourceConfig",
+    "StoreConfig",
+    "PlanConfig",
+    "LoaderConfig",
+    "TrainConfig",
+    "KaggleConfig",
+    "PipelineConfig",
+    "load_config",
+    "parse_size",
+    "format_size",
+]
+
+_UNITS = {"": 1, "B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12,
+          "KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "TIB": 2**40}
+_SIZE_RE = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]*)\s*$")
+
+
+def parse_size(value: int | str, *, what: str = "size") -> int:
+    """Bytes from an int or a string such as ``"50MB"``, ``"19GB"`` or ``"256MiB"``."""
+    if isinstance(value, bool):
+        raise ValueError(f"{what}: expected a byte count such as 50MB, received {value!r}")
+    if isinstance(value, int):
+        if value < 0:
+            raise ValueError(f"{what}: expected a non-negative byte count, received {value}")
+        return value
+    match = _SIZE_RE.match(str(value))
+    unit = match.group(2).upper() if match else None
+    if not match or unit not in _UNITS:
+        raise ValueError(
+            f"{what}: could not read {value!r} as a size; write a number with an optional unit "
+            f"(B, KB, MB, GB, TB or KiB, MiB, GiB, TiB), for example '50MB'"
+        )
+    return int(float(match.group(1)) * _UNITS[unit])
+
+
+def format_size(num_bytes: int | float) -> str:
+    """Human-readable size in decimal units (the ones Kaggle's limits use)."""
+    size = float(num_bytes)
+    for unit in ("B", "KB", "MB", "GB"):
+        if abs(size) < 1000:
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1000
+    return f"{size:.2f} TB"
+
+
+def _choice(section: str, name: str, value: Any, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise ValueError(f"[{section}] {name} = {value!r} is not one of {', '.join(choices)}")
+
+
+def _positive(section: str, name: str, value: Any, *, allow_zero: bool = False) -> None:
+    low = 0 if allow_zero else 1
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        kind = "a non-negative" if allow_zero else "a positive"
+        raise ValueError(f"[{section}] {name} must be {kind} integer, received {value!r}")
+
+
+@dataclass(frozen=True)
+class CompetitionConfig:
+    """Which competition and where its data lies locally."""
+
+    slug: str = "fashion-mnist-demo"
+    data_dir: str = "examples/fashion-mnist-mini"
+    submission: str = "csv"  # csv: upload submission.csv; code: submit the train kernel's version
+
+    def __post_init__(self) -> None:
+        if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", self.slug or ""):
+            raise ValueError(f"[competition] slug = {self.slug!r}: expected the lowercase slug in "
+                             "the competition's URL, e.g. 'digit-recognizer'")
+        _choice("competition", "submission", self.submission, ("csv", "code"))
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    """How to read the competition's images; empty values mean 'detect from the data'."""
+
+    layout: str = "auto"
+    train_csv: str = ""
+    id_column: str = ""
+    label_column: str = ""
+    path_column: str = ""
+    image_size: tuple[int, ...] = ()  # (height, width); () = from the first image
+    channels: int = 0  # 1 or 3; 0 = from the first image
+    resize: str = "stretch"
+    strict: bool = False
+
+    def __post_init__(self) -> None:
+        _choice("source", "layout", self.layout, ("auto", "image_folder", "pixel_csv"))
+        _choice("source", "resize", self.resize, ("stretch", "pad"))
+        if self.image_size and (len(self.image_size) != 2 or any(
+                isinstance(v, bool) or not isinstance(v, int) or v < 1 for v in self.image_size)):
+            raise ValueError(f"[source] image_size = {list(self.image_size)!r}: expected "
+                             "[height, width] in pixels, or [] to detect it")
+        if self.channels not in (0, 1, 3):
+            raise ValueError(f"[source] channels = {self.channels!r}: expected 1 (grayscale), "
+                             "3 (RGB) or 0 to detect it")
+
+
+@dataclass(frozen=True)
+class StoreConfig:
+    """Shard files: how large, and how the train side verifies them."""
+
+    shard_bytes: int = field(default=256 * 2**20, metadata={"size": True})
+    max_shard_rows: int = 0  # 0 = no row limit
+    verify: str = "size"  # size: sizes and headers; full: also every checksum
+    store_train_ids: bool = False
+
+    def __post_init__(self) -> None:
+        _positive("store", "shard_bytes", self.shard_bytes)
+        _positive("store", "max_shard_rows", self.max_shard_rows, allow_zero=True)
+        _choice("store", "verify", self.verify, ("size", "full"))
+
+
+@dataclass(frozen=True)
+class PlanConfig:
+    """How the planner splits the data over preprocessing kernels."""
+
+    kernel_budget: int = field(default=19 * 10**9, metadata={"size": True})
+    max_kernels: int = 16
+    decode_workers: int = 0  # 0 = one per CPU core
+
+    def __post_init__(self) -> None:
+        _positive("plan", "kernel_budget", self.kernel_budget)
+        _positive("plan", "max_kernels", self.max_kernels)
+        _positive("plan", "decode_workers", self.decode_workers, allow_zero=True)
+
+
+@dataclass(frozen=True)
+class LoaderConfig:
+    """ShardedSequence settings for training."""
+
+    batch_size: int = 128
+    shuffle: str = "block"
+    block_rows: int = 0  # 0 = 8 batches per block
+    window_blocks: int = 16
+    seed: int = 42
+    validation_fraction: float = 0.1
+    mean: tuple[float, ...] = ()  # per channel, in [0, 1] units; () = only scale by 1/255
+    std: tuple[float, ...] = ()
+    workers: int = 1
+    use_multiprocessing: bool = False
+    max_queue_size: int = 10
+
+    def __post_init__(self) -> None:
+        _positive("loader", "batch_size", self.batch_size)
+        _choice("loader", "shuffle", self.shuffle, ("none", "block", "full"))
+        _positive("loader", "block_rows", self.block_rows, allow_zero=True)
+        _positive("loader", "window_blocks", self.window_blocks)
+        _positive("loader", "workers", self.workers)
+        _positive("loader", "max_queue_size", self.max_queue_size)
+        if not 0.0 <= self.validation_fraction < 1.0:
+            raise ValueError(f"[loader] validation_fraction = {self.validation_fraction!r}: "
+                             "expected a fraction in [0, 1), e.g. 0.1")
+        if bool(self.mean) != bool(self.std) or len(self.mean) != len(self.std):
+            raise ValueError(f"[loader] mean = {list(self.mean)} and std = {list(self.std)}: give "
+                             "both with one value per channel (or one value), or neither")
+        if any(s <= 0 for s in self.std):
+            raise ValueError(f"[loader] std = {list(self.std)}: every value must be > 0")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """The training kernel: model, schedule and limits."""
+
+    model: str = "article"  # article: the origin article's CNN; better: BN + dropout + augmentation
+    epochs: int = 15
+    learning_rate: float = 1e-3
+    early_stopping_patience: int = 0  # 0 = no early stopping
+    time_limit_hours: float = 11.0  # Kaggle ends a session at 12 h
+    mixed_precision: bool = False
+
+    def __post_init__(self) -> None:
+        _choice("train", "model", self.model, ("article", "better"))
+        _positive("train", "epochs", self.epochs)
+        _positive("train", "early_stopping_patience", self.early_stopping_patience,
+                  allow_zero=True)
+        if not self.learning_rate > 0:
+            raise ValueError(f"[train] learning_rate = {self.learning_rate!r}: must be > 0")
+        if not 0 < self.time_limit_hours <= 12:
+            raise ValueError(f"[train] time_limit_hours = {self.time_limit_hours!r}: expected "
+                             "hours in (0, 12]; Kaggle stops a session at 12 hours")
+
+
+@dataclass(frozen=True)
+class KaggleConfig:
+    """Kernel ids, visibility and how the push script drives Kaggle."""
+
+    owner: str = ""  # "" = the user name in the credentials
+    slug_prefix: str = ""  # "" = the competition slug
+    machine_shape: str = "NvidiaTeslaT4"
+    is_private: bool = True
+    enable_internet: bool = False
+    max_concurrent: int = 2
+    poll_interval: float = 30.0
+    timeout_minutes: int = 720
+
+    def __post_init__(self) -> None:
+        _positive("kaggle", "max_concurrent", self.max_concurrent)
+        _positive("kaggle", "timeout_minutes", self.timeout_minutes)
+        if not self.poll_interval > 0:
+            raise ValueError(f"[kaggle] poll_interval = {self.poll_interval!r}: must be > 0")
+
+
+_SECTIONS: dict[str, type] = {
+    "competition": CompetitionConfig,
+    "source": SourceConfig,
+    "store": StoreConfig,
+    "plan": PlanConfig,
+    "loader": LoaderConfig,
+    "train": TrainConfig,
+    "kaggle": KaggleConfig,
+}
+
+
+@dataclass(frozen=True)
+class PipelineConfig:
+    """All settings of one pipeline, one attribute per TOML table."""
+
+    competition: CompetitionConfig = field(default_factory=CompetitionConfig)
+    source: SourceConfig = field(default_factory=SourceConfig)
+    store: StoreConfig = field(default_factory=StoreConfig)
+    plan: PlanConfig = field(default_factory=PlanConfig)
+    loader: LoaderConfig = field(default_factory=LoaderConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    kaggle: KaggleConfig = field(default_factory=KaggleConfig)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], *, origin: str = "config") -> "PipelineConfig":
+        """Build from nested mappings (a parsed TOML file or a bundle's baked-in settings)."""
+        _reject_unknown(origin, "", data, _SECTIONS)
+        sections = {name: _build_section(origin, name, section, data.get(name, {}))
+                    for name, section in _SECTIONS.items()}
+        return cls(**sections)
+
+    def to_dict(self) -> dict[str, dict[str, Any]]:
+        """Plain JSON/TOML-compatible nested dict; ``from_dict`` restores an equal config."""
+        return {name: {k: list(v) if isinstance(v, tuple) else v
+                       for k, v in dataclasses.asdict(getattr(self, name)).items()}
+                for name in _SECTIONS}
+
+    def replace(self, **sections: Mapping[str, Any]) -> "PipelineConfig":
+        """A copy with some settings changed: ``cfg.replace(train={"epochs": 1})``."""
+        data = self.to_dict()
+        for name, values in sections.items():
+            data.setdefault(name, {}).update(values)
+        return PipelineConfig.from_dict(data, origin="override")
+
+
+def _reject_unknown(origin: str, section: str, given: Mapping[str, Any], known) -> None:
+    for key in given:
+        if key not in known:
+            where = f"[{section}] {key}" if section else f"[{key}]"
+            close = difflib.get_close_matches(key, list(known), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else f"; known: {', '.join(known)}"
+            raise ValueError(f"{origin}: unknown setting {where}{hint}")
+
+
+def _build_section(origin: str, name: str, cls: type, values: Any):
+    if not isinstance(values, Mapping):
+        raise ValueError(f"{origin}: [{name}] must be a table of settings, received {values!r}")
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    _reject_unknown(origin, name, values, fields)
+    kwargs = {}
+    for key, value in values.items():
+        f = fields[key]
+        if f.metadata.get("size"):
+            value = parse_size(value, what=f"[{name}] {key}")
+        elif isinstance(value, list):
+            value = tuple(value)
+        elif isinstance(f.default, float) and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        expected = type(f.default) if f.default is not dataclasses.MISSING else None
+        if expected is not None and not isinstance(value, expected):
+            raise ValueError(f"{origin}: [{name}] {key} = {value!r} should be of type "
+                             f"{expected.__name__} like its default {f.default!r}")
+        kwargs[key] = value
+    return cls(**kwargs)
+
+
+def load_config(path: str | Path = "pipeline.toml") -> PipelineConfig:
+    """Read a ``pipeline.toml``; relative ``data_dir`` is resolved against the file's folder."""
+    import tomllib
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"config file {path} not found: copy pipeline.toml from the "
+                                "repository root or pass --config PATH")
+    with path.open("rb") as fh:
+        try:
+            data = tomllib.load(fh)
+        except tomllib.TOMLDecodeError as exc:
+            raise ValueError(f"{path}: not valid TOML: {exc}") from None
+    config = PipelineConfig.from_dict(data, origin=str(path))
+    data_dir = Path(config.competition.data_dir)
+    if config.competition.data_dir and not data_dir.is_absolute():
+        config = config.replace(competition={"data_dir": str((path.parent / data_dir).resolve())})
+    return config

@@ -1,0 +1,18 @@
+"""Reading shards for training: epoch orders, the hold-out split, and ShardedSequence.
+
+``ShardedSequence`` imports Keras; the rest does not, so it lives behind a lazy import.
+"""
+
+from shared.data.gather import Normalization, ShardGather
+from shared.data.order import ShuffleOptions, epoch_order, holdout
+
+__all__ = ["Normalization", "ShardGather", "ShardedSequence", "ShuffleOptions", "epoch_order",
+           "holdout"]
+
+
+def __getattr__(name: str):
+    if name == "ShardedSequence":
+        from shared.data.sequence import ShardedSequence
+
+        return ShardedSequence
+    raise AttributeError(name)

@@ -1,0 +1,121 @@
+"""Reading samples out of a split's shards: lazy memory maps, normalisation on the fly.
+
+A ``ShardGather`` pickles as the split's paths alone; each process opens the maps it needs
+the first time it reads (pickling an ``np.memmap`` would copy its whole content).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from shared.store.reader import SplitIndex
+
+__all__ = ["Normalization", "ShardGather"]
+
+
+@dataclass(frozen=True)
+class Normalization:
+    """``x = (pixel * scale - mean) / std`` per channel; by default only ``pixel / 255``."""
+
+    scale: float = 1.0 / 255.0
+    mean: tuple[float, ...] = ()
+    std: tuple[float, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "mean", tuple(float(m) for m in self.mean))
+        object.__setattr__(self, "std", tuple(float(s) for s in self.std))
+        if len(self.mean) != len(self.std):
+            raise ValueError(f"mean {self.mean} and std {self.std}: give both with the same "
+                             "number of values (one, or one per channel), or neither")
+        if any(s <= 0 for s in self.std):
+            raise ValueError(f"std {self.std}: every value must be > 0")
+
+    def coefficients(self, channels: int) -> tuple[np.ndarray, np.ndarray | None]:
+        """``(a, b)`` with ``x = pixel * a + b``, each of shape ``(channels,)``."""
+        if not self.mean:
+            return np.full(channels, self.scale, np.float32), None
+        if len(self.mean) not in (1, channels):
+            raise ValueError(f"mean/std have {len(self.mean)} values for {channels} channels: "
+                             "give one value, or one per channel")
+        mean = np.broadcast_to(np.asarray(self.mean, np.float64), (channels,))
+        std = np.broadcast_to(np.asarray(self.std, np.float64), (channels,))
+        return (self.scale / std).astype(np.float32), (-mean / std).astype(np.float32)
+
+
+class ShardGather:
+    """Gathers samples by index across all shards of one split."""
+
+    def __init__(self, index: SplitIndex, normalization: Normalization = Normalization()) -> None:
+        self.index = index
+        self.normalization = normalization
+        self._offsets = index.offsets
+        height, width, channels = index.sample_shape
+        self.features = height * width * channels
+        a, b = normalization.coefficients(channels)
+        # One scalar when every channel shares it, else tiled over the flattened sample.
+        self._a = np.float32(a[0]) if np.all(a == a[0]) else np.tile(a, height * width)
+        self._b = None if b is None else np.tile(b, height * width)
+        self._maps: dict[tuple[int, str], np.ndarray] = {}
+
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        state["_maps"] = {}
+        return state
+
+    def _map(self, shard: int, key: str) -> np.ndarray:
+        found = self._maps.get((shard, key))
+        if found is None:
+            path = getattr(self.index.shards[shard], key)
+            mapped = np.load(path, mmap_mode="r", allow_pickle=False)
+            # A plain ndarray view of the map: np.memmap's subclass hooks cost more per batch
+            # than the copy itself. Pixels are viewed as (count, H*W*C) rows.
+            found = mapped.view(np.ndarray).reshape(len(mapped), -1) if key == "x" else \
+                mapped.view(np.ndarray)
+            self._maps[(shard, key)] = found
+        return found
+
+    def _segments(self, samples: np.ndarray):
+        """``(shard, local_indices, out_slice)`` for sorted ``samples``."""
+        bounds = np.searchsorted(samples, self._offsets)
+        for shard in np.flatnonzero(bounds[1:] > bounds[:-1]):
+            lo, hi = int(bounds[shard]), int(bounds[shard + 1])
+            yield int(shard), samples[lo:hi] - self._offsets[shard], slice(lo, hi)
+
+    @staticmethod
+    def _take(source: np.ndarray, local: np.ndarray) -> np.ndarray:
+        first, last = int(local[0]), int(local[-1])
+        if last - first + 1 == len(local):
+            return source[first:last + 1]  # contiguous: a view, no copy
+        return source[local]
+
+    def pixels(self, samples: np.ndarray, *, flat: bool = False,
+               out: np.ndarray | None = None) -> np.ndarray:
+        """Raw uint8 samples, ``(n, H, W, C)`` or ``(n, H*W*C)`` when ``flat`` (or into
+        ``out``, of shape ``(n, H*W*C)``); ``samples`` sorted ascending."""
+        if out is None:
+            out = np.empty((len(samples), self.features), np.uint8)
+        for shard, local, where in self._segments(samples):
+            out[where] = self._take(self._map(shard, "x"), local)
+        return out if flat else out.reshape(len(samples), *self.index.sample_shape)
+
+    def normalize(self, pixels: np.ndarray) -> np.ndarray:
+        """float32 ``(n, H, W, C)`` from uint8 pixels (flat or not)."""
+        out = np.multiply(pixels.reshape(len(pixels), self.features), self._a,
+                          dtype=np.float32)
+        if self._b is not None:
+            out += self._b
+        return out.reshape(len(pixels), *self.index.sample_shape)
+
+    def inputs(self, samples: np.ndarray) -> np.ndarray:
+        """Normalised float32 samples; ``samples`` sorted ascending."""
+        return self.normalize(self.pixels(samples, flat=True))
+
+    def labels(self, samples: np.ndarray, *, out: np.ndarray | None = None) -> np.ndarray:
+        """Class indices as int32 (or into ``out``); ``samples`` sorted ascending."""
+        if out is None:
+            out = np.empty(len(samples), np.int32)
+        for shard, local, where in self._segments(samples):
+            out[where] = self._take(self._map(shard, "y"), local)
+        return out

@@ -1,0 +1,119 @@
+"""One shard being written: reserved temporary ``.npy`` files filled through memory maps.
+
+Lifecycle: ``OpenShard(...)`` reserves every file's bytes under a hidden temporary name,
+``append`` fills rows, ``publish`` shrinks the files to the rows actually stored, fsyncs,
+checksums and renames them to their final names; ``discard`` deletes the temporaries.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from shared.store.diskspace import reserve
+from shared.store.layout import PlannedShard
+from shared.store.manifest import DatasetSpec, FileRecord, Reject, ShardRecord, fsync_dir
+from shared.store.npy import header_bytes, header_size, sha256_file
+
+__all__ = ["OpenShard", "temp_name"]
+
+
+def temp_name(final_name: str) -> str:
+    """Hidden temporary name: never matches a shard's final name or ``*.npy`` globs."""
+    return f".{final_name}.tmp"
+
+
+class _File:
+    def __init__(self, directory: Path, final_name: str, capacity: int,
+                 item_shape: tuple[int, ...], dtype: np.dtype) -> None:
+        self.final = directory / final_name
+        self.tmp = directory / temp_name(final_name)
+        self.item_shape = item_shape
+        self.dtype = np.dtype(dtype)
+        self.header = header_size((capacity, *item_shape), self.dtype)
+        self.item_bytes = int(np.prod(item_shape, dtype=np.int64)) * self.dtype.itemsize
+        self.fd = os.open(self.tmp, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
+        try:
+            reserve(self.fd, self.header + capacity * self.item_bytes, name=str(self.tmp))
+            os.pwrite(self.fd, header_bytes((capacity, *item_shape), self.dtype, self.header), 0)
+            self.map = (np.memmap(self.tmp, dtype=self.dtype, mode="r+", offset=self.header,
+                                  shape=(capacity, *item_shape)) if capacity else None)
+        except BaseException:
+            os.close(self.fd)
+            self.tmp.unlink(missing_ok=True)
+            raise
+
+    def finish(self, count: int) -> FileRecord:
+        if self.map is not None:
+            self.map.flush()
+            self.map = None  # the last reference: unmapped before the file shrinks
+        shape = (count, *self.item_shape)
+        os.pwrite(self.fd, header_bytes(shape, self.dtype, self.header), 0)
+        size = self.header + count * self.item_bytes
+        os.ftruncate(self.fd, size)
+        os.fsync(self.fd)
+        os.close(self.fd)
+        self.fd = -1
+        digest = sha256_file(self.tmp)
+        os.replace(self.tmp, self.final)
+        return FileRecord(name=self.final.name, shape=shape, dtype=self.dtype.str, bytes=size,
+                          sha256=digest)
+
+    def discard(self) -> None:
+        self.map = None
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+        self.tmp.unlink(missing_ok=True)
+
+
+class OpenShard:
+    """A shard whose rows arrive in order, each one either appended or rejected."""
+
+    def __init__(self, directory: Path, planned: PlannedShard, spec: DatasetSpec) -> None:
+        self.planned = planned
+        self.next_row = planned.start
+        self.count = 0
+        self.rejects: list[Reject] = []
+        capacity = planned.stop - planned.start
+        self._files: dict[str, _File] = {}
+        try:
+            for key, (shape, dtype) in spec.file_layout(planned.split).items():
+                self._files[key] = _File(directory, planned.file_name(key), capacity, shape, dtype)
+        except BaseException:
+            self.discard()
+            raise
+
+    @property
+    def done(self) -> bool:
+        return self.next_row >= self.planned.stop
+
+    def append(self, x: np.ndarray, labels: np.ndarray | None, ids: np.ndarray | None) -> None:
+        """Store ``len(x)`` consecutive rows starting at ``next_row`` (already validated)."""
+        n = len(x)
+        sl = slice(self.count, self.count + n)
+        self._files["x"].map[sl] = x
+        if "y" in self._files:
+            self._files["y"].map[sl] = labels
+        if "ids" in self._files:
+            self._files["ids"].map[sl] = ids
+        self.count += n
+        self.next_row += n
+
+    def reject(self, reject: Reject) -> None:
+        self.rejects.append(reject)
+        self.next_row += 1
+
+    def publish(self) -> ShardRecord:
+        """Shrink, fsync, checksum and rename every file; the shard is then complete."""
+        p = self.planned
+        records = {key: f.finish(self.count) for key, f in self._files.items()}
+        fsync_dir(next(iter(self._files.values())).final.parent)
+        return ShardRecord(split=p.split, start=p.start, stop=p.stop, count=self.count,
+                           files=records)
+
+    def discard(self) -> None:
+        for f in self._files.values():
+            f.discard()
