@@ -1,0 +1,42 @@
+import pytest
+
+from shared.assignment import (PreprocessAssignment, TrainAssignment, dump_assignment,
+                               load_assignment)
+from shared.config import PipelineConfig
+from shared.kaggle_paths import find_competition_dir
+from shared.sources import SourceLayout
+from shared.store import DatasetSpec, PlanEntry, RowRange
+
+LAYOUT = SourceLayout(kind="image_folder", train_csv="train.csv",
+                      sample_submission="sample_submission.csv", id_column="id",
+                      label_column="label", image_size=(28, 28), channels=1,
+                      train_dir="train", test_dir="test", classes=("bag", "shoe"),
+                      split_rows={"train": 10, "test": 4})
+SPEC = DatasetSpec(sample_shape=(28, 28, 1), split_rows={"train": 10, "test": 4},
+                   classes=("bag", "shoe"), id_width=6)
+
+
+def test_preprocess_assignment_round_trips():
+    a = PreprocessAssignment(kernel="demo-preprocess-00", competition="demo",
+                             ranges=(RowRange("train", 0, 10), RowRange("test", 0, 4)), spec=SPEC,
+                             plan=(PlanEntry("demo-preprocess-00", "train", 0, 10),),
+                             source=LAYOUT, source_fingerprint="abc",
+                             config=PipelineConfig().replace(train={"epochs": 3}))
+    assert load_assignment(dump_assignment(a)) == a
+
+
+def test_train_assignment_round_trips():
+    a = TrainAssignment(kernel="demo-train", competition="demo",
+                        sources=("demo-preprocess-00", "demo-preprocess-01"), spec=SPEC,
+                        source=LAYOUT, source_fingerprint="abc", config=PipelineConfig())
+    assert load_assignment(dump_assignment(a)) == a
+
+
+def test_competition_dir_is_found_in_either_mount(tmp_path):
+    (tmp_path / "competitions" / "demo").mkdir(parents=True)
+    (tmp_path / "competitions" / "demo" / "sample_submission.csv").write_text("id,label\n")
+    assert find_competition_dir(tmp_path, "demo", "sample_submission.csv") == \
+        tmp_path / "competitions" / "demo"
+    with pytest.raises(FileNotFoundError, match="Attach the competition 'other'"):
+        find_competition_dir(tmp_path / "competitions" / "demo" / "x", "other",
+                             "sample_submission.csv")
