@@ -1,0 +1,86 @@
+"""Run the whole pipeline locally, in an emulated /kaggle tree, under Kaggle's limits.
+
+    python scripts/dry_run.py                                  # the embedded example
+    python scripts/dry_run.py --data ~/comp --disk-budget 50MB --epochs 2
+    python scripts/dry_run.py --only train                     # re-use the preprocessing outputs
+
+Builds the very kernel folders that scripts/push.py uploads, runs the preprocessing kernels
+(in parallel), then the train kernel, scores submission.csv when the data folder holds a
+solution.csv, and writes <workdir>/report.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from shared.config import format_size, load_config, parse_size  # noqa: E402
+from shared.dryrun import DryRunError, DryRunOptions, run_dry_run  # noqa: E402
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--config", default="pipeline.toml", help="settings (pipeline.toml)")
+    parser.add_argument("--data", help="competition folder (default: [competition] data_dir)")
+    parser.add_argument("--workdir", default="build/dry-run", help="where the emulated tree, "
+                        "kernels, logs and report.json go")
+    parser.add_argument("--epochs", type=int, help="override [train] epochs")
+    parser.add_argument("--only", choices=("preprocess", "train"),
+                        help="run one stage; train re-uses the outputs already in --workdir")
+    parser.add_argument("--disk-budget", help="per-kernel output budget, e.g. 50MB "
+                        "(overrides [plan] kernel_budget; drives how many kernels run)")
+    parser.add_argument("--output-cap", default="20GB", help="what one kernel may write "
+                        "(Kaggle: about 20 GB)")
+    parser.add_argument("--layout", choices=("notebooks", "legacy"), default="notebooks",
+                        help="how kernel outputs are mounted: input/notebooks/<owner>/<slug> "
+                        "or input/<slug>")
+    parser.add_argument("--parallel", type=int, help="preprocessing kernels at once "
+                        "(default: [kaggle] max_concurrent)")
+    parser.add_argument("--verify-input", choices=("full", "stat"), default="full",
+                        help="how inputs are checked unchanged after each kernel")
+    return parser.parse_args(argv)
+
+
+def print_summary(report: dict) -> None:
+    print("\nkernel                                   status  seconds      output")
+    for k in report["kernels"]:
+        status = "ok" if k["exit_status"] == 0 else f"exit {k['exit_status']}"
+        print(f"{k['slug']:<40} {status:>6} {k['wall_seconds']:>8.1f} "
+              f"{format_size(k['output_bytes']):>11}")
+    if report.get("submission"):
+        print(f"\nsubmission: {report['submission']}")
+    if report.get("local_score"):
+        score = report["local_score"]
+        print(f"local score ({score['metric']}): {score['value']:.4f}")
+    print(f"report: {report['workdir']}/report.json")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    config = load_config(args.config)
+    if args.epochs is not None:
+        config = config.replace(train={"epochs": args.epochs})
+    if args.disk_budget:
+        config = config.replace(plan={"kernel_budget": parse_size(args.disk_budget,
+                                                                  what="--disk-budget")})
+    options = DryRunOptions(
+        config=config, data_dir=Path(args.data or config.competition.data_dir).resolve(),
+        workdir=Path(args.workdir).resolve(), only=args.only or "", layout=args.layout,
+        parallel=args.parallel or config.kaggle.max_concurrent,
+        output_cap=parse_size(args.output_cap, what="--output-cap"),
+        verify_input=args.verify_input)
+    try:
+        report = run_dry_run(options)
+    except (DryRunError, ValueError, FileNotFoundError) as exc:
+        print(f"\ndry run failed: {exc}", file=sys.stderr)
+        return 1
+    print_summary(report)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,110 @@
+"""build_kernels: the planner's assignments into kernel folders ``kaggle kernels push`` accepts.
+
+Each folder holds ``<slug>.py`` (see ``script.py``) and ``kernel-metadata.json`` filled from
+the role's template in ``kernel-metadata/``. The dry run and the push script use the very same
+folders.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+from shared.assignment import PreprocessAssignment, TrainAssignment, dump_assignment
+from shared.bundle.folder import METADATA_NAME, KernelFolder, kernel_title
+from shared.bundle.script import fingerprint, package_zip, render_script
+from shared.config import PipelineConfig
+
+__all__ = ["BuiltKernels", "build_kernels", "repo_root"]
+
+
+def repo_root() -> Path:
+    """The repository holding ``kernels/`` and ``kernel-metadata/``."""
+    return Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class BuiltKernels:
+    """The built folders, in the order they run."""
+
+    preprocess: tuple[KernelFolder, ...]
+    train: KernelFolder
+
+    @property
+    def all(self) -> tuple[KernelFolder, ...]:
+        return (*self.preprocess, self.train)
+
+
+def _template(root: Path, role: str) -> dict[str, Any]:
+    path = root / "kernel-metadata" / f"{role}.json"
+    if not path.is_file():
+        raise FileNotFoundError(f"metadata template {path} is missing: restore it from git")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _metadata(root: Path, assignment, owner: str, config: PipelineConfig,
+              script: str) -> dict[str, Any]:
+    meta = _template(root, assignment.role)
+    meta.update(
+        id=f"{owner}/{assignment.kernel}",
+        title=kernel_title(assignment.kernel),
+        code_file=script,
+        is_private=config.kaggle.is_private,
+        enable_internet=config.kaggle.enable_internet,
+        competition_sources=[assignment.competition],
+    )
+    if isinstance(assignment, TrainAssignment):
+        meta["kernel_sources"] = [f"{owner}/{slug}" for slug in assignment.sources]
+        meta["machine_shape"] = config.kaggle.machine_shape
+    return meta
+
+
+def _write(path: Path, text: str) -> None:
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(text, encoding="utf-8")
+    os.replace(partial, path)
+
+
+def _build_one(assignment, out_dir: Path, owner: str, config: PipelineConfig, root: Path,
+               zip_bytes: bytes) -> KernelFolder:
+    entry = root / "kernels" / f"{assignment.role}.py"
+    if not entry.is_file():
+        raise FileNotFoundError(f"kernel entry script {entry} is missing")
+    entry_source = entry.read_text(encoding="utf-8")
+    unsigned = dataclasses.replace(assignment, config=config, bundle_fingerprint="")
+    digest = fingerprint(zip_bytes, entry_source, dump_assignment(unsigned))
+    signed = dataclasses.replace(unsigned, bundle_fingerprint=digest)
+    folder = out_dir / assignment.kernel
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    script = f"{assignment.kernel}.py"
+    _write(folder / script, render_script(
+        slug=assignment.kernel, role=assignment.role, entry_name=f"kernels/{entry.name}",
+        entry_source=entry_source, zip_bytes=zip_bytes, assignment_json=dump_assignment(signed),
+        bundle_fingerprint=digest))
+    meta = _metadata(root, assignment, owner, config, script)
+    _write(folder / METADATA_NAME, json.dumps(meta, indent=2) + "\n")
+    sources = assignment.sources if isinstance(assignment, TrainAssignment) else ()
+    return KernelFolder(slug=assignment.kernel, role=assignment.role, path=folder,
+                        script=script, fingerprint=digest, sources=tuple(sources))
+
+
+def build_kernels(preprocess: Sequence[PreprocessAssignment], train: TrainAssignment,
+                  out_dir: str | os.PathLike, *, owner: str,
+                  config: PipelineConfig) -> BuiltKernels:
+    """Write one kernel folder per assignment under ``out_dir``; ``config`` is baked in."""
+    if not owner:
+        raise ValueError("owner is empty: give the Kaggle user name that will own the kernels")
+    root = repo_root()
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    zip_bytes = package_zip()
+    built = [_build_one(a, out, owner, config, root, zip_bytes) for a in preprocess]
+    return BuiltKernels(preprocess=tuple(built),
+                        train=_build_one(train, out, owner, config, root, zip_bytes))

@@ -1,0 +1,78 @@
+"""Run one kernel folder as Kaggle would: a subprocess in its emulated tree.
+
+The script runs with ``python <script>`` from its working directory, with Kaggle's
+environment (``KAGGLE_KERNEL_RUN_TYPE=Batch``) and without the repository on ``sys.path``,
+so a bundle that is not self-contained fails here as it would on Kaggle. Output goes to a
+log file and, line by line with the kernel's name in front, to the terminal.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from shared.bundle.folder import KernelFolder
+from shared.dryrun.tree import KernelTree, folder_bytes
+from shared.kaggle_paths import ROOT_ENV
+
+__all__ = ["KernelRun", "run_kernel", "kernel_environment"]
+
+_echo_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class KernelRun:
+    """What one kernel run did."""
+
+    slug: str
+    role: str
+    exit_status: int
+    wall_seconds: float
+    output_bytes: int
+    log: Path
+
+    def log_tail(self, lines: int = 20) -> str:
+        text = self.log.read_text(encoding="utf-8", errors="replace").splitlines()
+        return "\n".join(text[-lines:])
+
+
+def kernel_environment(tree: KernelTree) -> dict[str, str]:
+    """The host environment minus anything that would import the repo, plus Kaggle's."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+    env.update({"KAGGLE_KERNEL_RUN_TYPE": "Batch", ROOT_ENV: str(tree.root),
+                "PYTHONUNBUFFERED": "1", "MPLBACKEND": "Agg", "TF_CPP_MIN_LOG_LEVEL": "2"})
+    return env
+
+
+def run_kernel(folder: KernelFolder, tree: KernelTree, *, log_dir: Path,
+               echo: TextIO | None = sys.stdout, timeout: float | None = None) -> KernelRun:
+    """Run the kernel to its end; its exit status is returned, not raised."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_path = log_dir / f"{folder.slug}.log"
+    start = time.perf_counter()
+    with open(log_path, "w", encoding="utf-8") as log:
+        proc = subprocess.Popen([sys.executable, str(folder.script_path.resolve())],
+                                cwd=tree.working, env=kernel_environment(tree),
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                errors="replace")
+        try:
+            for line in proc.stdout:
+                log.write(line)
+                if echo is not None:
+                    with _echo_lock:
+                        echo.write(f"[{folder.slug}] {line}")
+                        echo.flush()
+            status = proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            status = proc.wait()
+            log.write(f"\n[dry run] killed after {timeout} s\n")
+    return KernelRun(slug=folder.slug, role=folder.role, exit_status=status,
+                     wall_seconds=round(time.perf_counter() - start, 2),
+                     output_bytes=folder_bytes(tree.working), log=log_path)
