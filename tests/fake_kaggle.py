@@ -86,6 +86,7 @@ class FakeKaggle:
         self.logs: dict[str, str] = {}  # slug -> the log its runs write
         self.outputs_for: Callable[[FakeKernel, FakeVersion], dict[str, bytes]] = default_outputs
         self.page_size_cap = 2  # forces the client to page through output listings
+        self.labels_supported = True  # False: every versionLabel is answered with 404
         self.uploads: dict[str, bytes] = {}
         self.submissions: list[dict] = []
         self.lock = threading.Lock()
@@ -139,6 +140,8 @@ class FakeKaggle:
             raise _Error(404, "Notebook has no versions")
         if label is None:
             return kernel.versions[-1]
+        if not self.labels_supported:
+            raise _Error(404, f"Version {label} not found")
         if not re.fullmatch(r"v\d+", label) or not 1 <= int(label[1:]) <= len(kernel.versions):
             raise _Error(404, f"Version {label} not found")
         return kernel.versions[int(label[1:]) - 1]
@@ -191,10 +194,9 @@ class FakeKaggle:
             status = version.statuses.pop(0) if len(version.statuses) > 1 else version.statuses[0]
             if status in FINISHED:
                 self._finish(kernel, version, status)
-            return {"status": status}
-        return {"status": version.final,
-                **({"failureMessage": "Your notebook hit an exception"}
-                   if version.final == "ERROR" else {})}
+        status = version.final or status
+        return {"status": status, **({"failureMessage": "Your notebook hit an exception"}
+                                     if status == "ERROR" else {})}
 
     def _ListKernelSessionOutput(self, body: dict, user: str) -> dict:
         kernel = self._kernel(body.get("userName", ""), body.get("kernelSlug", ""))

@@ -27,6 +27,7 @@ data_dir = "data"
 submission = "{submission}"
 
 [kaggle]
+owner = "{owner}"
 machine_shape = "NvidiaTeslaT4"
 max_concurrent = {max_concurrent}
 poll_interval = 0.01
@@ -43,10 +44,10 @@ output_dir = "out"
 
 def write_config(path: Path, *, submission: str = "csv", max_concurrent: int = 2,
                  settle: float = 0.3, timeout_minutes: float = 0.1,
-                 competition: str = COMPETITION) -> Path:
+                 competition: str = COMPETITION, owner: str = "") -> Path:
     path.write_text(TEST_CONFIG.format(submission=submission, max_concurrent=max_concurrent,
                                        settle=settle, timeout_minutes=timeout_minutes,
-                                       competition=competition))
+                                       competition=competition, owner=owner))
     return path
 
 

@@ -211,13 +211,21 @@ class _Runner:
         return version
 
     def run(self) -> PushReport:
+        try:
+            return self._run()
+        finally:
+            order = {self.kernel_id(k): i for i, k in enumerate(self.kernels.kernels)}
+            self.report.outcomes.sort(key=lambda o: order.get(o.kernel_id, len(order)))
+
+    def _run(self) -> PushReport:
         options, train = self.options, self.kernels.train
         try:
             todo = [k for k in self.kernels.preprocess
                     if not (options.skip_unchanged and self.unchanged(k))]
             self.run_batch(todo, options.max_concurrent)
             self.fail_if_errors()
-            version = self.reuse_train(train) if options.skip_unchanged else None
+            # New preprocessing outputs mean new inputs: the train kernel runs again then.
+            version = self.reuse_train(train) if options.skip_unchanged and not todo else None
             if version is None:
                 done = self.run_batch([train], 1)
                 self.fail_if_errors()

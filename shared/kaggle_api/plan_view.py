@@ -11,8 +11,9 @@ __all__ = ["format_plan"]
 def _mounts(kernel: KernelFolder) -> str:
     meta = kernel.metadata()
     parts = [f"competition {c}" for c in meta.get("competition_sources", [])]
-    parts += [f"kernel {k.split('/')[-1]}" for k in meta.get("kernel_sources", [])]
     parts += [f"dataset {d}" for d in meta.get("dataset_sources", [])]
+    if meta.get("kernel_sources"):
+        parts.append(f"{len(meta['kernel_sources'])} kernel output(s)")
     return ", ".join(parts) or "nothing"
 
 
@@ -35,6 +36,9 @@ def format_plan(kernels: KernelSet, *, competition: str, owner: str) -> str:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for row in rows:
         lines.append("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+    train_sources = kernels.train.metadata().get("kernel_sources", [])
+    lines.append(f"{owner}/{kernels.train.slug} mounts the outputs of: "
+                 + (", ".join(train_sources) or "nothing"))
     lines.append("")
     lines.append(kernels.plan_text.rstrip() or "(no planner table: these kernels were loaded "
                  "from a kernels.json without one)")
