@@ -24,6 +24,7 @@ from shared.kaggle_api import (CredentialsError, KaggleService, KernelSet,  # no
                                MetadataRules, PollSettings, PushFailed, PushOptions, RetryPolicy,
                                api_base_url, connect, format_plan, local_username, preflight,
                                require_credentials, run_push)
+from shared.kaggle_api.retry import call_with_retry  # noqa: E402
 
 PLACEHOLDER_OWNER = "your-kaggle-username"
 
@@ -118,7 +119,12 @@ def show_plan(args: argparse.Namespace, config: PipelineConfig) -> int:
 def push(args: argparse.Namespace, config: PipelineConfig) -> int:
     credentials = require_credentials()
     k = config.kaggle
-    api = connect(credentials, base_url=api_base_url(), request_timeout=k.request_timeout)
+    retry = RetryPolicy(k.retries, k.retry_base_seconds, k.retry_max_seconds)
+    base_url = api_base_url()
+    api = call_with_retry(lambda: connect(credentials, base_url=base_url,
+                                          request_timeout=k.request_timeout),
+                          what="sign in to Kaggle", policy=retry,
+                          on_retry=lambda line: print(line, flush=True))
     owner = k.owner or api.get_config_value(api.CONFIG_NAME_USER) or credentials.username
     print(f"credentials: {credentials.kind} from {credentials.source}; kernels go to {owner}/")
     kernels = load_kernels(args, config, owner)
@@ -129,9 +135,7 @@ def push(args: argparse.Namespace, config: PipelineConfig) -> int:
                           k.poll_interval), timeout=k.timeout_minutes * 60,
                           settle_seconds=k.settle_seconds),
         output_dir=args.out or Path(k.output_dir), message=args.message)
-    service = KaggleService(api, retry=RetryPolicy(k.retries, k.retry_base_seconds,
-                                                   k.retry_max_seconds),
-                            say=lambda line: print(line, flush=True),
+    service = KaggleService(api, retry=retry, say=lambda line: print(line, flush=True),
                             download_timeout=k.request_timeout)
     try:
         report = run_push(service, kernels, owner=owner, options=options,
@@ -160,6 +164,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except RuntimeError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # requests' errors are OSErrors: Kaggle could not be reached
+        print(f"error: could not talk to Kaggle: {exc}", file=sys.stderr)
         return 1
 
 

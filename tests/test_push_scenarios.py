@@ -306,3 +306,20 @@ def test_rejected_key_says_so(tmp_path, fake, setup):
     assert result.returncode == 1
     assert "HTTP 401" in result.stderr and "credentials were rejected" in result.stderr
     assert "not-the-right-key-000" not in result.stdout + result.stderr
+
+
+def test_poll_interval_flag_is_validated_like_the_setting(tmp_path, fake, setup):
+    _, args, env = setup
+    result = push(tmp_path, [*args, "--poll-interval", "0"], env)
+    assert result.returncode == 2 and "[kaggle] poll_interval = 0.0: must be a number > 0" \
+        in result.stderr and not fake.requests
+
+
+def test_unreachable_server_is_retried_then_reported(tmp_path, setup):
+    _, args, env = setup
+    env = {**env, "KAGGLE_API_TOKEN": "some-token-0123456789",
+           "KAGGLE_PIPELINE_API_URL": "http://127.0.0.1:9"}  # nothing listens on port 9
+    result = push(tmp_path, args, env)
+    assert result.returncode == 1
+    assert "sign in to Kaggle: gave up after 4 attempts" in result.stderr
+    assert "some-token-0123456789" not in result.stdout + result.stderr
