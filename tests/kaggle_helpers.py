@@ -87,7 +87,8 @@ def make_kernel_set(root: Path, *, owner: str = "alice", n_preprocess: int = 3,
     train_slug = f"{prefix}-train"
     train = make_folder(root, train_slug, "train", owner=owner, sources=tuple(slugs),
                         body=body.get(train_slug, ""))
-    kernels = KernelSet(pre, train, plan_text="kernel           rows\npreprocess-00    train [0, 200)")
+    table = "kernel           rows\npreprocess-00    train [0, 200)"
+    kernels = KernelSet(pre, train, plan_text=table)
     kernels.save(root)
     return kernels
 

@@ -98,7 +98,8 @@ def test_well_built_kernels_pass(tmp_path):
 
 
 @pytest.mark.parametrize("role, change, words", [
-    ("preprocess", {"title": "Fmnist Preprocess 00 " + "x" * 40}, r"title: .* Kaggle needs 5 to 50"),
+    ("preprocess", {"title": "Fmnist Preprocess 00 " + "x" * 40},
+     r"title: .* Kaggle needs 5 to 50"),
     ("preprocess", {"title": "Other Kernel"}, r"title: 'Other Kernel' slugifies to 'other-kernel'"),
     ("preprocess", {"enable_internet": None}, r"enable_internet: must be set explicitly"),
     ("preprocess", {"enable_internet": "false"}, r"enable_internet: must be set explicitly"),

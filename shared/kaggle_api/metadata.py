@@ -109,7 +109,8 @@ def _setting_problems(kernel: KernelFolder, meta: Mapping[str, Any],
     if meta.get("language") != "python":
         yield "language", f"expected 'python', received {meta.get('language')!r}"
     if meta.get("kernel_type") not in ("script", "notebook"):
-        yield "kernel_type", f"expected 'script' or 'notebook', received {meta.get('kernel_type')!r}"
+        yield "kernel_type", ("expected 'script' or 'notebook', received "
+                              f"{meta.get('kernel_type')!r}")
     for key, wanted in (("is_private", rules.is_private),
                         ("enable_internet", rules.enable_internet)):
         if not _is_bool(meta, key):
