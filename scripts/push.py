@@ -104,7 +104,10 @@ def rules_for(config: PipelineConfig, owner: str) -> MetadataRules:
 
 
 def show_plan(args: argparse.Namespace, config: PipelineConfig) -> int:
-    owner = config.kaggle.owner or local_username() or PLACEHOLDER_OWNER
+    owner = config.kaggle.owner or local_username()
+    if args.kernels and not owner:  # already built: the ids say whose they are
+        owner = str(KernelSet.load(args.kernels).train.metadata().get("id", "")).split("/")[0]
+    owner = owner or PLACEHOLDER_OWNER
     kernels = load_kernels(args, config, owner)
     print(format_plan(kernels, competition=config.competition.slug, owner=owner))
     if owner == PLACEHOLDER_OWNER:

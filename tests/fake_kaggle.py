@@ -21,7 +21,8 @@ from typing import Any, Callable
 from shared.store.manifest import DatasetSpec, Manifest, RowRange
 
 FINISHED = ("COMPLETE", "ERROR", "CANCEL_ACKNOWLEDGED")
-FINGERPRINT_RE = re.compile(r'BUNDLE_FINGERPRINT = "([0-9a-f]+)"')
+# the header shared/bundle/script.py writes into every kernel
+FINGERPRINT_RE = re.compile(r"^# Bundle fingerprint: sha256:([0-9a-f]+)$", re.MULTILINE)
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """Kernel folders built by the bundler's rules, a tiny config, and a runner for push.py.
 
-Each kernel folder holds a small script (with its bundle fingerprint in it, as the bundler
-bakes it) and a ``kernel-metadata.json`` filled from the templates in ``kernel-metadata/``.
+Each kernel folder holds a small script (with its bundle fingerprint in the header line the
+bundler writes) and a ``kernel-metadata.json`` filled from the templates in ``kernel-metadata/``.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ def make_folder(root: Path, slug: str, role: str, *, owner: str, competition: st
     script = f"{role}.py"
     code = f"# {slug}\nprint('running {slug}')\n{body}"
     fingerprint = hashlib.sha256(code.encode()).hexdigest()
-    text = f'BUNDLE_FINGERPRINT = "{fingerprint}"\n{code}'
+    text = f"# Bundle fingerprint: sha256:{fingerprint}\n{code}"
     (folder / script).write_text(text)
     meta = json.loads((TEMPLATES / f"{role}.json").read_text())
     meta.update(id=f"{owner}/{slug}", title=kernel_title(slug), code_file=script,

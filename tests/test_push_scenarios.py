@@ -323,3 +323,13 @@ def test_unreachable_server_is_retried_then_reported(tmp_path, setup):
     assert result.returncode == 1
     assert "sign in to Kaggle: gave up after 4 attempts" in result.stderr
     assert "some-token-0123456789" not in result.stdout + result.stderr
+
+
+def test_plan_of_built_kernels_takes_the_owner_from_their_ids(tmp_path, fake):
+    make_kernel_set(tmp_path / "kernels", owner="carol")
+    config = write_config(tmp_path / "pipeline.toml")
+    env = clean_env(tmp_path / "home", KAGGLE_PIPELINE_API_URL=fake.url)
+    result = run_push(["--config", str(config), "--kernels", str(tmp_path / "kernels"), "--plan"],
+                      cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    assert f"carol/{TRAIN}" in result.stdout and "every kernel passes the checks" in result.stdout

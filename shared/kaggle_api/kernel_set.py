@@ -2,8 +2,7 @@
 
 The push needs nothing but this: the preprocessing kernels, the train kernel that mounts
 them, and (for ``--plan``) the planner's table. ``save`` writes ``kernels.json`` beside the
-folders, so ``push.py --kernels DIR`` can push a build made earlier (by the push itself or by
-the dry run) without planning again.
+folders, so ``push.py --kernels DIR`` can push a build made earlier without planning again.
 """
 
 from __future__ import annotations
@@ -79,9 +78,9 @@ class KernelSet:
         root = Path(root)
         path = root / INDEX_NAME
         if not path.is_file():
-            raise FileNotFoundError(f"{path} not found: --kernels needs a folder of built kernels "
-                                    "(run push.py without --kernels to build them, or point it "
-                                    "at the dry run's build folder)")
+            raise FileNotFoundError(f"{path} not found: --kernels needs a folder of kernels built "
+                                    "by an earlier push.py run (its --build-dir, "
+                                    "build/kernels by default)")
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             if data.get("format") != INDEX_FORMAT:
