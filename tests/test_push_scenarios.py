@@ -7,12 +7,16 @@ imported) with HOME in tmp_path and KAGGLE_PIPELINE_API_URL pointing at the fake
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from fake_kaggle import FakeKaggle
-from kaggle_helpers import clean_env, make_folder, make_kernel_set, run_push, write_config
+from kaggle_helpers import ROOT, clean_env, make_folder, make_kernel_set, run_push, write_config
 
 PRE = [f"fmnist-preprocess-{i:02d}" for i in range(3)]
 TRAIN = "fmnist-train"
@@ -333,3 +337,20 @@ def test_plan_of_built_kernels_takes_the_owner_from_their_ids(tmp_path, fake):
                       cwd=tmp_path, env=env)
     assert result.returncode == 0, result.stderr
     assert f"carol/{TRAIN}" in result.stdout and "every kernel passes the checks" in result.stdout
+
+
+def test_interrupted_wait_lists_what_is_still_running(tmp_path, fake, setup):
+    _, args, env = setup
+    write_config(tmp_path / "pipeline.toml", timeout_minutes=5)
+    fake.status_scripts[PRE[0]] = ["RUNNING"]
+    proc = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "push.py"), *args],
+                            cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while len(fake.calls("GetKernelSessionStatus")) < 8 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 1
+    assert f"alice/{PRE[0]}" in out and "left running on Kaggle" in out
+    assert "interrupted" in err and "--skip-unchanged" in err

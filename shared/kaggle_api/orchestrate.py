@@ -121,27 +121,35 @@ class _Runner:
 
     def run_batch(self, batch: list[KernelFolder], limit: int) -> dict[str, RunWatch]:
         """Push and wait for ``batch``, at most ``limit`` at once; the completed runs."""
-        queue, active, done = deque(batch), [], {}
-        while queue or active:
-            while queue and len(active) < limit and not self.errors:
-                kernel = queue.popleft()
-                try:
-                    pushed = self.service.push(kernel)
-                except (KaggleCallError, RetriesExhausted, ValueError) as exc:
-                    self.outcome(kernel, "failed", detail="push failed")
-                    self.errors.append(str(exc))
+        queue: deque[KernelFolder] = deque(batch)
+        active: list[tuple[KernelFolder, RunWatch]] = []
+        done: dict[str, RunWatch] = {}
+        try:
+            while queue or active:
+                while queue and len(active) < limit and not self.errors:
+                    kernel = queue.popleft()
+                    try:
+                        pushed = self.service.push(kernel)
+                    except (KaggleCallError, RetriesExhausted, ValueError) as exc:
+                        self.outcome(kernel, "failed", detail="push failed")
+                        self.errors.append(str(exc))
+                        break
+                    self.say(f"pushed {pushed.kernel_id} version {pushed.version}: {pushed.url}")
+                    active.append((kernel, RunWatch(pushed, self.options.poll, time.monotonic())))
+                if not active:
                     break
-                self.say(f"pushed {pushed.kernel_id} version {pushed.version}: {pushed.url}")
-                active.append((kernel, RunWatch(pushed, self.options.poll, time.monotonic())))
-            if not active:
-                break
-            kernel, watch = min(active, key=lambda item: item[1].next_poll)
-            time.sleep(max(0.0, watch.next_poll - time.monotonic()))
-            final = self.poll(kernel, watch)
-            if final is not None:
-                active.remove((kernel, watch))
-                if final == "complete":
-                    done[kernel.slug] = watch
+                kernel, watch = min(active, key=lambda item: item[1].next_poll)
+                time.sleep(max(0.0, watch.next_poll - time.monotonic()))
+                final = self.poll(kernel, watch)
+                if final is not None:
+                    active.remove((kernel, watch))
+                    if final == "complete":
+                        done[kernel.slug] = watch
+        except KeyboardInterrupt:
+            for kernel, watch in active:
+                self.outcome(kernel, "running", watch.pushed.version, "left running on Kaggle")
+            self.errors.append("interrupted: the kernels marked running go on on Kaggle; re-run "
+                               "with --skip-unchanged once they have finished")
         for kernel in queue:
             self.outcome(kernel, "not pushed")
         return done
