@@ -354,3 +354,29 @@ def test_interrupted_wait_lists_what_is_still_running(tmp_path, fake, setup):
     assert proc.returncode == 1
     assert f"alice/{PRE[0]}" in out and "left running on Kaggle" in out
     assert "interrupted" in err and "--skip-unchanged" in err
+
+
+PROBE = """
+from shared.kaggle_api import api_base_url, connect, find_credentials
+api = connect(find_credentials(), base_url=api_base_url(), request_timeout=7.5)
+client = api.build_kaggle_client()
+http = client.http_client()
+http._init_session()
+print(http._get_request_url("kernels.KernelsApiService", "SaveKernel"))
+print(http._session.get_adapter("https://x")._timeout)
+"""
+
+
+@pytest.mark.parametrize("redirect", [None, "http://127.0.0.1:8123/", "proxy.local:80"])
+def test_base_url_is_kaggle_unless_redirected(tmp_path, redirect):
+    env = clean_env(tmp_path / "home", KAGGLE_USERNAME="alice", KAGGLE_KEY="k" * 20)
+    if redirect:
+        env["KAGGLE_PIPELINE_API_URL"] = redirect
+    result = subprocess.run([sys.executable, "-c", PROBE], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=60)
+    if redirect == "proxy.local:80":
+        assert "KAGGLE_PIPELINE_API_URL = 'proxy.local:80': expected a base URL" in result.stderr
+        return
+    url, timeout = result.stdout.split()
+    base = redirect.rstrip("/") if redirect else "https://api.kaggle.com"
+    assert url == f"{base}/v1/kernels.KernelsApiService/SaveKernel" and timeout == "7.5"
