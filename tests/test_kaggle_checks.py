@@ -144,7 +144,8 @@ def test_kernel_set_round_trips_through_its_index(tmp_path):
 
 
 def test_kernel_set_load_errors_say_what_to_do(tmp_path):
-    with pytest.raises(FileNotFoundError, match="--kernels needs a folder of kernels built by an earlier push.py run"):
+    with pytest.raises(FileNotFoundError,
+                       match="--kernels needs a folder of kernels built by an earlier push.py"):
         KernelSet.load(tmp_path)
     (tmp_path / "kernels.json").write_text('{"format": "something-else"}')
     with pytest.raises(ValueError, match="not a kernel index.*rebuild"):
