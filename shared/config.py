@@ -210,13 +210,38 @@ class KaggleConfig:
     enable_internet: bool = False
     max_concurrent: int = 2
     poll_interval: float = 30.0
-    timeout_minutes: int = 720
+    timeout_minutes: float = 720.0
+    max_poll_interval: float = 300.0  # polling backs off up to this interval
+    settle_seconds: float = 60.0  # trust a finished status seen before the run was seen active
+    retries: int = 5  # extra attempts after HTTP 429, 5xx or a timeout
+    retry_base_seconds: float = 2.0
+    retry_max_seconds: float = 60.0
+    request_timeout: float = 120.0  # seconds one HTTP request may take
+    output_dir: str = "kaggle-output"  # where the train kernel's outputs are downloaded
 
     def __post_init__(self) -> None:
         _positive("kaggle", "max_concurrent", self.max_concurrent)
-        _positive("kaggle", "timeout_minutes", self.timeout_minutes)
-        if not self.poll_interval > 0:
-            raise ValueError(f"[kaggle] poll_interval = {self.poll_interval!r}: must be > 0")
+        _positive("kaggle", "retries", self.retries, allow_zero=True)
+        for name in ("poll_interval", "timeout_minutes", "max_poll_interval",
+                     "retry_base_seconds", "retry_max_seconds", "request_timeout"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+                raise ValueError(f"[kaggle] {name} = {value!r}: must be a number > 0")
+        if not self.settle_seconds >= 0:
+            raise ValueError(f"[kaggle] settle_seconds = {self.settle_seconds!r}: must be >= 0")
+        if self.owner and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", self.owner):
+            raise ValueError(f"[kaggle] owner = {self.owner!r}: expected your Kaggle user name "
+                             "(letters, digits, '-' or '_'), or \"\" to take it from the "
+                             "credentials")
+        if self.slug_prefix and not re.fullmatch(r"[a-z0-9][a-z0-9-]*", self.slug_prefix):
+            raise ValueError(f"[kaggle] slug_prefix = {self.slug_prefix!r}: expected lowercase "
+                             "letters, digits and '-', e.g. 'fmnist'")
+        if not re.fullmatch(r"[A-Za-z0-9_]+", self.machine_shape or ""):
+            raise ValueError(f"[kaggle] machine_shape = {self.machine_shape!r}: expected an "
+                             "accelerator name such as 'NvidiaTeslaT4' (GPU T4 x2)")
+        if not self.output_dir:
+            raise ValueError("[kaggle] output_dir is empty: name a folder for the downloaded "
+                             "outputs, e.g. 'kaggle-output'")
 
 
 _SECTIONS: dict[str, type] = {

@@ -1,0 +1,177 @@
+"""Run the pipeline on Kaggle: push the preprocessing kernels, then the train kernel, download
+its outputs and (``--submit``) submit them. ``--plan`` only builds and shows the kernels.
+
+    python scripts/push.py --plan                    # no network, no credentials
+    python scripts/push.py --submit                  # the whole run
+    python scripts/push.py --skip-unchanged --submit # re-run: only what changed or failed
+
+Credentials come from where the official ``kaggle`` client looks (``KAGGLE_USERNAME`` /
+``KAGGLE_KEY``, ``kaggle.json``, ``KAGGLE_API_TOKEN``); ``KAGGLE_PIPELINE_API_URL`` sends the
+client to another server (tests, proxies). Exit status: 0 done, 1 the run failed (what
+finished is listed), 2 bad input or no credentials (nothing was uploaded).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from shared.config import PipelineConfig, load_config  # noqa: E402
+from shared.kaggle_api import (CredentialsError, KaggleService, KernelSet,  # noqa: E402
+                               MetadataRules, PollSettings, PushFailed, PushOptions, RetryPolicy,
+                               api_base_url, connect, format_plan, local_username, preflight,
+                               require_credentials, run_push)
+from shared.kaggle_api.retry import call_with_retry  # noqa: E402
+
+PLACEHOLDER_OWNER = "your-kaggle-username"
+
+
+def build_kernel_folders(config: PipelineConfig, out_dir: Path, *, owner: str) -> KernelSet:
+    """Plan the run from the local competition data and build one folder per kernel.
+
+    WIRING POINT (issues 3 and 5): the planner (``shared/planning.py``: ``make_plan``) and the
+    bundler (``shared/bundle/build.py``: ``build_kernels``) are written in parallel; this is
+    the one call the push makes into them. Until they are on this branch, push kernels that
+    were built elsewhere with ``--kernels DIR``.
+    """
+    try:
+        from shared.bundle.build import build_kernels
+        from shared.planning import make_plan
+    except ImportError as exc:
+        raise RuntimeError(f"cannot build kernels here yet ({exc}): the planner and bundler are "
+                           "not on this branch; pass --kernels DIR with built kernel folders "
+                           "(a folder holding kernels.json)") from None
+    plan = make_plan(config, Path(config.competition.data_dir))
+    built = build_kernels(plan.preprocess, plan.train, out_dir, owner=owner, config=config)
+    kernels = KernelSet.from_built(built, plan_text=plan.table())
+    kernels.save(out_dir)
+    return kernels
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--config", default="pipeline.toml", help="settings file (pipeline.toml)")
+    p.add_argument("--competition", help="competition slug (default: [competition] slug)")
+    p.add_argument("--data", type=Path, help="local copy of the competition data, as "
+                   "'kaggle competitions download' unpacks it (default: [competition] data_dir)")
+    p.add_argument("--kernels", type=Path, help="push kernels built earlier (a folder with "
+                   "kernels.json) instead of planning and building them")
+    p.add_argument("--build-dir", type=Path, default=Path("build/kernels"),
+                   help="where kernel folders are built (default: build/kernels)")
+    p.add_argument("--out", type=Path, help="where outputs go (default: [kaggle] output_dir)")
+    p.add_argument("--plan", action="store_true", help="build the kernels and print the plan; "
+                   "no network, no credentials")
+    p.add_argument("--submit", action="store_true", help="submit the train kernel's result")
+    p.add_argument("--skip-unchanged", action="store_true", help="do not re-run kernels whose "
+                   "bundle equals the one of their latest completed run")
+    p.add_argument("--poll-interval", type=float, metavar="SECONDS",
+                   help="first status polling interval (default: [kaggle] poll_interval)")
+    p.add_argument("--message", default="", help="submission description")
+    return p.parse_args(argv)
+
+
+def effective_config(args: argparse.Namespace) -> PipelineConfig:
+    config = load_config(args.config)
+    competition: dict = {}
+    if args.competition:
+        competition["slug"] = args.competition
+    if args.data:
+        competition["data_dir"] = str(args.data.resolve())
+    kaggle = {"poll_interval": args.poll_interval} if args.poll_interval is not None else {}
+    return config.replace(competition=competition, kaggle=kaggle)
+
+
+def load_kernels(args: argparse.Namespace, config: PipelineConfig, owner: str) -> KernelSet:
+    if args.kernels:
+        return KernelSet.load(args.kernels)
+    data_dir = Path(config.competition.data_dir)
+    if not data_dir.is_dir():
+        raise FileNotFoundError(
+            f"competition data not found at {data_dir}: download it with 'kaggle competitions "
+            f"download -c {config.competition.slug}' and unzip it there, or pass --data DIR")
+    return build_kernel_folders(config, args.build_dir, owner=owner)
+
+
+def rules_for(config: PipelineConfig, owner: str) -> MetadataRules:
+    k = config.kaggle
+    return MetadataRules(owner=owner, competition=config.competition.slug,
+                         is_private=k.is_private, enable_internet=k.enable_internet,
+                         machine_shape=k.machine_shape)
+
+
+def show_plan(args: argparse.Namespace, config: PipelineConfig) -> int:
+    owner = config.kaggle.owner or local_username()
+    if args.kernels and not owner:  # already built: the ids say whose they are
+        owner = str(KernelSet.load(args.kernels).train.metadata().get("id", "")).split("/")[0]
+    owner = owner or PLACEHOLDER_OWNER
+    kernels = load_kernels(args, config, owner)
+    print(format_plan(kernels, competition=config.competition.slug, owner=owner))
+    if owner == PLACEHOLDER_OWNER:
+        print(f"note: no user name in [kaggle] owner or the credentials; ids use "
+              f"{PLACEHOLDER_OWNER!r}")
+        return 0
+    preflight(kernels, rules_for(config, owner), None)
+    print("kernel-metadata.json: every kernel passes the checks")
+    return 0
+
+
+def push(args: argparse.Namespace, config: PipelineConfig) -> int:
+    credentials = require_credentials()
+    k = config.kaggle
+    retry = RetryPolicy(k.retries, k.retry_base_seconds, k.retry_max_seconds)
+    base_url = api_base_url()
+    api = call_with_retry(lambda: connect(credentials, base_url=base_url,
+                                          request_timeout=k.request_timeout),
+                          what="sign in to Kaggle", policy=retry,
+                          on_retry=lambda line: print(line, flush=True))
+    owner = k.owner or api.get_config_value(api.CONFIG_NAME_USER) or credentials.username
+    print(f"credentials: {credentials.kind} from {credentials.source}; kernels go to {owner}/")
+    kernels = load_kernels(args, config, owner)
+    options = PushOptions(
+        competition=config.competition.slug, submission=config.competition.submission,
+        submit=args.submit, skip_unchanged=args.skip_unchanged, max_concurrent=k.max_concurrent,
+        poll=PollSettings(first_interval=k.poll_interval, max_interval=max(k.max_poll_interval,
+                          k.poll_interval), timeout=k.timeout_minutes * 60,
+                          settle_seconds=k.settle_seconds),
+        output_dir=args.out or Path(k.output_dir), message=args.message)
+    service = KaggleService(api, retry=retry, say=lambda line: print(line, flush=True),
+                            download_timeout=k.request_timeout)
+    try:
+        report = run_push(service, kernels, owner=owner, options=options,
+                          rules=rules_for(config, owner), credentials=credentials,
+                          say=lambda line: print(line, flush=True))
+    except PushFailed as exc:
+        print(exc.report.summary(), flush=True)
+        print(f"error: {exc}", file=sys.stderr)
+        print("what finished is listed above; re-run with --skip-unchanged to continue",
+              file=sys.stderr)
+        return 1
+    print(report.summary())
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        config = effective_config(args)
+        return show_plan(args, config) if args.plan else push(args, config)
+    except CredentialsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except RuntimeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # requests' errors are OSErrors: Kaggle could not be reached
+        print(f"error: could not talk to Kaggle: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

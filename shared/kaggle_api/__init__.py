@@ -1,0 +1,30 @@
+"""Driving the pipeline's kernels on Kaggle through the official ``kaggle`` client.
+
+``scripts/push.py`` is a thin CLI over this package: find credentials
+(``require_credentials``), ``connect`` the official client (``KAGGLE_PIPELINE_API_URL``
+redirects it), check the kernel folders (``preflight``), then ``run_push`` a ``KernelSet``.
+The client itself is imported only by ``connect``, so ``--plan`` needs neither network nor
+credentials.
+"""
+
+from shared.kaggle_api.client import API_URL_ENV, api_base_url, connect
+from shared.kaggle_api.credentials import (Credentials, CredentialsError, find_credentials,
+                                           local_username, require_credentials)
+from shared.kaggle_api.kernel_set import KernelSet
+from shared.kaggle_api.metadata import MetadataError, MetadataRules, validate_kernels
+from shared.kaggle_api.orchestrate import (PushFailed, PushOptions, PushReport, preflight,
+                                           run_push)
+from shared.kaggle_api.plan_view import format_plan
+from shared.kaggle_api.retry import RetriesExhausted, RetryPolicy
+from shared.kaggle_api.service import KaggleCallError, KaggleService, PushRejected
+from shared.kaggle_api.waiting import PollSettings
+
+__all__ = [
+    "API_URL_ENV", "api_base_url", "connect",
+    "Credentials", "CredentialsError", "find_credentials", "local_username",
+    "require_credentials",
+    "KernelSet", "MetadataError", "MetadataRules", "validate_kernels",
+    "PushFailed", "PushOptions", "PushReport", "preflight", "run_push", "format_plan",
+    "RetriesExhausted", "RetryPolicy", "KaggleCallError", "KaggleService", "PushRejected",
+    "PollSettings",
+]

@@ -1,0 +1,98 @@
+"""KernelSet: the kernel folders of one pipeline run, and the index that finds them again.
+
+The push needs nothing but this: the preprocessing kernels, the train kernel that mounts
+them, and (for ``--plan``) the planner's table. ``save`` writes ``kernels.json`` beside the
+folders, so ``push.py --kernels DIR`` can push a build made earlier without planning again.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from shared.bundle.folder import KernelFolder
+from shared.store.manifest import write_json_atomic
+
+__all__ = ["KernelSet", "INDEX_NAME"]
+
+INDEX_NAME = "kernels.json"
+INDEX_FORMAT = "kaggle-pipeline-kernels"
+
+
+def _folder_to_dict(kernel: KernelFolder, root: Path) -> dict[str, Any]:
+    path = kernel.path.resolve()
+    try:
+        where = str(path.relative_to(root.resolve()))
+    except ValueError:
+        where = str(path)
+    return {"slug": kernel.slug, "role": kernel.role, "path": where, "script": kernel.script,
+            "fingerprint": kernel.fingerprint, "sources": list(kernel.sources)}
+
+
+@dataclass(frozen=True)
+class KernelSet:
+    """Preprocessing kernels plus the train kernel whose sources they are."""
+
+    preprocess: tuple[KernelFolder, ...]
+    train: KernelFolder
+    plan_text: str = ""  # the planner's table (row ranges, budgets), shown by --plan
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "preprocess", tuple(self.preprocess))
+        if not self.preprocess:
+            raise ValueError("KernelSet: no preprocessing kernels; the plan must have at least one")
+        wrong = [k.slug for k in self.preprocess if k.role != "preprocess"]
+        if wrong or self.train.role != "train":
+            raise ValueError(f"KernelSet: roles are wrong (preprocess kernels with another role: "
+                             f"{wrong}; train kernel role {self.train.role!r})")
+        slugs = [k.slug for k in self.preprocess]
+        if sorted(self.train.sources) != sorted(slugs):
+            raise ValueError(f"KernelSet: the train kernel {self.train.slug} mounts "
+                             f"{list(self.train.sources)}, expected every preprocessing kernel "
+                             f"{slugs}")
+
+    @property
+    def kernels(self) -> tuple[KernelFolder, ...]:
+        return (*self.preprocess, self.train)
+
+    @classmethod
+    def from_built(cls, built: Any, plan_text: str = "") -> "KernelSet":
+        """From the bundler's ``BuiltKernels`` (anything with ``.preprocess`` and ``.train``)."""
+        return cls(tuple(built.preprocess), built.train, plan_text)
+
+    def save(self, root: str | Path) -> Path:
+        """Write ``root/kernels.json`` (atomically); folder paths are stored relative to root."""
+        root = Path(root)
+        root.mkdir(parents=True, exist_ok=True)
+        data = {"format": INDEX_FORMAT, "version": 1, "plan_text": self.plan_text,
+                "kernels": [_folder_to_dict(k, root) for k in self.kernels]}
+        path = root / INDEX_NAME
+        write_json_atomic(path, json.dumps(data, indent=1))
+        return path
+
+    @classmethod
+    def load(cls, root: str | Path) -> "KernelSet":
+        """Read ``root/kernels.json`` written by ``save``."""
+        root = Path(root)
+        path = root / INDEX_NAME
+        if not path.is_file():
+            raise FileNotFoundError(f"{path} not found: --kernels needs a folder of kernels built "
+                                    "by an earlier push.py run (its --build-dir, "
+                                    "build/kernels by default)")
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if data.get("format") != INDEX_FORMAT:
+                raise ValueError(f"format is {data.get('format')!r}, expected {INDEX_FORMAT!r}")
+            folders = [KernelFolder(slug=k["slug"], role=k["role"], path=root / k["path"],
+                                    script=k["script"], fingerprint=k["fingerprint"],
+                                    sources=tuple(k["sources"])) for k in data["kernels"]]
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise ValueError(f"{path}: not a kernel index ({type(exc).__name__}: {exc}); rebuild "
+                             "the kernels") from None
+        trains = [k for k in folders if k.role == "train"]
+        if len(trains) != 1:
+            raise ValueError(f"{path}: expected exactly one train kernel, found {len(trains)}")
+        return cls(tuple(k for k in folders if k.role != "train"), trains[0],
+                   str(data.get("plan_text", "")))

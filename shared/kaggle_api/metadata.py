@@ -1,0 +1,180 @@
+"""Check every ``kernel-metadata.json`` before the first upload.
+
+The client accepts a lot that Kaggle later rejects or silently gets wrong: a title over 50
+characters breaks the push, a title that does not slugify to the id pushes to another kernel,
+a missing ``enable_internet`` means internet *on*, a misspelt key is ignored. Each problem
+names the kernel and the field, and all problems are reported at once.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping
+
+from slugify import slugify  # the function the official client checks titles with
+
+from shared.bundle.folder import KernelFolder, METADATA_NAME
+
+__all__ = ["MetadataError", "MetadataRules", "metadata_problems", "validate_kernels"]
+
+OWNER_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
+SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+COMPETITION_RE = re.compile(r"[a-z0-9][a-z0-9-]*")
+MODEL_RE = re.compile(r"[^/\s]+/[^/\s]+/[^/\s]+/[^/\s]+(?:/\d+)?")
+TITLE_MIN, TITLE_MAX = 5, 50
+SLUG_MAX = 50
+
+KNOWN_KEYS = frozenset({
+    "id", "id_no", "title", "code_file", "language", "kernel_type", "is_private", "enable_gpu",
+    "enable_tpu", "enable_internet", "dataset_sources", "competition_sources", "kernel_sources",
+    "model_sources", "keywords", "docker_image", "docker_image_pinning_type", "machine_shape"})
+SOURCE_KEYS = ("dataset_sources", "competition_sources", "kernel_sources", "model_sources")
+
+
+class MetadataError(ValueError):
+    """One or more ``kernel-metadata.json`` files would push something wrong."""
+
+
+@dataclass(frozen=True)
+class MetadataRules:
+    """What the metadata must say, from the config and the credentials."""
+
+    owner: str  # every kernel id must be <owner>/<slug>
+    competition: str  # preprocessing kernels must mount it
+    is_private: bool = True
+    enable_internet: bool = False
+    machine_shape: str = ""  # the train kernel's accelerator; "" = not checked
+
+
+def _is_bool(meta: Mapping[str, Any], key: str) -> bool:
+    return isinstance(meta.get(key), bool)
+
+
+def _source_problems(meta: Mapping[str, Any]) -> Iterable[tuple[str, str]]:
+    patterns = {"dataset_sources": (r"owner/dataset-slug", re.compile(r"[^/\s]+/[^/\s]+")),
+                "kernel_sources": ("owner/kernel-slug", re.compile(r"[^/\s]+/[a-z0-9-]+")),
+                "competition_sources": ("competition-slug", COMPETITION_RE),
+                "model_sources": ("owner/model/framework/variation[/version]", MODEL_RE)}
+    for key in SOURCE_KEYS:
+        value = meta.get(key, [])
+        form, pattern = patterns[key]
+        if not isinstance(value, list):
+            yield key, f"expected a list of '{form}' strings, received {value!r}"
+            continue
+        for item in value:
+            if not isinstance(item, str) or not pattern.fullmatch(item):
+                yield key, f"{item!r} is not of the form '{form}'"
+        if len(set(map(str, value))) != len(value):
+            yield key, f"lists a source twice: {value}"
+
+
+def _identity_problems(kernel: KernelFolder, meta: Mapping[str, Any],
+                       rules: MetadataRules) -> Iterable[tuple[str, str]]:
+    kernel_id = meta.get("id")
+    expected = f"{rules.owner}/{kernel.slug}"
+    if not isinstance(kernel_id, str) or kernel_id.count("/") != 1:
+        yield "id", f"expected '{expected}', received {kernel_id!r}"
+    else:
+        owner, slug = kernel_id.split("/")
+        if not OWNER_RE.fullmatch(owner):
+            yield "id", f"owner {owner!r} is not a Kaggle user name"
+        elif owner != rules.owner:
+            yield "id", (f"owner {owner!r}, but the kernels are pushed as {rules.owner!r}; "
+                         "rebuild the kernels, or set [kaggle] owner")
+        if not SLUG_RE.fullmatch(slug) or len(slug) > SLUG_MAX:
+            yield "id", (f"slug {slug!r}: expected lowercase letters, digits and single '-', "
+                         f"at most {SLUG_MAX} characters")
+        elif slug != kernel.slug:
+            yield "id", f"slug {slug!r} differs from the kernel folder's slug {kernel.slug!r}"
+    title = meta.get("title")
+    if not isinstance(title, str) or not TITLE_MIN <= len(title) <= TITLE_MAX:
+        size = len(title) if isinstance(title, str) else "no"
+        yield "title", (f"{title!r} has {size} characters; Kaggle needs {TITLE_MIN} to "
+                        f"{TITLE_MAX} (longer titles break the push): shorten [kaggle] "
+                        "slug_prefix")
+    elif slugify(title) != kernel.slug:
+        yield "title", (f"{title!r} slugifies to {slugify(title)!r}, not to the id's slug "
+                        f"{kernel.slug!r}; Kaggle would push to a different kernel")
+
+
+def _setting_problems(kernel: KernelFolder, meta: Mapping[str, Any],
+                      rules: MetadataRules) -> Iterable[tuple[str, str]]:
+    for key in sorted(set(meta) - KNOWN_KEYS):
+        yield key, "unknown key (the client ignores it silently); check its spelling"
+    if meta.get("code_file") != kernel.script:
+        yield "code_file", f"expected {kernel.script!r}, received {meta.get('code_file')!r}"
+    elif not kernel.script_path.is_file():
+        yield "code_file", f"{kernel.script_path} does not exist"
+    if meta.get("language") != "python":
+        yield "language", f"expected 'python', received {meta.get('language')!r}"
+    if meta.get("kernel_type") not in ("script", "notebook"):
+        yield "kernel_type", ("expected 'script' or 'notebook', received "
+                              f"{meta.get('kernel_type')!r}")
+    for key, wanted in (("is_private", rules.is_private),
+                        ("enable_internet", rules.enable_internet)):
+        if not _is_bool(meta, key):
+            yield key, (f"must be set explicitly to true or false (received "
+                        f"{meta.get(key, 'nothing')!r}; the client defaults "
+                        f"{'enable_internet to true' if key == 'enable_internet' else 'it'})")
+        elif meta[key] != wanted:
+            yield key, (f"is {str(meta[key]).lower()} but [kaggle] {key} = "
+                        f"{str(wanted).lower()}; rebuild the kernels")
+    for key in ("enable_gpu", "enable_tpu"):
+        if key in meta and not _is_bool(meta, key):
+            yield key, f"expected true or false, received {meta[key]!r}"
+
+
+def _role_problems(kernel: KernelFolder, meta: Mapping[str, Any], rules: MetadataRules,
+                   preprocess_ids: tuple[str, ...]) -> Iterable[tuple[str, str]]:
+    sources = meta.get("kernel_sources", [])
+    if kernel.role == "preprocess":
+        if rules.competition not in (meta.get("competition_sources") or []):
+            yield "competition_sources", (f"must include the competition {rules.competition!r}"
+                                          " so the kernel can read its data")
+        if sources:
+            yield "kernel_sources", f"a preprocessing kernel mounts no kernels, lists {sources}"
+    elif kernel.role == "train":
+        if isinstance(sources, list) and sorted(sources) != sorted(preprocess_ids):
+            missing = sorted(set(preprocess_ids) - set(sources))
+            extra = sorted(set(sources) - set(preprocess_ids))
+            yield "kernel_sources", (f"must be every preprocessing kernel; missing {missing}, "
+                                     f"unexpected {extra}")
+        shape = meta.get("machine_shape")
+        if rules.machine_shape and shape != rules.machine_shape:
+            yield "machine_shape", (f"expected [kaggle] machine_shape {rules.machine_shape!r}, "
+                                    f"received {shape!r}")
+    else:
+        yield "role", f"{kernel.role!r} is neither 'preprocess' nor 'train'"
+
+
+def metadata_problems(kernel: KernelFolder, rules: MetadataRules,
+                      preprocess_ids: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    """``(field, problem)`` pairs for one kernel folder; empty when it is fine to push."""
+    path = kernel.path / METADATA_NAME
+    if not path.is_file():
+        return [(METADATA_NAME, f"{path} does not exist")]
+    try:
+        meta = kernel.metadata()
+    except ValueError as exc:
+        return [(METADATA_NAME, f"{path} is not valid JSON ({exc})")]
+    if not isinstance(meta, dict):
+        return [(METADATA_NAME, f"{path} must hold a JSON object")]
+    return [*_identity_problems(kernel, meta, rules), *_setting_problems(kernel, meta, rules),
+            *_source_problems(meta), *_role_problems(kernel, meta, rules, preprocess_ids)]
+
+
+def validate_kernels(preprocess: tuple[KernelFolder, ...], train: KernelFolder | None,
+                     rules: MetadataRules) -> None:
+    """Raise ``MetadataError`` listing every problem of every kernel, or return None."""
+    preprocess_ids = tuple(f"{rules.owner}/{k.slug}" for k in preprocess)
+    lines = []
+    for kernel in (*preprocess, *([train] if train is not None else [])):
+        for key, problem in metadata_problems(kernel, rules, preprocess_ids):
+            lines.append(f"  kernel {kernel.slug}: {key}: {problem}")
+    slugs = [k.slug for k in (*preprocess, *([train] if train else []))]
+    for slug in sorted({s for s in slugs if slugs.count(s) > 1}):
+        lines.append(f"  kernel {slug}: id: used by more than one kernel")
+    if lines:
+        raise MetadataError(f"{len(lines)} problem(s) in kernel-metadata.json, nothing was "
+                            "uploaded:\n" + "\n".join(lines))

@@ -1,0 +1,273 @@
+"""Drive one pipeline run on Kaggle: preprocessing kernels, then the train kernel, then submit.
+
+``run_push`` needs only the kernel folders (a ``KernelSet``) and an authenticated
+``KaggleService``. It checks every folder before the first upload, runs at most
+``max_concurrent`` preprocessing kernels at once, waits for each (``RunWatch``), pushes the
+train kernel, downloads its outputs and, if asked, submits. Any failure raises ``PushFailed``
+whose report says what finished, so that a re-run (with ``--skip-unchanged``) picks up there.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from shared.bundle.folder import KernelFolder
+from shared.kaggle_api.credentials import Credentials, find_secret_leaks
+from shared.kaggle_api.kernel_set import KernelSet
+from shared.kaggle_api.metadata import MetadataRules, validate_kernels
+from shared.kaggle_api.outputs import download_outputs, latest_bundle_fingerprint, log_tail
+from shared.kaggle_api.retry import RetriesExhausted
+from shared.kaggle_api.service import KaggleCallError, KaggleService, Submission
+from shared.kaggle_api.waiting import PollSettings, RunWatch
+
+__all__ = ["PushOptions", "KernelOutcome", "PushReport", "PushFailed", "preflight", "run_push"]
+
+SUBMISSION_FILE = "submission.csv"
+
+
+@dataclass(frozen=True)
+class PushOptions:
+    """What one run of the push does."""
+
+    competition: str
+    submission: str = "csv"  # csv: upload submission.csv; code: submit the train kernel version
+    submit: bool = False
+    skip_unchanged: bool = False
+    max_concurrent: int = 2
+    poll: PollSettings = field(default_factory=PollSettings)
+    output_dir: Path = Path("kaggle-output")
+    message: str = ""  # the submission's description; "" = kernel id and version
+
+    def __post_init__(self) -> None:
+        if self.submission not in ("csv", "code"):
+            raise ValueError(f"PushOptions.submission = {self.submission!r}: expected csv or code")
+        if self.max_concurrent < 1:
+            raise ValueError(f"PushOptions.max_concurrent = {self.max_concurrent}: must be >= 1")
+
+
+@dataclass
+class KernelOutcome:
+    kernel_id: str
+    state: str  # complete, skipped, error, timeout, failed, not pushed
+    version: int | None = None
+    detail: str = ""
+
+
+@dataclass
+class PushReport:
+    """What the run achieved so far."""
+
+    outcomes: list[KernelOutcome] = field(default_factory=list)
+    outputs: Path | None = None
+    submission: Submission | None = None
+
+    def summary(self) -> str:
+        lines = ["summary:"]
+        for o in self.outcomes:
+            version = f"v{o.version}" if o.version else "-"
+            lines.append(f"  {o.kernel_id:<50} {version:>5}  {o.state}"
+                         + (f" ({o.detail})" if o.detail else ""))
+        if self.outputs:
+            lines.append(f"  outputs downloaded to {self.outputs}")
+        if self.submission:
+            lines.append(f"  submission ref {self.submission.ref}: {self.submission.message}")
+        return "\n".join(lines)
+
+
+class PushFailed(RuntimeError):
+    """The run stopped; ``report`` says what finished before it did."""
+
+    def __init__(self, message: str, report: PushReport) -> None:
+        super().__init__(message)
+        self.report = report
+
+
+def preflight(kernels: KernelSet, rules: MetadataRules, credentials: Credentials | None) -> None:
+    """Every check that needs no network: metadata rules, and no credentials in any folder."""
+    validate_kernels(kernels.preprocess, kernels.train, rules)
+    if credentials is not None:
+        leaks = [leak for k in kernels.kernels for leak in find_secret_leaks(k.path, credentials)]
+        if leaks:
+            raise ValueError("credentials found in the kernel folders, nothing was uploaded: "
+                             + "; ".join(leaks) + ". Remove them and rebuild the kernels")
+
+
+class _Runner:
+    def __init__(self, service: KaggleService, kernels: KernelSet, owner: str,
+                 options: PushOptions, say: Callable[[str], None]) -> None:
+        self.service, self.kernels, self.owner = service, kernels, owner
+        self.options, self.say = options, say
+        self.report = PushReport()
+        self.errors: list[str] = []
+
+    def kernel_id(self, kernel: KernelFolder) -> str:
+        return f"{self.owner}/{kernel.slug}"
+
+    def outcome(self, kernel: KernelFolder, state: str, version: int | None = None,
+                detail: str = "") -> None:
+        self.report.outcomes.append(KernelOutcome(self.kernel_id(kernel), state, version, detail))
+
+    def unchanged(self, kernel: KernelFolder) -> bool:
+        fingerprint = latest_bundle_fingerprint(self.service, self.kernel_id(kernel))
+        if fingerprint and fingerprint == kernel.fingerprint:
+            self.say(f"{self.kernel_id(kernel)}: unchanged (bundle {fingerprint[:12]}), not re-run")
+            self.outcome(kernel, "skipped", detail="unchanged")
+            return True
+        return False
+
+    def run_batch(self, batch: list[KernelFolder], limit: int) -> dict[str, RunWatch]:
+        """Push and wait for ``batch``, at most ``limit`` at once; the completed runs."""
+        queue: deque[KernelFolder] = deque(batch)
+        active: list[tuple[KernelFolder, RunWatch]] = []
+        done: dict[str, RunWatch] = {}
+        try:
+            while queue or active:
+                while queue and len(active) < limit and not self.errors:
+                    kernel = queue.popleft()
+                    try:
+                        pushed = self.service.push(kernel)
+                    except (KaggleCallError, RetriesExhausted, ValueError) as exc:
+                        self.outcome(kernel, "failed", detail="push failed")
+                        self.errors.append(str(exc))
+                        break
+                    self.say(f"pushed {pushed.kernel_id} version {pushed.version}: {pushed.url}")
+                    active.append((kernel, RunWatch(pushed, self.options.poll, time.monotonic())))
+                if not active:
+                    break
+                kernel, watch = min(active, key=lambda item: item[1].next_poll)
+                time.sleep(max(0.0, watch.next_poll - time.monotonic()))
+                final = self.poll(kernel, watch)
+                if final is not None:
+                    active.remove((kernel, watch))
+                    if final == "complete":
+                        done[kernel.slug] = watch
+        except KeyboardInterrupt:
+            for kernel, watch in active:
+                self.outcome(kernel, "running", watch.pushed.version, "left running on Kaggle")
+            self.errors.append("interrupted: the kernels marked running go on on Kaggle; re-run "
+                               "with --skip-unchanged once they have finished")
+        for kernel in queue:
+            self.outcome(kernel, "not pushed")
+        return done
+
+    def poll(self, kernel: KernelFolder, watch: RunWatch) -> str | None:
+        """One status poll; the final state when the run is over, else None."""
+        pushed = watch.pushed
+        try:
+            status = self.service.status(pushed.kernel_id, pushed.version)
+        except RetriesExhausted as exc:
+            self.say(f"{pushed.kernel_id}: status unavailable ({exc}); polling on")
+            status = None
+        except KaggleCallError as exc:
+            self.outcome(kernel, "failed", pushed.version, "status check refused")
+            self.errors.append(str(exc))
+            return "failed"
+        now = time.monotonic()
+        if status is None:
+            watch.postpone(now)
+            final = None
+        else:
+            final = watch.observe(status, now)
+            self.say("  " + watch.describe(now))
+        if final is None:
+            if not watch.timed_out(now):
+                return None
+            last = watch.last.state if watch.last else "unknown"
+            self.outcome(kernel, "timeout", pushed.version, f"still {last}")
+            self.errors.append(f"{pushed.kernel_id} v{pushed.version} did not finish within "
+                               f"{self.options.poll.timeout / 60:g} minutes (still {last}); it "
+                               f"may still be running on Kaggle: {pushed.url}. Raise [kaggle] "
+                               "timeout_minutes, or re-run with --skip-unchanged once it ends")
+            return "timeout"
+        if final.state == "complete":
+            self.outcome(kernel, "complete", pushed.version)
+            return "complete"
+        self.outcome(kernel, final.state, pushed.version, final.failure_message)
+        self.errors.append(self.failure_text(kernel, watch, final.state, final.failure_message))
+        return final.state
+
+    def failure_text(self, kernel: KernelFolder, watch: RunWatch, state: str, message: str) -> str:
+        pushed = watch.pushed
+        try:
+            tail = log_tail(self.service.outputs(pushed.kernel_id, pushed.version).log)
+        except (KaggleCallError, RetriesExhausted) as exc:
+            tail = f"(the log could not be fetched: {exc})"
+        return (f"kernel {kernel.slug} ({pushed.kernel_id} v{pushed.version}) ended with "
+                f"{state.upper()}" + (f": {message}" if message else "")
+                + f"\n--- last lines of its log ---\n{tail}\n--- see {pushed.url} ---")
+
+    def fail_if_errors(self) -> None:
+        if self.errors:
+            raise PushFailed("\n".join(self.errors), self.report)
+
+    def reuse_train(self, train: KernelFolder) -> int | None:
+        """The version of an unchanged train kernel whose latest run completed, else None."""
+        latest = self.service.latest_version(self.kernel_id(train))
+        if latest is None or latest[0] is None:
+            return None
+        version, source = latest
+        if source != train.script_path.read_text(encoding="utf-8"):
+            return None
+        if self.service.status(self.kernel_id(train), version).state != "complete":
+            return None
+        self.say(f"{self.kernel_id(train)}: unchanged and version {version} completed; reusing it")
+        self.outcome(train, "skipped", version, "unchanged")
+        return version
+
+    def run(self) -> PushReport:
+        try:
+            return self._run()
+        finally:
+            order = {self.kernel_id(k): i for i, k in enumerate(self.kernels.kernels)}
+            self.report.outcomes.sort(key=lambda o: order.get(o.kernel_id, len(order)))
+
+    def _run(self) -> PushReport:
+        options, train = self.options, self.kernels.train
+        try:
+            todo = [k for k in self.kernels.preprocess
+                    if not (options.skip_unchanged and self.unchanged(k))]
+            self.run_batch(todo, options.max_concurrent)
+            self.fail_if_errors()
+            # New preprocessing outputs mean new inputs: the train kernel runs again then.
+            version = self.reuse_train(train) if options.skip_unchanged and not todo else None
+            if version is None:
+                done = self.run_batch([train], 1)
+                self.fail_if_errors()
+                version = done[train.slug].pushed.version
+            self.finish(train, version)
+        except (KaggleCallError, RetriesExhausted, FileNotFoundError, ValueError) as exc:
+            raise PushFailed(str(exc), self.report) from exc
+        return self.report
+
+    def finish(self, train: KernelFolder, version: int | None) -> None:
+        kernel_id, options = self.kernel_id(train), self.options
+        dest = Path(options.output_dir) / train.slug
+        names = download_outputs(self.service, kernel_id, version, dest,
+                                 required=(SUBMISSION_FILE,))
+        self.report.outputs = dest
+        self.say(f"downloaded {len(names)} output file(s) of {kernel_id} v{version} to {dest}: "
+                 + ", ".join(names))
+        if not options.submit:
+            return
+        message = options.message or f"{kernel_id} v{version} (kaggle-memmap-pipeline)"
+        if options.submission == "csv":
+            submission = self.service.submit_csv(options.competition, dest / SUBMISSION_FILE,
+                                                 message)
+        else:
+            submission = self.service.submit_code(options.competition, kernel_id, version,
+                                                  SUBMISSION_FILE, message)
+        self.report.submission = submission
+        self.say(f"submitted to {options.competition}: ref {submission.ref} "
+                 f"({submission.message})")
+
+
+def run_push(service: KaggleService, kernels: KernelSet, *, owner: str, options: PushOptions,
+             rules: MetadataRules, credentials: Credentials | None,
+             say: Callable[[str], None] = print) -> PushReport:
+    """Check, push, wait, download and (``options.submit``) submit; ``PushFailed`` on failure."""
+    preflight(kernels, rules, credentials)
+    return _Runner(service, kernels, owner, options, say).run()

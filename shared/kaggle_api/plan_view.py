@@ -1,0 +1,47 @@
+"""The text ``push.py --plan`` prints: every kernel, what it mounts, and the planner's table."""
+
+from __future__ import annotations
+
+from shared.bundle.folder import KernelFolder
+from shared.kaggle_api.kernel_set import KernelSet
+
+__all__ = ["format_plan"]
+
+
+def _mounts(kernel: KernelFolder) -> str:
+    meta = kernel.metadata()
+    parts = [f"competition {c}" for c in meta.get("competition_sources", [])]
+    parts += [f"dataset {d}" for d in meta.get("dataset_sources", [])]
+    if meta.get("kernel_sources"):
+        parts.append(f"{len(meta['kernel_sources'])} kernel output(s)")
+    return ", ".join(parts) or "nothing"
+
+
+def _settings(kernel: KernelFolder) -> str:
+    meta = kernel.metadata()
+    accelerator = meta.get("machine_shape") or ("GPU" if meta.get("enable_gpu") else "CPU")
+    internet = {True: "internet on", False: "internet off"}.get(meta.get("enable_internet"),
+                                                                 "internet UNSET")
+    private = {True: "private", False: "PUBLIC"}.get(meta.get("is_private"), "visibility UNSET")
+    return f"{accelerator}, {internet}, {private}"
+
+
+def format_plan(kernels: KernelSet, *, competition: str, owner: str) -> str:
+    """A table of the kernels in push order, followed by the planner's own table."""
+    lines = [f"competition {competition}; kernels pushed as {owner}/<slug>; "
+             f"{len(kernels.preprocess)} preprocessing kernel(s), then the train kernel", ""]
+    rows = [("kernel", "role", "runs on", "mounts", "bundle")]
+    for k in kernels.kernels:
+        rows.append((f"{owner}/{k.slug}", k.role, _settings(k), _mounts(k), k.fingerprint[:12]))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        lines.append("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+    train_sources = kernels.train.metadata().get("kernel_sources", [])
+    lines.append(f"{owner}/{kernels.train.slug} mounts the outputs of: "
+                 + (", ".join(train_sources) or "nothing"))
+    lines.append("")
+    lines.append(kernels.plan_text.rstrip() or "(no planner table: these kernels were loaded "
+                 "from a kernels.json without one)")
+    lines.append("")
+    lines.append(f"kernel folders: {kernels.train.path.parent}")
+    return "\n".join(lines)

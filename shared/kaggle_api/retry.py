@@ -1,0 +1,111 @@
+"""Retry transient Kaggle API failures with bounded exponential backoff and jitter.
+
+Transient: HTTP 429 (honouring ``Retry-After`` up to the cap), HTTP 5xx, connection errors and
+timeouts. Everything else (a 4xx, a push refused inside a 200 response) fails at once.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass
+from typing import Callable, TypeVar
+
+import requests
+
+__all__ = ["RetryPolicy", "TransientError", "RetriesExhausted", "is_transient", "call_with_retry",
+           "describe_error"]
+
+T = TypeVar("T")
+
+
+class TransientError(RuntimeError):
+    """A failure worth retrying that did not come as an HTTP error (e.g. an upload cut off)."""
+
+
+class RetriesExhausted(RuntimeError):
+    """Every attempt failed with a transient error."""
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how patiently to retry."""
+
+    retries: int = 5  # attempts after the first
+    base_seconds: float = 2.0  # delay before the first retry; doubles each time
+    max_seconds: float = 60.0  # no delay is longer than this
+    jitter: float = 0.5  # each delay is scaled by a random factor in [1 - jitter, 1]
+
+    def __post_init__(self) -> None:
+        if isinstance(self.retries, bool) or not isinstance(self.retries, int) or self.retries < 0:
+            raise ValueError(f"RetryPolicy.retries = {self.retries!r}: expected an integer >= 0")
+        if not (self.base_seconds > 0 and self.max_seconds > 0):
+            raise ValueError(f"RetryPolicy delays must be > 0, received base {self.base_seconds!r}"
+                             f" and max {self.max_seconds!r}")
+        if not 0 <= self.jitter <= 1:
+            raise ValueError(f"RetryPolicy.jitter = {self.jitter!r}: expected a fraction in [0, 1]")
+
+    def delay(self, attempt: int, retry_after: float | None = None) -> float:
+        """Seconds to wait before retry number ``attempt`` (1-based)."""
+        if retry_after is not None:
+            return min(self.max_seconds, max(0.0, retry_after))
+        ceiling = min(self.max_seconds, self.base_seconds * 2 ** (attempt - 1))
+        return ceiling * (1 - self.jitter * random.random())
+
+
+def _status(exc: BaseException) -> int | None:
+    response = getattr(exc, "response", None)
+    return getattr(response, "status_code", None)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """True for HTTP 429/5xx, connection failures, timeouts and ``TransientError``."""
+    if isinstance(exc, TransientError):
+        return True
+    if isinstance(exc, (requests.ConnectionError, requests.Timeout)):
+        return True
+    status = _status(exc)
+    return isinstance(exc, requests.HTTPError) and status is not None and (
+        status == 429 or status >= 500)
+
+
+def _retry_after(exc: BaseException) -> float | None:
+    response = getattr(exc, "response", None)
+    if _status(exc) != 429 or response is None:
+        return None
+    try:
+        return float(response.headers.get("Retry-After", ""))
+    except ValueError:
+        return None
+
+
+def describe_error(exc: BaseException) -> str:
+    """A one-line description that names the HTTP status when there is one."""
+    status = _status(exc)
+    text = str(exc).strip() or type(exc).__name__
+    if status is not None and str(status) not in text:
+        return f"HTTP {status}: {text}"
+    return text
+
+
+def call_with_retry(func: Callable[[], T], *, what: str, policy: RetryPolicy,
+                    on_retry: Callable[[str], None] | None = None,
+                    sleep: Callable[[float], None] = time.sleep) -> T:
+    """``func()``, retried on transient errors; ``what`` names the call in messages."""
+    for attempt in range(1, policy.retries + 2):
+        try:
+            return func()
+        except Exception as exc:
+            if not is_transient(exc):
+                raise
+            if attempt > policy.retries:
+                raise RetriesExhausted(
+                    f"{what}: gave up after {attempt} attempts; last error: "
+                    f"{describe_error(exc)}. Kaggle may be rate-limiting or down: wait and re-run "
+                    "(raise [kaggle] retries for more patience)") from exc
+            pause = policy.delay(attempt, _retry_after(exc))
+            if on_retry is not None:
+                on_retry(f"{what}: {describe_error(exc)}; retry {attempt}/{policy.retries} in "
+                         f"{pause:.1f}s")
+            sleep(pause)
+    raise AssertionError("unreachable")  # the loop always returns or raises

@@ -1,0 +1,111 @@
+"""Kernel folders built by the bundler's rules, a tiny config, and a runner for push.py.
+
+Each kernel folder holds a small script (with its bundle fingerprint in the header line the
+bundler writes) and a ``kernel-metadata.json`` filled from the templates in ``kernel-metadata/``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from shared.bundle.folder import KernelFolder, kernel_title
+from shared.kaggle_api.kernel_set import KernelSet
+
+ROOT = Path(__file__).resolve().parents[1]
+TEMPLATES = ROOT / "kernel-metadata"
+COMPETITION = "fashion-mnist-demo"
+
+TEST_CONFIG = """\
+[competition]
+slug = "{competition}"
+data_dir = "data"
+submission = "{submission}"
+
+[kaggle]
+owner = "{owner}"
+machine_shape = "NvidiaTeslaT4"
+max_concurrent = {max_concurrent}
+poll_interval = 0.01
+max_poll_interval = 0.05
+settle_seconds = {settle}
+timeout_minutes = {timeout_minutes}
+retries = 3
+retry_base_seconds = 0.01
+retry_max_seconds = 0.05
+request_timeout = 1.0
+output_dir = "out"
+"""
+
+
+def write_config(path: Path, *, submission: str = "csv", max_concurrent: int = 2,
+                 settle: float = 0.3, timeout_minutes: float = 0.1,
+                 competition: str = COMPETITION, owner: str = "") -> Path:
+    path.write_text(TEST_CONFIG.format(submission=submission, max_concurrent=max_concurrent,
+                                       settle=settle, timeout_minutes=timeout_minutes,
+                                       competition=competition, owner=owner))
+    return path
+
+
+def make_folder(root: Path, slug: str, role: str, *, owner: str, competition: str = COMPETITION,
+                sources: tuple[str, ...] = (), body: str = "", **overrides) -> KernelFolder:
+    """One kernel folder; ``overrides`` replace metadata fields (None deletes one)."""
+    folder = root / slug
+    folder.mkdir(parents=True, exist_ok=True)
+    script = f"{role}.py"
+    code = f"# {slug}\nprint('running {slug}')\n{body}"
+    fingerprint = hashlib.sha256(code.encode()).hexdigest()
+    text = f"# Bundle fingerprint: sha256:{fingerprint}\n{code}"
+    (folder / script).write_text(text)
+    meta = json.loads((TEMPLATES / f"{role}.json").read_text())
+    meta.update(id=f"{owner}/{slug}", title=kernel_title(slug), code_file=script,
+                is_private=True, enable_internet=False, competition_sources=[competition])
+    if role == "train":
+        meta.update(kernel_sources=[f"{owner}/{s}" for s in sources],
+                    machine_shape="NvidiaTeslaT4")
+    for key, value in overrides.items():
+        if value is None:
+            meta.pop(key, None)
+        else:
+            meta[key] = value
+    (folder / "kernel-metadata.json").write_text(json.dumps(meta, indent=1))
+    return KernelFolder(slug=slug, role=role, path=folder, script=script,
+                        fingerprint=fingerprint, sources=sources)
+
+
+def make_kernel_set(root: Path, *, owner: str = "alice", n_preprocess: int = 3,
+                    prefix: str = "fmnist", body: dict[str, str] | None = None) -> KernelSet:
+    """``n_preprocess`` preprocessing kernels and a train kernel, indexed in kernels.json."""
+    body = body or {}
+    slugs = [f"{prefix}-preprocess-{i:02d}" for i in range(n_preprocess)]
+    pre = tuple(make_folder(root, s, "preprocess", owner=owner, body=body.get(s, ""))
+                for s in slugs)
+    train_slug = f"{prefix}-train"
+    train = make_folder(root, train_slug, "train", owner=owner, sources=tuple(slugs),
+                        body=body.get(train_slug, ""))
+    table = "kernel           rows\npreprocess-00    train [0, 200)"
+    kernels = KernelSet(pre, train, plan_text=table)
+    kernels.save(root)
+    return kernels
+
+
+def clean_env(home: Path, **extra: str) -> dict[str, str]:
+    """The environment without any real Kaggle settings, HOME in ``home``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KAGGLE_")}
+    env.update(HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"),
+               KAGGLE_CONFIG_DIR=str(home / "kaggle-config"), PYTHONDONTWRITEBYTECODE="1")
+    (home / "kaggle-config").mkdir(parents=True, exist_ok=True)
+    env.update(extra)
+    return env
+
+
+def run_push(args: list[str], *, cwd: Path, env: dict[str, str],
+             timeout: float = 60) -> subprocess.CompletedProcess:
+    """``python scripts/push.py ARGS`` in a fresh process (the client reads its config folder
+    at import time, so every run imports it under the test's HOME)."""
+    return subprocess.run([sys.executable, str(ROOT / "scripts" / "push.py"), *args], cwd=cwd,
+                          env=env, capture_output=True, text=True, timeout=timeout)

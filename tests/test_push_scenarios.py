@@ -1,0 +1,382 @@
+"""scripts/push.py end to end: the official client, over HTTP, against the fake Kaggle server.
+
+Each test runs the real CLI in a fresh process (the client fixes its config folder when it is
+imported) with HOME in tmp_path and KAGGLE_PIPELINE_API_URL pointing at the fake server.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from fake_kaggle import FakeKaggle
+from kaggle_helpers import ROOT, clean_env, make_folder, make_kernel_set, run_push, write_config
+
+PRE = [f"fmnist-preprocess-{i:02d}" for i in range(3)]
+TRAIN = "fmnist-train"
+
+
+@pytest.fixture
+def fake():
+    with FakeKaggle() as server:
+        yield server
+
+
+@pytest.fixture
+def setup(tmp_path, fake):
+    """Built kernels, a test config, and an environment with API-key credentials."""
+    kernels = make_kernel_set(tmp_path / "kernels")
+    config = write_config(tmp_path / "pipeline.toml")
+    env = clean_env(tmp_path / "home", KAGGLE_USERNAME=fake.username, KAGGLE_KEY=fake.key,
+                    KAGGLE_PIPELINE_API_URL=fake.url)
+    args = ["--config", str(config), "--kernels", str(tmp_path / "kernels")]
+    return kernels, args, env
+
+
+def push(tmp_path, args, env):
+    return run_push(args, cwd=tmp_path, env=env)
+
+
+def max_running(fake: FakeKaggle, slugs: list[str]) -> int:
+    """The most of ``slugs`` that were pushed and not yet seen finished at any one time."""
+    running, peak = set(), 0
+    for r in fake.requests:
+        if r.route == "SaveKernel" and r.status == 200 and r.body["slug"].split("/")[1] in slugs:
+            running.add(r.body["slug"].split("/")[1])
+        elif r.route == "GetKernelSessionStatus" and (r.answer or {}).get("status") in (
+                "COMPLETE", "ERROR"):
+            running.discard(r.body["kernelSlug"])
+        peak = max(peak, len(running))
+    return peak
+
+
+@pytest.mark.parametrize("submission", ["csv", "code"])
+def test_happy_path_pushes_waits_downloads_and_submits(tmp_path, fake, setup, submission):
+    kernels, args, env = setup
+    write_config(tmp_path / "pipeline.toml", submission=submission)
+    result = push(tmp_path, [*args, "--submit"], env)
+    assert result.returncode == 0, result.stderr
+    assert fake.pushed_slugs()[:3] == PRE and fake.pushed_slugs()[3:] == [TRAIN]
+    assert max_running(fake, PRE) == 2  # [kaggle] max_concurrent
+    saves = {r.body["slug"]: r.body for r in fake.calls("SaveKernel")}
+    train = saves[f"alice/{TRAIN}"]
+    assert train["kernelDataSources"] == [f"alice/{s}" for s in PRE]
+    assert train["machineShape"] == "NvidiaTeslaT4"
+    assert all(b["enableInternet"] is False and b["isPrivate"] is True for b in saves.values())
+    # every run is addressed by the version its push returned
+    assert {r.body["versionLabel"] for r in fake.calls("GetKernelSessionStatus")} == {"v1"}
+    out = tmp_path / "out" / TRAIN
+    assert (out / "submission.csv").read_bytes() == b"id,label\n1,0\n2,1\n"
+    assert json.loads((out / "metrics.json").read_text())["version"] == 1
+    assert (out / "history.png").is_file() and (out / "kernel.log").is_file()
+    assert not list((tmp_path / "out").glob(".*"))  # no partial download left behind
+    assert len(fake.submissions) == 1 and fake.submissions[0]["kind"] == submission
+    if submission == "csv":
+        assert list(fake.uploads.values()) == [b"id,label\n1,0\n2,1\n"]
+        assert "submitted to fashion-mnist-demo: ref 5001" in result.stdout
+    else:
+        assert fake.submissions[0]["kernelSlug"] == TRAIN
+        assert fake.submissions[0]["kernelVersion"] == 1 and not fake.uploads
+        assert "ref 7001" in result.stdout
+    assert "alice/fmnist-train v1: running" in result.stdout  # progress while waiting
+
+
+@pytest.mark.parametrize("how", ["env", "kaggle.json", "token"])
+def test_credentials_never_travel(tmp_path, fake, setup, how):
+    _, args, env = setup
+    secret = fake.token if how == "token" else fake.key
+    if how != "env":
+        env = {k: v for k, v in env.items() if k not in ("KAGGLE_USERNAME", "KAGGLE_KEY")}
+    if how == "kaggle.json":
+        (Path(env["KAGGLE_CONFIG_DIR"]) / "kaggle.json").write_text(
+            json.dumps({"username": fake.username, "key": fake.key}))
+    if how == "token":
+        env["KAGGLE_API_TOKEN"] = fake.token
+    result = push(tmp_path, [*args, "--submit"], env)
+    assert result.returncode == 0, result.stderr
+    if how == "token":  # the owner came from the server: whose token is this?
+        assert fake.calls("IntrospectToken")
+    assert secret not in result.stdout + result.stderr
+    bodies = [json.dumps(r.body) if not isinstance(r.body, bytes) else r.body.decode()
+              for r in fake.requests if r.route != "IntrospectToken"]
+    assert not any(secret in body for body in bodies)
+    for path in [*(tmp_path / "kernels").rglob("*"), *(tmp_path / "out").rglob("*")]:
+        assert not path.is_file() or secret.encode() not in path.read_bytes(), path
+
+
+def test_kernel_that_ends_in_error_fails_with_its_name_and_log_tail(tmp_path, fake, setup):
+    _, args, env = setup
+    fake.status_scripts[PRE[1]] = ["RUNNING", "ERROR"]
+    fake.logs[PRE[1]] = json.dumps(
+        [{"stream_name": "stdout", "time": 1, "data": f"line {i}\n"} for i in range(100)]
+        + [{"stream_name": "stderr", "time": 9, "data": "ValueError: row 17 is not an image\n"}])
+    result = push(tmp_path, [*args, "--submit"], env)
+    assert result.returncode == 1
+    assert f"kernel {PRE[1]} (alice/{PRE[1]} v1) ended with ERROR" in result.stderr
+    assert "ValueError: row 17 is not an image" in result.stderr
+    assert "line 99" in result.stderr and "line 10\n" not in result.stderr  # the tail only
+    assert TRAIN not in fake.pushed_slugs() and not fake.submissions
+    assert f"alice/{PRE[0]}" in result.stdout and "complete" in result.stdout  # what finished
+    assert "--skip-unchanged" in result.stderr
+
+
+def test_push_error_inside_a_200_response_is_a_failure(tmp_path, fake, setup):
+    _, args, env = setup
+    fake.push_errors[PRE[0]] = "Notebook not found"
+    result = push(tmp_path, args, env)
+    assert result.returncode == 1
+    assert f"Kaggle refused the push of alice/{PRE[0]}: Notebook not found" in result.stderr
+    statuses = [r.body["kernelSlug"] for r in fake.calls("GetKernelSessionStatus")]
+    assert PRE[0] not in statuses and TRAIN not in fake.pushed_slugs()
+    assert f"alice/{PRE[2]}" in result.stdout and "not pushed" in result.stdout
+
+
+@pytest.mark.parametrize("fault", ["http-500", "timeout"])
+def test_transient_failure_then_success(tmp_path, fake, setup, fault):
+    _, args, env = setup
+    if fault == "http-500":
+        fake.faults.update(SaveKernel=[500], GetKernelSessionStatus=[502, 503], download=[500],
+                           CreateSubmission=[500])
+    else:
+        fake.delays["SaveKernel"] = [1.5]  # request_timeout is 1 s
+    result = push(tmp_path, [*args, "--submit"], env)
+    assert result.returncode == 0, result.stderr
+    assert "retry 1/3" in result.stdout
+    assert len(fake.calls("SaveKernel")) == 5  # one retried push, four kernels
+    assert len(fake.submissions) == 1
+
+
+def test_429_storm_exhausts_the_retries(tmp_path, fake, setup):
+    _, args, env = setup
+    fake.always_fail["SaveKernel"] = 429
+    result = push(tmp_path, args, env)
+    assert result.returncode == 1
+    assert len(fake.calls("SaveKernel")) == 4  # the first attempt and [kaggle] retries = 3
+    assert "gave up after 4 attempts" in result.stderr and "429" in result.stderr
+    assert not fake.calls("GetKernelSessionStatus")
+
+
+def test_missing_credentials_fail_before_anything_is_built_or_uploaded(tmp_path, fake):
+    config = write_config(tmp_path / "pipeline.toml")
+    (tmp_path / "data").mkdir()
+    env = clean_env(tmp_path / "home", KAGGLE_PIPELINE_API_URL=fake.url)
+    result = run_push(["--config", str(config), "--build-dir", str(tmp_path / "build")],
+                      cwd=tmp_path, env=env)
+    assert result.returncode == 2
+    for words in ("No Kaggle credentials found", "kaggle.json", "KAGGLE_USERNAME",
+                  "KAGGLE_API_TOKEN", str(tmp_path / "home" / "kaggle-config")):
+        assert words in result.stderr
+    assert not (tmp_path / "build").exists() and not fake.requests
+
+
+@pytest.mark.parametrize("stale", ["ERROR", "COMPLETE"])
+def test_stale_status_right_after_a_push_is_not_taken_for_the_new_run(tmp_path, fake, setup,
+                                                                       stale):
+    kernels, args, env = setup
+    fake.seed(PRE[0], "the previous version", final=stale)
+    fake.stale_after_push[PRE[0]] = 3
+    result = push(tmp_path, args, env)
+    assert result.returncode == 0, result.stderr
+    new_run = fake.kernels[PRE[0]].versions[1]
+    assert new_run.final == "COMPLETE" and new_run.polls == 3  # followed to its real end
+    assert "may still be the previous run's status" in result.stdout
+    train_push = next(i for i, r in enumerate(fake.requests) if r.route == "SaveKernel"
+                      and r.body["slug"].endswith(TRAIN))
+    real_end = max(i for i, r in enumerate(fake.requests) if r.route == "GetKernelSessionStatus"
+                   and r.body["kernelSlug"] == PRE[0])
+    assert real_end < train_push
+
+
+def test_wait_that_times_out(tmp_path, fake, setup):
+    _, args, env = setup
+    write_config(tmp_path / "pipeline.toml", timeout_minutes=0.01)
+    fake.status_scripts[PRE[0]] = ["RUNNING"]
+    result = push(tmp_path, args, env)
+    assert result.returncode == 1
+    assert f"alice/{PRE[0]} v1 did not finish within 0.01 minutes (still running)" in result.stderr
+    assert "timeout_minutes" in result.stderr and TRAIN not in fake.pushed_slugs()
+
+
+def test_plan_needs_no_network_and_no_credentials(tmp_path, fake):
+    make_kernel_set(tmp_path / "kernels")
+    config = write_config(tmp_path / "pipeline.toml", owner="alice")
+    env = clean_env(tmp_path / "home", KAGGLE_PIPELINE_API_URL=fake.url)
+    result = run_push(["--config", str(config), "--kernels", str(tmp_path / "kernels"), "--plan"],
+                      cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    for slug in [*PRE, TRAIN]:
+        assert f"alice/{slug}" in result.stdout
+    assert "NvidiaTeslaT4, internet off, private" in result.stdout
+    assert f"{TRAIN} mounts the outputs of: alice/{PRE[0]}, alice/{PRE[1]}" in result.stdout
+    assert "train [0, 200)" in result.stdout  # the planner's table: row ranges, budgets
+    assert "every kernel passes the checks" in result.stdout
+    assert not fake.requests
+    assert not (tmp_path / "home" / ".config" / "kaggle").exists()  # kaggle never imported
+
+
+def test_plan_reports_metadata_problems(tmp_path, fake):
+    kernels = make_kernel_set(tmp_path / "kernels")
+    make_folder(tmp_path / "kernels", PRE[1], "preprocess", owner="alice",
+                title="A Title That Is Far Too Long For Kaggle To Accept At All")
+    config = write_config(tmp_path / "pipeline.toml", owner="alice")
+    env = clean_env(tmp_path / "home", KAGGLE_PIPELINE_API_URL=fake.url)
+    result = run_push(["--config", str(config), "--kernels", str(tmp_path / "kernels"), "--plan"],
+                      cwd=tmp_path, env=env)
+    assert result.returncode == 2
+    assert f"kernel {PRE[1]}: title:" in result.stderr and "5 to 50" in result.stderr
+    assert kernels and not fake.requests
+
+
+def test_skip_unchanged_reruns_only_what_changed(tmp_path, fake, setup):
+    kernels, args, env = setup
+    assert push(tmp_path, args, env).returncode == 0
+    # nothing changed: nothing is pushed, the train kernel's completed run is reused
+    result = push(tmp_path, [*args, "--skip-unchanged", "--submit"], env)
+    assert result.returncode == 0, result.stderr
+    assert len(fake.pushed_slugs()) == 4
+    assert result.stdout.count("unchanged") >= 4 and len(fake.submissions) == 1
+    # one preprocessing kernel changed: it runs again, and so does the train kernel
+    make_kernel_set(tmp_path / "kernels", body={PRE[1]: "print('new decoder')\n"})
+    result = push(tmp_path, [*args, "--skip-unchanged"], env)
+    assert result.returncode == 0, result.stderr
+    assert fake.pushed_slugs()[4:] == [PRE[1], TRAIN]
+
+
+def test_rerun_after_a_failure_continues_where_it_stopped(tmp_path, fake, setup):
+    _, args, env = setup
+    fake.status_scripts[PRE[1]] = ["ERROR"]
+    assert push(tmp_path, args, env).returncode == 1
+    first = fake.pushed_slugs()
+    assert PRE[1] in first and TRAIN not in first
+    result = push(tmp_path, [*args, "--skip-unchanged", "--submit"], env)
+    assert result.returncode == 0, result.stderr
+    # the failed kernel and those never pushed run; the ones that completed do not
+    assert fake.pushed_slugs()[len(first):] == [
+        s for s in PRE if s == PRE[1] or s not in first] + [TRAIN]
+
+
+@pytest.mark.parametrize("change, words", [
+    ({"enable_internet": None}, "enable_internet: must be set explicitly"),
+    ({"is_private": False}, "is_private: is false but [kaggle] is_private = true"),
+    ({"id": "bob/fmnist-preprocess-00"}, "id: owner 'bob', but the kernels are pushed as 'alice'"),
+])
+def test_bad_metadata_stops_before_the_first_upload(tmp_path, fake, setup, change, words):
+    _, args, env = setup
+    make_folder(tmp_path / "kernels", PRE[0], "preprocess", owner="alice", **change)
+    result = push(tmp_path, args, env)
+    assert result.returncode == 2
+    assert f"kernel {PRE[0]}: {words}" in result.stderr and "nothing was uploaded" in result.stderr
+    assert not fake.calls("SaveKernel")
+
+
+def test_a_key_inside_a_kernel_folder_is_never_uploaded(tmp_path, fake, setup):
+    _, args, env = setup
+    make_folder(tmp_path / "kernels", PRE[2], "preprocess", owner="alice",
+                body=f"KEY = '{fake.key}'\n")
+    result = push(tmp_path, args, env)
+    assert result.returncode == 2
+    assert "credentials found in the kernel folders" in result.stderr
+    assert fake.key not in result.stderr and not fake.calls("SaveKernel")
+
+
+def test_train_run_without_submission_leaves_no_output_folder(tmp_path, fake, setup):
+    _, args, env = setup
+    fake.outputs_for = lambda kernel, version: {"metrics.json": b"{}"}
+    result = push(tmp_path, [*args, "--submit"], env)
+    assert result.returncode == 1
+    assert f"alice/{TRAIN} v1 finished but wrote no submission.csv" in result.stderr
+    assert not (tmp_path / "out" / TRAIN).exists() and not fake.submissions
+
+
+def test_falls_back_to_the_latest_run_when_version_labels_are_not_found(tmp_path, fake, setup):
+    _, args, env = setup
+    fake.labels_supported = False
+    result = push(tmp_path, [*args, "--submit"], env)
+    assert result.returncode == 0, result.stderr
+    assert "did not resolve version label 'v1'" in result.stdout
+    assert len(fake.submissions) == 1
+
+
+def test_rejected_key_says_so(tmp_path, fake, setup):
+    _, args, env = setup
+    env["KAGGLE_KEY"] = "not-the-right-key-000"
+    result = push(tmp_path, args, env)
+    assert result.returncode == 1
+    assert "HTTP 401" in result.stderr and "credentials were rejected" in result.stderr
+    assert "not-the-right-key-000" not in result.stdout + result.stderr
+
+
+def test_poll_interval_flag_is_validated_like_the_setting(tmp_path, fake, setup):
+    _, args, env = setup
+    result = push(tmp_path, [*args, "--poll-interval", "0"], env)
+    assert result.returncode == 2 and "[kaggle] poll_interval = 0.0: must be a number > 0" \
+        in result.stderr and not fake.requests
+
+
+def test_unreachable_server_is_retried_then_reported(tmp_path, setup):
+    _, args, env = setup
+    env = {**env, "KAGGLE_API_TOKEN": "some-token-0123456789",
+           "KAGGLE_PIPELINE_API_URL": "http://127.0.0.1:9"}  # nothing listens on port 9
+    result = push(tmp_path, args, env)
+    assert result.returncode == 1
+    assert "sign in to Kaggle: gave up after 4 attempts" in result.stderr
+    assert "some-token-0123456789" not in result.stdout + result.stderr
+
+
+def test_plan_of_built_kernels_takes_the_owner_from_their_ids(tmp_path, fake):
+    make_kernel_set(tmp_path / "kernels", owner="carol")
+    config = write_config(tmp_path / "pipeline.toml")
+    env = clean_env(tmp_path / "home", KAGGLE_PIPELINE_API_URL=fake.url)
+    result = run_push(["--config", str(config), "--kernels", str(tmp_path / "kernels"), "--plan"],
+                      cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    assert f"carol/{TRAIN}" in result.stdout and "every kernel passes the checks" in result.stdout
+
+
+def test_interrupted_wait_lists_what_is_still_running(tmp_path, fake, setup):
+    _, args, env = setup
+    write_config(tmp_path / "pipeline.toml", timeout_minutes=5)
+    fake.status_scripts[PRE[0]] = ["RUNNING"]
+    proc = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "push.py"), *args],
+                            cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while len(fake.calls("GetKernelSessionStatus")) < 8 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 1
+    assert f"alice/{PRE[0]}" in out and "left running on Kaggle" in out
+    assert "interrupted" in err and "--skip-unchanged" in err
+
+
+PROBE = """
+from shared.kaggle_api import api_base_url, connect, find_credentials
+api = connect(find_credentials(), base_url=api_base_url(), request_timeout=7.5)
+client = api.build_kaggle_client()
+http = client.http_client()
+http._init_session()
+print(http._get_request_url("kernels.KernelsApiService", "SaveKernel"))
+print(http._session.get_adapter("https://x")._timeout)
+"""
+
+
+@pytest.mark.parametrize("redirect", [None, "http://127.0.0.1:8123/", "proxy.local:80"])
+def test_base_url_is_kaggle_unless_redirected(tmp_path, redirect):
+    env = clean_env(tmp_path / "home", KAGGLE_USERNAME="alice", KAGGLE_KEY="k" * 20)
+    if redirect:
+        env["KAGGLE_PIPELINE_API_URL"] = redirect
+    result = subprocess.run([sys.executable, "-c", PROBE], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=60)
+    if redirect == "proxy.local:80":
+        assert "KAGGLE_PIPELINE_API_URL = 'proxy.local:80': expected a base URL" in result.stderr
+        return
+    url, timeout = result.stdout.split()
+    base = redirect.rstrip("/") if redirect else "https://api.kaggle.com"
+    assert url == f"{base}/v1/kernels.KernelsApiService/SaveKernel" and timeout == "7.5"
