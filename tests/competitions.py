@@ -16,7 +16,7 @@ def train_id(row: int) -> str:
     return f"img{row:04d}"
 
 
-def test_id(row: int) -> str:
+def submission_id(row: int) -> str:
     return f"t{row:03d}"
 
 
@@ -52,7 +52,7 @@ def image_folder(root: Path, fmnist: dict, n_train: int = 60, n_test: int = 20, 
     root.mkdir(parents=True, exist_ok=True)
     names = lambda ids: [i + ext for i in ids] if id_has_ext else ids  # noqa: E731
     train_ids = [train_id(i) for i in range(n_train)]
-    test_ids = [test_id(i) for i in range(n_test)]
+    test_ids = [submission_id(i) for i in range(n_test)]
     for split, ids, folder, x in (("train", train_ids, train_dir, fmnist["x_train"]),
                                   ("test", test_ids, test_dir, fmnist["x_test"])):
         for i, image_id in enumerate(ids):

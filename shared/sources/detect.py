@@ -148,21 +148,23 @@ def _locate(index: ImageIndex, data_dir: Path, names: np.ndarray, split: str) ->
     """The folder (relative to ``data_dir``) holding the split's images, and the extension
     to append to an id ("" when the ids carry it)."""
     picks = _spread(names)
-    chosen = []
+    chosen = []  # (name, its file); a missing image is skipped here and rejected later
     for name in picks:
         matches = index.lookup(name)
-        if not matches:
-            raise FileNotFoundError(
-                f"no image for {split} id {name!r} under {data_dir}: looked for {name} with and "
-                f"without {'/'.join(IMAGE_EXTENSIONS)}, any case, in every folder. Put the "
-                f"{split} images in the competition folder, or set [source] path_column to a "
-                "column of image paths")
         in_split = [m for m in matches if any(split in part.lower()
                                               for part in PurePosixPath(m).parts[:-1])]
-        chosen.append(PurePosixPath((in_split or matches)[0]))
-    folder = os.path.commonpath([str(p.parent) for p in chosen])
-    id_has_ext = chosen[0].name.lower() == PurePosixPath(picks[0]).name.lower()
-    return ("" if folder in ("", ".") else folder), ("" if id_has_ext else chosen[0].suffix)
+        if matches:
+            chosen.append((name, PurePosixPath((in_split or matches)[0])))
+    if not chosen:
+        raise FileNotFoundError(
+            f"no image for {split} id {picks[0]!r} under {data_dir}: looked for {picks[0]} with "
+            f"and without {'/'.join(IMAGE_EXTENSIONS)}, any case, in every folder. Put the "
+            f"{split} images in the competition folder, or set [source] path_column to a "
+            "column of image paths")
+    folder = os.path.commonpath([str(path.parent) for _, path in chosen])
+    name, first = chosen[0]
+    id_has_ext = first.name.lower() == PurePosixPath(name).name.lower()
+    return ("" if folder in ("", ".") else folder), ("" if id_has_ext else first.suffix)
 
 
 def _path_base(data_dir: Path, paths: np.ndarray) -> tuple[str, str]:
