@@ -22,7 +22,7 @@ __all__ = ["DecodeTask", "DecodedBatch", "WorkerSetup", "init_worker", "decode_t
            "worker_setup", "iter_tasks", "rows_per_task"]
 
 BAD_PIXELS = "bad pixel row: a value is missing, fractional or outside 0..255"
-TASK_BYTES = 4 * 2**20
+TASK_BYTES = 2**20
 MAX_TASK_ROWS = 256
 
 
@@ -100,7 +100,7 @@ def worker_setup(layout: SourceLayout, data_dir: Path) -> WorkerSetup:
 
 
 def rows_per_task(sample_bytes: int, pending_rows: int, workers: int) -> int:
-    """About 4 MiB of output per task, at most 256 rows, and at least 8 tasks per worker."""
+    """About 1 MiB of output per task, at most 256 rows, and at least 8 tasks per worker."""
     spread = -(-pending_rows // (8 * workers)) if pending_rows else 1
     return max(1, min(MAX_TASK_ROWS, TASK_BYTES // max(1, sample_bytes), spread))
 

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["read_header", "count_rows", "read_columns", "iter_pixel_chunks", "pixel_columns_of",
-           "integer_labels", "parse_labels", "classes_of"]
+           "stripped", "integer_labels", "parse_labels", "classes_of"]
 
 TEXT_CHUNK_ROWS = 200_000
 PIXEL_CHUNK_BYTES = 8 * 2**20
@@ -91,28 +91,36 @@ def pixel_columns_of(header: Sequence[str]) -> list[str]:
     return [c for c in header if _PIXEL_NAME.match(c)]
 
 
+def stripped(values: np.ndarray) -> np.ndarray:
+    """Text values without surrounding whitespace, as a numpy string array (vectorised)."""
+    return np.strings.strip(np.asarray(values, dtype=str))
+
+
 def integer_labels(raw: np.ndarray) -> bool:
     """True when every label reads as an integer ("3", "03", "3.0"): classes are then ints."""
     if len(raw) == 0:
         return False
-    numbers = pd.to_numeric(pd.Series(raw, dtype=object), errors="coerce")
+    numbers = pd.to_numeric(pd.Series(stripped(raw)), errors="coerce")
     return bool(numbers.notna().all() and (numbers == numbers.round()).all())
 
 
 def parse_labels(raw: np.ndarray, integers: bool) -> pd.Series:
-    """Label values: ints when ``integers`` (unparseable ones become NaN), else stripped text."""
-    text = pd.Series(raw, dtype=object).str.strip()
+    """Label values: whole numbers as floats when ``integers`` (others NaN), else stripped text.
+
+    Floats look up ``int`` keys alike (``3.0 == 3``), so ``.map({class: index})`` works on both.
+    """
+    text = pd.Series(stripped(raw), dtype=object)
     if not integers:
         return text
     numbers = pd.to_numeric(text, errors="coerce")
-    whole = numbers.where(numbers == numbers.round())
-    return whole.map(lambda v: v if pd.isna(v) else int(v))
+    return numbers.where(numbers == numbers.round())
 
 
 def classes_of(raw: np.ndarray) -> tuple:
     """The sorted distinct labels: Python ints if all labels are integers, else strings."""
     integers = integer_labels(raw)
-    return tuple(sorted({int(v) if integers else str(v) for v in parse_labels(raw, integers)}))
+    distinct = parse_labels(raw, integers).unique()
+    return tuple(sorted(int(v) for v in distinct) if integers else sorted(str(v) for v in distinct))
 
 
 def _shorten(names: Sequence[str], limit: int = 8) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from shared.sources.tables import parse_labels
+from shared.sources.tables import parse_labels, stripped
 
 __all__ = ["check_ids", "check_labels_present", "class_indices"]
 
@@ -22,8 +22,7 @@ def _examples(ids: np.ndarray, rows: np.ndarray, first_row: int, limit: int = 5)
 def check_ids(ids: np.ndarray, *, where: str, column: str, first_row: int = 0) -> None:
     """Every id present and unique."""
     ids = np.asarray(ids, dtype=object)
-    stripped = pd.Series(ids, dtype=object).str.strip()
-    empty = np.flatnonzero((stripped == "").to_numpy())
+    empty = np.flatnonzero(stripped(ids) == "")
     if len(empty):
         rows = ", ".join(str(first_row + int(i)) for i in empty[:5])
         raise ValueError(f"{where}: {len(empty)} rows have an empty {column!r} (rows {rows}); "
@@ -44,7 +43,7 @@ def check_ids(ids: np.ndarray, *, where: str, column: str, first_row: int = 0) -
 def check_labels_present(raw: np.ndarray, ids: np.ndarray, *, where: str, column: str,
                          first_row: int = 0) -> None:
     """No empty label."""
-    empty = np.flatnonzero((pd.Series(raw, dtype=object).str.strip() == "").to_numpy())
+    empty = np.flatnonzero(stripped(raw) == "")
     if len(empty):
         raise ValueError(f"{where}: {len(empty)} rows have no label in column {column!r}: "
                          f"{_examples(ids, empty, first_row)}; fill in their labels or remove "
@@ -60,7 +59,7 @@ def class_indices(raw: np.ndarray, classes: tuple, ids: np.ndarray, *, where: st
     index = values.map({c: i for i, c in enumerate(classes)})
     unknown = np.flatnonzero(index.isna().to_numpy())
     if len(unknown):
-        labels = sorted({str(raw[i]).strip() for i in unknown})
+        labels = sorted({str(v) for v in stripped(raw[unknown])})
         raise ValueError(
             f"{where}: label {labels[0]!r} in column {column!r} is not in the planned class "
             f"list {list(classes)[:20]} ({len(unknown)} rows, e.g. "
