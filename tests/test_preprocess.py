@@ -138,11 +138,15 @@ def test_strict_mode_stops_at_the_first_bad_image_and_a_rerun_resumes(tmp_path, 
 
 
 def test_a_finished_output_is_left_alone(tmp_path, fmnist):
-    comp = image_folder(tmp_path / "comp", fmnist, 20, 4)
+    comp = image_folder(tmp_path / "input" / "competitions" / "fmnist-comp", fmnist, 20, 4)
     (assignment,) = make_plan(_config(plan={"kernel_budget": 10**6}), comp).preprocess
+    assignment = replace(assignment, bundle_fingerprint="bundle-123")
     run_preprocess(assignment, comp, tmp_path / "out", progress=False)
+    manifest = Manifest.load(tmp_path / "out" / MANIFEST_NAME)
+    assert manifest.bundle_fingerprint == "bundle-123" and manifest.producer == assignment.kernel
     before = (tmp_path / "out" / MANIFEST_NAME).stat().st_mtime_ns
-    again = run_preprocess(assignment, comp, tmp_path / "out", progress=False)
+    # given the input root, the competition folder is found below it
+    again = run_preprocess(assignment, tmp_path / "input", tmp_path / "out", progress=False)
     assert again.decoded == 0 and again.samples == 24
     assert (tmp_path / "out" / MANIFEST_NAME).stat().st_mtime_ns == before
 
