@@ -29,7 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import ROOT, emit, fashion_mnist_train, proc_status_kb
+from common import emit, fashion_mnist_train, proc_status_kb  # also puts the repo on sys.path
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
