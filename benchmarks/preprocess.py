@@ -150,7 +150,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--png", type=int, default=30000, help="28x28 PNG images")
     parser.add_argument("--jpeg", type=int, default=4000, help="256x256 JPEG images")
-    parser.add_argument("--rss-n", type=int, default=1000, help="N for the peak-RSS runs")
+    parser.add_argument("--rss-n", type=int, default=2000, help="N for the peak-RSS runs")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--idx-dir", default=None)
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
