@@ -25,6 +25,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/loader.py
 	$(PY) benchmarks/memory.py
 	$(PY) benchmarks/fit.py
+	$(PY) benchmarks/preprocess.py
 
 clean:
 	rm -rf $(VENV) build .pytest_cache

@@ -32,6 +32,10 @@ class SourceLayout:
     train_dir: str = ""  # image_folder: where train images are found by id
     test_dir: str = ""
     path_column: str = ""  # image_folder: a column of image paths instead of ids
+    train_ext: str = ""  # image_folder: appended to a train id to name its file ("" = id has it)
+    test_ext: str = ""
+    target_column: str = ""  # sample_submission's prediction column, e.g. "Label"
+    source_shape: tuple[int, ...] = ()  # pixel_csv: (height, width, channels) stored in the CSV
     classes: tuple[Any, ...] = ()
     split_rows: Mapping[str, int] = field(default_factory=dict)
     extra: Mapping[str, Any] = field(default_factory=dict)
@@ -41,18 +45,35 @@ class SourceLayout:
             raise ValueError(f"layout kind {self.kind!r}: expected one of {', '.join(LAYOUTS)}")
         object.__setattr__(self, "image_size", tuple(self.image_size))
         object.__setattr__(self, "classes", tuple(self.classes))
+        object.__setattr__(self, "source_shape", tuple(self.source_shape))
         object.__setattr__(self, "split_rows", dict(self.split_rows))
         if len(self.image_size) != 2 or min(self.image_size) < 1:
             raise ValueError(f"image_size {self.image_size}: expected (height, width)")
         if self.channels not in (1, 3):
             raise ValueError(f"channels {self.channels}: expected 1 or 3")
+        if self.kind == "pixel_csv" and (len(self.source_shape) != 3
+                                         or self.source_shape[2] not in (1, 3)):
+            raise ValueError(f"source_shape {self.source_shape}: a pixel_csv layout needs the "
+                             "CSV's (height, width, channels), channels 1 or 3")
+
+    @property
+    def sample_shape(self) -> tuple[int, int, int]:
+        """Shape of one stored sample: (height, width, channels)."""
+        return (*self.image_size, self.channels)
+
+    def source_files(self) -> tuple[str, ...]:
+        """The CSV files this layout reads (what the source fingerprint hashes)."""
+        names = (self.train_csv, self.test_csv, self.sample_submission)
+        return tuple(n for n in names if n)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["image_size"] = list(self.image_size)
         data["classes"] = list(self.classes)
+        data["source_shape"] = list(self.source_shape)
         return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "SourceLayout":
+        """Inverse of ``to_dict``."""
         return cls(**data)

@@ -1,0 +1,61 @@
+"""An ordered, bounded parallel map over worker processes.
+
+At most ``in_flight`` tasks are submitted ahead of the one being consumed, so memory is
+bounded by a few tasks' results however long the input is, and results come back in input
+order. Workers are forked on Linux (what Kaggle runs), so they need nothing importable
+beyond what the parent already loaded.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, Callable, Iterable, Iterator, TypeVar
+
+__all__ = ["ordered_map", "available_cpus"]
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def available_cpus() -> int:
+    """CPU cores this process may use (the affinity mask where the OS has one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
+def ordered_map(fn: Callable[[T], R], items: Iterable[T], *, workers: int,
+                in_flight: int = 0, initializer: Callable[..., Any] | None = None,
+                initargs: tuple = ()) -> Iterator[R]:
+    """``fn(item)`` for each item, computed by ``workers`` processes, yielded in order.
+
+    ``in_flight`` (default ``4 * workers``) bounds the tasks submitted but not yet consumed.
+    Closing the iterator early cancels what has not started and waits for the rest.
+    """
+    if workers < 1:
+        raise ValueError(f"workers = {workers}: expected at least 1 decoding process")
+    window = in_flight or 4 * workers
+    context = multiprocessing.get_context("fork") if sys.platform.startswith("linux") else None
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=initializer,
+                             initargs=initargs) as pool:
+        pending: deque[Future] = deque()
+        try:
+            for item in items:
+                pending.append(pool.submit(fn, item))
+                if len(pending) >= window:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        except BrokenProcessPool as exc:
+            raise RuntimeError(
+                "a decoding worker process died (killed for memory, or crashed inside the "
+                "image library): lower [plan] decode_workers, or set it to 1 and look at the "
+                "last rows the progress bar reached") from exc
+        finally:
+            for future in pending:
+                future.cancel()

@@ -1,0 +1,121 @@
+"""Decoding tasks: what the main process sends to workers, and what comes back.
+
+A task is a run of consecutive rows of one split: image names to locate and decode
+(image folders) or raw CSV pixel values (pixel CSVs). A worker returns the decoded samples
+of the rows that worked plus a reason for each row that did not; it never raises for bad
+input, so the main process decides between rejecting (lenient) and failing (strict).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator, Mapping, Sequence
+
+import numpy as np
+
+from shared.sources import (DecodeSettings, ImageLocator, SourceLayout, decode_image,
+                            describe_failure, iter_pixel_rows, pixels_to_arrays)
+from shared.store.manifest import RowRange
+
+__all__ = ["DecodeTask", "DecodedBatch", "WorkerSetup", "init_worker", "decode_task",
+           "worker_setup", "iter_tasks", "rows_per_task"]
+
+BAD_PIXELS = "bad pixel row: a value is missing, fractional or outside 0..255"
+TASK_BYTES = 2**20
+MAX_TASK_ROWS = 256
+
+
+@dataclass(frozen=True)
+class DecodeTask:
+    """Rows ``[start, start + count)`` of ``split``: ``names`` or raw ``pixels``."""
+
+    split: str
+    start: int
+    names: tuple[str, ...] | None = None
+    pixels: np.ndarray | None = None
+
+    @property
+    def count(self) -> int:
+        return len(self.names) if self.names is not None else len(self.pixels)
+
+
+@dataclass(frozen=True)
+class DecodedBatch:
+    """The decoded samples of a task's good rows, in order, and ``(row, reason)`` of the rest."""
+
+    split: str
+    start: int
+    count: int
+    x: np.ndarray
+    failures: tuple[tuple[int, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class WorkerSetup:
+    """What every worker needs, sent once: the target shape and where images are."""
+
+    settings: DecodeSettings
+    folders: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # split: (dir, ext)
+    source_shape: tuple[int, ...] = ()
+
+
+_STATE: dict[str, object] = {}
+
+
+def init_worker(setup: WorkerSetup) -> None:
+    """Process initializer: keep the setup and one image locator per split."""
+    _STATE["setup"] = setup
+    _STATE["locators"] = {split: ImageLocator(folder, ext)
+                          for split, (folder, ext) in setup.folders.items()}
+
+
+def decode_task(task: DecodeTask) -> DecodedBatch:
+    """Decode one task (in a worker, or inline after ``init_worker``)."""
+    setup: WorkerSetup = _STATE["setup"]  # type: ignore[assignment]
+    if task.pixels is not None:
+        x, ok = pixels_to_arrays(task.pixels, setup.source_shape, setup.settings)
+        failures = tuple((task.start + int(i), BAD_PIXELS) for i in np.flatnonzero(~ok))
+        return DecodedBatch(task.split, task.start, task.count, x, failures)
+    locator: ImageLocator = _STATE["locators"][task.split]  # type: ignore[index]
+    out = np.empty((task.count, *setup.settings.shape), np.uint8)
+    good, failures = 0, []
+    for i, name in enumerate(task.names):
+        try:
+            out[good] = decode_image(locator.find(name), setup.settings)
+            good += 1
+        except Exception as exc:  # noqa: BLE001 - Pillow raises many types; each becomes a reason
+            failures.append((task.start + i, describe_failure(exc)))
+    return DecodedBatch(task.split, task.start, task.count, out[:good], tuple(failures))
+
+
+def worker_setup(layout: SourceLayout, data_dir: Path) -> WorkerSetup:
+    """The setup for ``layout``'s data mounted at ``data_dir``."""
+    folders = {}
+    if layout.kind == "image_folder":
+        folders = {"train": (str(data_dir / layout.train_dir), layout.train_ext),
+                   "test": (str(data_dir / layout.test_dir), layout.test_ext)}
+    return WorkerSetup(settings=DecodeSettings.from_layout(layout), folders=folders,
+                       source_shape=layout.source_shape)
+
+
+def rows_per_task(sample_bytes: int, pending_rows: int, workers: int) -> int:
+    """About 1 MiB of output per task, at most 256 rows, and at least 8 tasks per worker."""
+    spread = -(-pending_rows // (8 * workers)) if pending_rows else 1
+    return max(1, min(MAX_TASK_ROWS, TASK_BYTES // max(1, sample_bytes), spread))
+
+
+def iter_tasks(layout: SourceLayout, data_dir: Path, pending: Sequence[RowRange],
+               names_of: Callable[[str, int, int], tuple[str, ...]],
+               size: int) -> Iterator[DecodeTask]:
+    """Tasks of at most ``size`` rows covering ``pending`` in order; ``names_of(split, start,
+    stop)`` gives the image names of rows (image folders)."""
+    for r in pending:
+        if layout.kind == "image_folder":
+            for start in range(r.start, r.stop, size):
+                stop = min(start + size, r.stop)
+                yield DecodeTask(r.split, start, names=names_of(r.split, start, stop))
+        else:
+            for first, values in iter_pixel_rows(layout, data_dir, r.split, r.start, r.stop):
+                for offset in range(0, len(values), size):
+                    yield DecodeTask(r.split, first + offset, pixels=values[offset:offset + size])

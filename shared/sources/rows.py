@@ -1,0 +1,109 @@
+"""The rows of one split through a resolved layout: ids, labels, and where the pixels are.
+
+Row ``i`` of the train split is data row ``i`` of the labels CSV (or pixel CSV); row ``i`` of
+the test split is data row ``i`` of ``sample_submission.csv`` (and, for pixel CSVs, of the
+test pixel CSV, whose order the submission follows).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+from shared.sources.images import ImageLocator
+from shared.sources.layout import SourceLayout
+from shared.sources.tables import iter_pixel_chunks, pixel_columns_of, read_columns, read_header
+from shared.sources.validate import check_ids, class_indices
+
+__all__ = ["SplitRows", "read_split_rows", "image_locator", "pixel_columns", "iter_pixel_rows"]
+
+
+@dataclass(frozen=True)
+class SplitRows:
+    """Rows ``[start, start + len)`` of one split, validated."""
+
+    split: str
+    start: int
+    ids: np.ndarray  # str per row
+    labels: np.ndarray | None  # train: class index per row
+    names: np.ndarray | None  # image_folder: the id or path that locates each image
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @property
+    def stop(self) -> int:
+        return self.start + len(self.ids)
+
+
+def _csv_of(layout: SourceLayout, split: str) -> str:
+    return layout.train_csv if split == "train" else layout.sample_submission
+
+
+def read_split_rows(layout: SourceLayout, data_dir: str | Path, split: str, start: int = 0,
+                    stop: int | None = None) -> SplitRows:
+    """Ids, class indices and image names of rows ``[start, stop)``; ValueError on bad input.
+
+    Checks that ids are present and unique (within the rows read) and that every train label
+    is present and in ``layout.classes``.
+    """
+    if split not in ("train", "test"):
+        raise ValueError(f"split {split!r}: expected 'train' or 'test'")
+    name = _csv_of(layout, split)
+    path = Path(data_dir) / name
+    id_column = layout.id_column if layout.id_column in read_header(path) else ""
+    columns = [c for c in (id_column,
+                           layout.label_column if split == "train" else "",
+                           layout.path_column if split == "train" else "") if c]
+    table = read_columns(path, columns, start=start, stop=stop) if columns else {}
+    if id_column:
+        ids = table[id_column]
+        check_ids(ids, where=name, column=id_column, first_row=start)
+    else:  # a pixel CSV without ids: the row number is the id
+        count = (stop if stop is not None else start + _rows_of(layout, split)) - start
+        ids = np.array([str(r) for r in range(start, start + count)], dtype=object)
+    labels = None
+    if split == "train":
+        labels = class_indices(table[layout.label_column], layout.classes, ids, where=name,
+                               column=layout.label_column, first_row=start)
+    names = None
+    if layout.kind == "image_folder":
+        names = table[layout.path_column] if split == "train" and layout.path_column else ids
+    return SplitRows(split=split, start=start, ids=ids, labels=labels, names=names)
+
+
+def _rows_of(layout: SourceLayout, split: str) -> int:
+    if split not in layout.split_rows:
+        raise ValueError(f"the layout records no row count for the {split} split")
+    return int(layout.split_rows[split])
+
+
+def image_locator(layout: SourceLayout, data_dir: str | Path, split: str) -> ImageLocator:
+    """Where the images of ``split`` are (image_folder layouts)."""
+    folder = layout.train_dir if split == "train" else layout.test_dir
+    ext = layout.train_ext if split == "train" else layout.test_ext
+    return ImageLocator(Path(data_dir) / folder, ext)
+
+
+def pixel_columns(layout: SourceLayout, data_dir: str | Path, split: str) -> tuple[str, list[str]]:
+    """The pixel CSV of ``split`` and its pixel columns (``pixel0``.. or all but id and label)."""
+    name = layout.train_csv if split == "train" else layout.test_csv
+    header = read_header(Path(data_dir) / name)
+    columns = pixel_columns_of(header) or [c for c in header
+                                           if c not in (layout.id_column, layout.label_column)]
+    expected = int(np.prod(layout.source_shape))
+    if len(columns) != expected:
+        raise ValueError(f"{name} has {len(columns)} pixel columns, the layout expects "
+                         f"{expected} for images of {layout.source_shape}: the file changed "
+                         "since the plan was made, or [source] image_size is wrong")
+    return name, columns
+
+
+def iter_pixel_rows(layout: SourceLayout, data_dir: str | Path, split: str, start: int,
+                    stop: int) -> Iterator[tuple[int, np.ndarray]]:
+    """Raw pixel values of rows ``[start, stop)`` in chunks: ``(first_row, (n, h*w*c))``."""
+    name, columns = pixel_columns(layout, data_dir, split)
+    yield from iter_pixel_chunks(Path(data_dir) / name, columns, start=start, stop=stop)

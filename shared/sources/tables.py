@@ -1,0 +1,128 @@
+"""Reading the competition's CSV files with pandas, always in chunks.
+
+A row range ``[start, stop)`` is read by skipping ``start`` lines in pandas' C parser, so a
+kernel reads only its own rows and never holds a whole pixel CSV in memory. Text columns
+(ids, labels, paths) are read as strings, exactly as written.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Iterator, Sequence
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["read_header", "count_rows", "read_columns", "iter_pixel_chunks", "pixel_columns_of",
+           "stripped", "integer_labels", "parse_labels", "classes_of"]
+
+TEXT_CHUNK_ROWS = 200_000
+PIXEL_CHUNK_BYTES = 8 * 2**20
+_PIXEL_NAME = re.compile(r"^pixels?[_ ]?\d+$", re.IGNORECASE)
+
+
+def read_header(path: str | os.PathLike) -> list[str]:
+    """Column names of a CSV file."""
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"{path} not found")
+    try:
+        return [str(c) for c in pd.read_csv(path, nrows=0).columns]
+    except pd.errors.EmptyDataError:
+        raise ValueError(f"{path} is empty: expected a header line with column names") from None
+
+
+def _reader(path, columns: Sequence[str], start: int, stop: int | None, chunk_rows: int,
+            **kw):
+    header = read_header(path)
+    missing = [c for c in columns if c not in header]
+    if missing:
+        raise ValueError(f"{os.path.basename(path)} has no column {missing[0]!r}; its columns "
+                         f"are {_shorten(header)}")
+    nrows = None if stop is None else stop - start
+    return pd.read_csv(path, header=None, names=header, skiprows=start + 1, nrows=nrows,
+                       usecols=list(columns), chunksize=max(1, chunk_rows), **kw)
+
+
+def _check_length(path, start: int, stop: int | None, got: int) -> None:
+    if stop is not None and got != stop - start:
+        raise ValueError(
+            f"{os.path.basename(path)} ends after row {start + got}, but rows [{start}, {stop}) "
+            "were planned: the file changed since the plan was made; re-plan and push again")
+
+
+def count_rows(path: str | os.PathLike) -> int:
+    """Data rows of a CSV file (reads one column, in chunks)."""
+    first = read_header(path)[:1]
+    if not first:
+        return 0
+    return sum(len(chunk) for chunk in _reader(path, first, 0, None, TEXT_CHUNK_ROWS,
+                                               dtype=str, na_filter=False))
+
+
+def read_columns(path: str | os.PathLike, columns: Sequence[str], *, start: int = 0,
+                 stop: int | None = None) -> dict[str, np.ndarray]:
+    """Text ``columns`` of rows ``[start, stop)`` as arrays of ``str`` (empty fields: "")."""
+    parts: dict[str, list[np.ndarray]] = {c: [] for c in columns}
+    got = 0
+    for chunk in _reader(path, columns, start, stop, TEXT_CHUNK_ROWS, dtype=str,
+                         na_filter=False):
+        for c in columns:
+            parts[c].append(chunk[c].to_numpy(dtype=object))
+        got += len(chunk)
+    _check_length(path, start, stop, got)
+    return {c: np.concatenate(p) if p else np.empty(0, dtype=object) for c, p in parts.items()}
+
+
+def iter_pixel_chunks(path: str | os.PathLike, columns: Sequence[str], *, start: int,
+                      stop: int) -> Iterator[tuple[int, np.ndarray]]:
+    """``(first_row, values)`` for rows ``[start, stop)``, about 8 MiB of values at a time."""
+    rows = max(1, PIXEL_CHUNK_BYTES // (8 * max(1, len(columns))))
+    row = start
+    for chunk in _reader(path, columns, start, stop, rows):
+        values = chunk.to_numpy()
+        yield row, values
+        row += len(values)
+    _check_length(path, start, stop, row - start)
+
+
+def pixel_columns_of(header: Sequence[str]) -> list[str]:
+    """Columns named like ``pixel0``, ``pixel_12`` (the pixel-CSV layout), in file order."""
+    return [c for c in header if _PIXEL_NAME.match(c)]
+
+
+def stripped(values: np.ndarray) -> np.ndarray:
+    """Text values without surrounding whitespace, as a numpy string array (vectorised)."""
+    return np.strings.strip(np.asarray(values, dtype=str))
+
+
+def integer_labels(raw: np.ndarray) -> bool:
+    """True when every label reads as an integer ("3", "03", "3.0"): classes are then ints."""
+    if len(raw) == 0:
+        return False
+    numbers = pd.to_numeric(pd.Series(stripped(raw)), errors="coerce")
+    return bool(numbers.notna().all() and (numbers == numbers.round()).all())
+
+
+def parse_labels(raw: np.ndarray, integers: bool) -> pd.Series:
+    """Label values: whole numbers as floats when ``integers`` (others NaN), else stripped text.
+
+    Floats look up ``int`` keys alike (``3.0 == 3``), so ``.map({class: index})`` works on both.
+    """
+    text = pd.Series(stripped(raw), dtype=object)
+    if not integers:
+        return text
+    numbers = pd.to_numeric(text, errors="coerce")
+    return numbers.where(numbers == numbers.round())
+
+
+def classes_of(raw: np.ndarray) -> tuple:
+    """The sorted distinct labels: Python ints if all labels are integers, else strings."""
+    integers = integer_labels(raw)
+    distinct = parse_labels(raw, integers).unique()
+    return tuple(sorted(int(v) for v in distinct) if integers else sorted(str(v) for v in distinct))
+
+
+def _shorten(names: Sequence[str], limit: int = 8) -> str:
+    shown = ", ".join(names[:limit])
+    return shown + (f", ... ({len(names)} in all)" if len(names) > limit else "")
