@@ -33,6 +33,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="run one stage; train re-uses the outputs already in --workdir")
     parser.add_argument("--disk-budget", help="per-kernel output budget, e.g. 50MB "
                         "(overrides [plan] kernel_budget; drives how many kernels run)")
+    parser.add_argument("--shard-size", help="target size of one shard, e.g. 256KB (overrides "
+                        "[store] shard_bytes; a kernel's budget must hold at least one shard)")
     parser.add_argument("--output-cap", default="20GB", help="what one kernel may write "
                         "(Kaggle: about 20 GB)")
     parser.add_argument("--layout", choices=("notebooks", "legacy"), default="notebooks",
@@ -67,6 +69,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.disk_budget:
         config = config.replace(plan={"kernel_budget": parse_size(args.disk_budget,
                                                                   what="--disk-budget")})
+    if args.shard_size:
+        config = config.replace(store={"shard_bytes": parse_size(args.shard_size,
+                                                                 what="--shard-size")})
     options = DryRunOptions(
         config=config, data_dir=Path(args.data or config.competition.data_dir).resolve(),
         workdir=Path(args.workdir).resolve(), only=args.only or "", layout=args.layout,

@@ -35,7 +35,7 @@ class ImageIndex:
         self.root = Path(root)
         self._by_name: dict[str, list[str]] = defaultdict(list)
         self._by_stem: dict[str, list[str]] = defaultdict(list)
-        for dirpath, dirnames, filenames in os.walk(self.root):
+        for dirpath, dirnames, filenames in os.walk(self.root, followlinks=True):
             dirnames.sort()
             rel = PurePosixPath(Path(dirpath).relative_to(self.root))
             for name in sorted(filenames):

@@ -1,0 +1,120 @@
+"""The dry run end to end on a tiny subset of the embedded example, and its failure checks."""
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from shared.bundle.folder import KernelFolder
+from shared.config import load_config
+from shared.dryrun import DryRunError, DryRunOptions, run_dry_run
+from shared.dryrun.pipeline import _run_checked
+from shared.dryrun.tree import make_tree, mount_competition
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "fashion-mnist-mini"
+
+
+def tiny_competition(folder: Path, train: int = 240, test: int = 60) -> Path:
+    """The first rows of the embedded example, in the same image-folder layout."""
+    (folder / "train").mkdir(parents=True)
+    (folder / "test").mkdir()
+    labels = pd.read_csv(EXAMPLE / "train.csv", dtype=str).head(train)
+    sample = pd.read_csv(EXAMPLE / "sample_submission.csv", dtype=str).head(test)
+    solution = pd.read_csv(EXAMPLE / "solution.csv", dtype=str).head(test)
+    for split, ids in (("train", labels["id"]), ("test", sample["id"])):
+        for i in ids:
+            shutil.copy(EXAMPLE / split / f"{i}.png", folder / split / f"{i}.png")
+    labels.to_csv(folder / "train.csv", index=False)
+    sample.to_csv(folder / "sample_submission.csv", index=False)
+    solution.to_csv(folder / "solution.csv", index=False)
+    return folder
+
+
+def options(tmp_path, data, **kw) -> DryRunOptions:
+    config = load_config(ROOT / "pipeline.toml").replace(
+        train={"epochs": 1}, plan={"kernel_budget": 100_000, "decode_workers": 1},
+        loader={"batch_size": 32})
+    defaults = dict(config=config, data_dir=data, workdir=tmp_path / "work", echo=None)
+    return DryRunOptions(**{**defaults, **kw})
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory):
+    """One full dry run, shared by the tests that read its results."""
+    tmp = tmp_path_factory.mktemp("dry")
+    opts = options(tmp, tiny_competition(tmp / "comp"))
+    return opts, run_dry_run(opts)
+
+
+def test_dry_run_end_to_end(finished):
+    opts, report = finished
+    kernels = report["kernels"]
+    roles = [k["role"] for k in kernels]
+    assert roles.count("preprocess") >= 2 and roles[-1] == "train"
+    assert all(k["exit_status"] == 0 for k in kernels)
+    assert json.loads((opts.workdir / "report.json").read_text()) == report
+    submission = pd.read_csv(report["submission"], dtype=str)
+    sample = pd.read_csv(opts.data_dir / "sample_submission.csv", dtype=str)
+    assert list(submission["id"]) == list(sample["id"])
+    assert 0.0 <= report["local_score"]["value"] <= 1.0
+    assert report["train_metrics"]["epochs"] >= 1
+
+
+def test_kernels_never_see_the_solution(finished):
+    opts, _ = finished
+    assert not list((opts.workdir / "kaggle").rglob("solution.csv"))
+
+
+def test_train_alone_reuses_outputs_in_the_legacy_layout(finished):
+    opts, _ = finished
+    again = DryRunOptions(**{**opts.__dict__, "only": "train", "layout": "legacy"})
+    report = run_dry_run(again)
+    assert [k["role"] for k in report["kernels"]] == ["train"]
+    train_input = opts.workdir / "kaggle" / report["kernels"][0]["slug"] / "input"
+    assert (train_input / report["kernels"][0]["slug"].replace("-train", "-preprocess-00")
+            / "manifest.json").is_file()
+
+
+def test_train_alone_without_outputs_says_what_to_run(tmp_path):
+    data = tiny_competition(tmp_path / "comp", train=60, test=20)
+    with pytest.raises(DryRunError, match="run the preprocessing kernels first"):
+        run_dry_run(options(tmp_path, data, only="train"))
+
+
+def test_output_cap_names_the_kernel_and_sizes(tmp_path):
+    data = tiny_competition(tmp_path / "comp", train=60, test=20)
+    with pytest.raises(DryRunError, match=r"kernel .*-preprocess-00 wrote \d+(\.\d)? KB to .* "
+                                          r"over the output cap of 10\.0 KB"):
+        run_dry_run(options(tmp_path, data, output_cap=10_000, only="preprocess"))
+
+
+def test_failing_kernel_exit_status_reaches_the_dry_run(tmp_path):
+    data = tiny_competition(tmp_path / "comp", train=60, test=20)
+    broken = sorted((data / "train").glob("*.png"))[5]
+    broken.write_bytes(b"not a png")
+    opts = options(tmp_path, data, only="preprocess")
+    strict = DryRunOptions(**{**opts.__dict__, "config": opts.config.replace(
+        source={"strict": True})})
+    with pytest.raises(DryRunError, match=rf"-preprocess-00 failed with exit status [1-9].*"
+                                          rf"{broken.stem}"):
+        run_dry_run(strict)
+
+
+def test_a_kernel_that_writes_its_input_fails(tmp_path):
+    data = tiny_competition(tmp_path / "comp", train=20, test=5)
+    folder = tmp_path / "kernels" / "vandal"
+    folder.mkdir(parents=True)
+    (folder / "vandal.py").write_text(
+        "import pathlib\n"
+        "for p in pathlib.Path('../input').rglob('train.csv'):\n"
+        "    p.write_text('id,label\\n')\n")
+    tree = make_tree(tmp_path / "kaggle", "vandal")
+    mount_competition(tree, data, "demo")
+    kernel = KernelFolder(slug="vandal", role="preprocess", path=folder, script="vandal.py",
+                          fingerprint="x")
+    with pytest.raises(DryRunError, match="kernel vandal modified its read-only input "
+                                          r"\(modified demo/train.csv\)"):
+        _run_checked(kernel, tree, options(tmp_path, data))
