@@ -21,6 +21,7 @@ __all__ = ["MODEL_KINDS", "build_model", "compile_model", "better_blocks"]
 
 MODEL_KINDS = ("article", "better")
 _BETTER_FILTERS = (32, 64, 128, 256, 256)
+_BN_MOMENTUM = 0.9  # Keras' 0.99 leaves the moving statistics unsettled on small data sets
 _MIN_FEATURE_SIDE = 12  # add another block while the feature map is at least this wide
 
 
@@ -68,7 +69,7 @@ def _article(shape: tuple[int, ...], num_classes: int) -> keras.Model:
 def _conv_bn(filters: int) -> list[keras.layers.Layer]:
     layers = keras.layers
     return [layers.Conv2D(filters, 3, padding="same", use_bias=False),
-            layers.BatchNormalization(), layers.Activation("relu")]
+            layers.BatchNormalization(momentum=_BN_MOMENTUM), layers.Activation("relu")]
 
 
 def _better(shape: tuple[int, ...], num_classes: int) -> keras.Model:
@@ -77,8 +78,9 @@ def _better(shape: tuple[int, ...], num_classes: int) -> keras.Model:
     for filters in _BETTER_FILTERS[:better_blocks(shape[0], shape[1])]:
         stack += _conv_bn(filters) + _conv_bn(filters)
         stack += [layers.MaxPooling2D(2), layers.Dropout(0.25)]
-    stack += [layers.Flatten(), layers.Dense(256, use_bias=False), layers.BatchNormalization(),
-              layers.Activation("relu"), layers.Dropout(0.5), layers.Dense(num_classes),
+    stack += [layers.Flatten(), layers.Dense(256, use_bias=False),
+              layers.BatchNormalization(momentum=_BN_MOMENTUM), layers.Activation("relu"),
+              layers.Dropout(0.5), layers.Dense(num_classes),
               layers.Activation("softmax", dtype="float32")]
     return keras.Sequential(stack, name="better_cnn")
 

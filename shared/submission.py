@@ -95,7 +95,8 @@ class SubmissionFormat:
             row = int(np.asarray(source_rows)[wrong[0]])
             raise SubmissionError(
                 f"test shard ids do not follow {self.source}: row {row} holds id "
-                f"{stored[wrong[0]]!r} in the shards and {expected[wrong[0]]!r} in the template "
+                f"{str(stored[wrong[0]])!r} in the shards and {str(expected[wrong[0]])!r} in the "
+                "template "
                 f"({len(wrong)} rows differ). Re-run preprocessing so test rows follow "
                 "sample_submission.csv's order")
 
