@@ -23,7 +23,7 @@ COMPETITION = "fashion-mnist-demo"
 FINGERPRINT = "sha256:test-source"
 
 
-def test_ids(n: int) -> list[str]:
+def sample_ids(n: int) -> list[str]:
     return [f"t{row}" for row in range(n)]
 
 
@@ -41,7 +41,7 @@ def make_input_root(root: Path, data: dict, *, n_train: int = 600, n_test: int =
                      shard_bytes=60_000, rejects=rejects, source_fingerprint=FINGERPRINT)
     competition = root / COMPETITION
     competition.mkdir(parents=True)
-    pd.DataFrame({"id": test_ids(n_test), "label": ["T-shirt/top"] * n_test}).to_csv(
+    pd.DataFrame({"id": sample_ids(n_test), "label": ["T-shirt/top"] * n_test}).to_csv(
         competition / "sample_submission.csv", index=False)
     return root
 
