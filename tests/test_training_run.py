@@ -154,3 +154,14 @@ def test_a_sample_submission_in_another_order_is_refused_before_training(tmp_pat
     with pytest.raises(SubmissionError, match=r"row 0 holds id 't0' in the shards and 't99'"):
         run_training(make_assignment(), root, tmp_path / "w", verbose=0)
     assert not (tmp_path / "w" / STATE_NAME).exists()
+
+
+def test_a_finished_run_attached_again_trains_no_further(input_root, tmp_path):
+    first = tmp_path / "first"
+    run_training(make_assignment(), input_root, first, verbose=0)
+    again = run_training(make_assignment(), attach(tmp_path, input_root, first),
+                         tmp_path / "again", verbose=0)
+    assert again.metrics["epochs_this_session"] == 0
+    assert again.metrics["stop_reason"] == "completed"
+    assert (tmp_path / "again" / "submission.csv").read_text() == \
+        (first / "submission.csv").read_text()
