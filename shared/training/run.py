@@ -33,7 +33,7 @@ from shared.training.augment import make_augment, resolve_augment
 from shared.training.callbacks import (EpochRecorder, ResourceReport, ResumableEarlyStopping,
                                        WallClockGuard, write_history_csv, HISTORY_NAME)
 from shared.training.data import TrainingData, build_training_data
-from shared.training.outputs import write_metrics, write_outputs
+from shared.training.outputs import OUTPUT_NAMES, write_metrics, write_outputs
 from shared.training.resources import take_snapshot
 from shared.training.state import STATE_NAME, TrainState, copy_atomic, find_resume_state
 from shared.training.strategy import Placement, select_placement
@@ -51,7 +51,7 @@ class TrainOutcome:
 
     @property
     def submission(self) -> Path:
-        return self.out_dir / "submission.csv"
+        return self.out_dir / OUTPUT_NAMES["submission"]
 
 
 def resolve_schedule(schedule: str, model: str) -> str:
