@@ -6,9 +6,9 @@ Adam; cross-entropy.
 
 ``better``: blocks of two 3x3 convolutions with batch normalisation, max pooling and dropout
 (one block per halving, until the feature map is about 7-11 pixels, at most 5 blocks), then
-Dense 256 with batch normalisation and dropout. It is meant to be trained with the
-``flip_shift`` augmentation and a cosine learning-rate decay (``[train] augment`` and
-``lr_schedule`` = ``auto`` choose them).
+Dense 256 with batch normalisation and dropout. It is meant to be trained with the ``flip``
+augmentation and a cosine learning-rate decay (``[train] augment`` and ``lr_schedule`` =
+``auto`` choose them).
 
 Under a ``mixed_float16`` policy the softmax stays float32, as Keras recommends.
 """
@@ -23,6 +23,8 @@ MODEL_KINDS = ("article", "better")
 _BETTER_FILTERS = (32, 64, 128, 256, 256)
 _BN_MOMENTUM = 0.9  # Keras' 0.99 leaves the moving statistics unsettled on small data sets
 _MIN_FEATURE_SIDE = 12  # add another block while the feature map is at least this wide
+_CONV_DROPOUT = 0.2  # tuned on Fashion-MNIST: 0.25/0.5 underfit within 15 epochs
+_DENSE_DROPOUT = 0.3
 
 
 def _check_input(kind: str, input_shape: tuple[int, ...], num_classes: int) -> tuple[int, ...]:
@@ -77,10 +79,10 @@ def _better(shape: tuple[int, ...], num_classes: int) -> keras.Model:
     stack: list[keras.layers.Layer] = [keras.Input(shape)]
     for filters in _BETTER_FILTERS[:better_blocks(shape[0], shape[1])]:
         stack += _conv_bn(filters) + _conv_bn(filters)
-        stack += [layers.MaxPooling2D(2), layers.Dropout(0.25)]
+        stack += [layers.MaxPooling2D(2), layers.Dropout(_CONV_DROPOUT)]
     stack += [layers.Flatten(), layers.Dense(256, use_bias=False),
               layers.BatchNormalization(momentum=_BN_MOMENTUM), layers.Activation("relu"),
-              layers.Dropout(0.5), layers.Dense(num_classes),
+              layers.Dropout(_DENSE_DROPOUT), layers.Dense(num_classes),
               layers.Activation("softmax", dtype="float32")]
     return keras.Sequential(stack, name="better_cnn")
 

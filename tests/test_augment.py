@@ -49,9 +49,15 @@ def test_augment_function_pickles_for_worker_processes():
 
 
 @pytest.mark.parametrize("mode, model, expected", [
-    ("auto", "article", "none"), ("auto", "better", "flip_shift"), ("shift", "better", "shift")])
+    ("auto", "article", "none"), ("auto", "better", "flip"), ("shift", "better", "shift")])
 def test_auto_follows_the_model(mode, model, expected):
     assert resolve_augment(mode, model) == expected
+
+
+def test_flip_mode_only_mirrors():
+    x = batch()
+    out = make_augment("flip", x.shape[1:])(x, np.random.default_rng(3))
+    assert all(np.array_equal(o, s) or np.array_equal(o, s[:, ::-1]) for o, s in zip(out, x))
 
 
 def test_none_means_no_function_and_shift_scales_with_the_image():

@@ -15,14 +15,15 @@ import numpy as np
 
 __all__ = ["AUGMENT_MODES", "resolve_augment", "make_augment", "flip_shift", "max_shift_for"]
 
-AUGMENT_MODES = ("none", "shift", "flip_shift")
+AUGMENT_MODES = ("none", "flip", "shift", "flip_shift")
 _SHIFT_FRACTION = 0.08  # of the image side: 2 pixels on 28x28
 
 
 def resolve_augment(mode: str, model: str) -> str:
-    """``auto`` means none for the article's model and flip_shift for the better one."""
+    """``auto`` means none for the article's model and flip for the better one (on
+    Fashion-MNIST, whose items are centred, shifting cost more than it gave in 15 epochs)."""
     if mode == "auto":
-        return "none" if model == "article" else "flip_shift"
+        return "none" if model == "article" else "flip"
     if mode not in AUGMENT_MODES:
         raise ValueError(f"augment={mode!r}: expected auto or one of {', '.join(AUGMENT_MODES)}")
     return mode
@@ -60,5 +61,5 @@ def make_augment(mode: str, sample_shape: tuple[int, int, int]
         return None
     if mode not in AUGMENT_MODES:
         raise ValueError(f"augment={mode!r}: expected one of {', '.join(AUGMENT_MODES)}")
-    return functools.partial(flip_shift, flip=mode == "flip_shift",
-                             max_shift=max_shift_for(sample_shape[0], sample_shape[1]))
+    shift = max_shift_for(sample_shape[0], sample_shape[1]) if "shift" in mode else 0
+    return functools.partial(flip_shift, flip="flip" in mode, max_shift=shift)
