@@ -114,21 +114,27 @@ def test_resume_refuses_a_run_made_with_other_settings(input_root, tmp_path):
 
 def test_wall_clock_guard_stops_between_epochs_and_saves_a_resumable_state(
         input_root, tmp_path):
+    # the better model: batch norm, flips and a cosine schedule must survive the resume too
+    assignment = make_assignment(train={"model": "better", "epochs": 4, "time_limit_hours": 1.5})
     out = tmp_path / "working"
     # each clock reading is 2 simulated minutes: about 40 minutes per epoch, limit 1.5 h
-    outcome = run_training(make_assignment(train={"epochs": 6, "time_limit_hours": 1.5}),
-                           input_root, out, clock=SteppingClock(120), verbose=0)
+    outcome = run_training(assignment, input_root, out, clock=SteppingClock(120), verbose=0)
     done = outcome.state.epochs_completed
-    assert 1 <= done < 6
+    assert 1 <= done < 4
     assert outcome.metrics["stop_reason"] == "time_limit"
     state = TrainState.load(out / STATE_NAME)
     assert state.epochs_completed == done and (out / state.checkpoint).is_file()
     assert (out / "submission.csv").is_file()  # outputs are written even when cut short
-    resumed = run_training(make_assignment(train={"epochs": done + 1, "time_limit_hours": 1.5}),
-                           attach(tmp_path, input_root, out), tmp_path / "next", verbose=0)
+    resumed = run_training(assignment, attach(tmp_path, input_root, out), tmp_path / "next",
+                           verbose=0)
     assert resumed.metrics["resumed_from_epoch"] == done
-    assert resumed.state.epochs_completed == done + 1
-    assert resumed.metrics["stop_reason"] == "completed"
+    assert resumed.state.epochs_completed == 4 and resumed.metrics["stop_reason"] == "completed"
+    history = pd.read_csv(tmp_path / "next" / "history.csv")
+    assert history["epoch"].tolist() == [1, 2, 3, 4]
+    # the optimizer's step count carried over: the cosine decay ends where it was planned to
+    rates = history["learning_rate"].to_numpy()
+    assert np.all(np.diff(rates) < 0)
+    np.testing.assert_allclose(rates[-1], 1e-3 * 0.01, rtol=1e-3)
 
 
 def test_time_limit_inside_the_first_epoch_is_a_clear_error(input_root, tmp_path):
