@@ -3,6 +3,7 @@ the wall-clock guard, and clear errors for inputs that do not fit together."""
 
 import json
 import shutil
+from dataclasses import replace
 
 import keras
 import numpy as np
@@ -145,9 +146,7 @@ def test_time_limit_inside_the_first_epoch_is_a_clear_error(input_root, tmp_path
 
 def test_shards_of_another_data_set_are_refused_before_training(input_root, tmp_path):
     assignment = make_assignment()
-    other = assignment.__class__(**{**assignment.__dict__,
-                                    "spec": assignment.spec.__class__(
-                                        **{**assignment.spec.__dict__, "classes": tuple("abcdefghij")})})
+    other = replace(assignment, spec=replace(assignment.spec, classes=tuple("abcdefghij")))
     with pytest.raises(ShardSetError, match=r"classes .* re-run the planner"):
         run_training(other, input_root, tmp_path / "w", verbose=0)
 
