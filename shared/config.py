@@ -186,9 +186,17 @@ class TrainConfig:
     early_stopping_patience: int = 0  # 0 = no early stopping
     time_limit_hours: float = 11.0  # Kaggle ends a session at 12 h
     mixed_precision: bool = False
+    augment: str = "auto"  # auto: none for article, flip for better; none; flip; shift; flip_shift
+    lr_schedule: str = "auto"  # auto: constant for article, cosine for better; constant; cosine
+    monitor: str = "val_accuracy"  # picks the best checkpoint and drives early stopping
+    distribute: str = "auto"  # auto: MirroredStrategy on 2+ GPUs; mirrored; none
 
     def __post_init__(self) -> None:
         _choice("train", "model", self.model, ("article", "better"))
+        _choice("train", "augment", self.augment, ("auto", "none", "flip", "shift", "flip_shift"))
+        _choice("train", "lr_schedule", self.lr_schedule, ("auto", "constant", "cosine"))
+        _choice("train", "monitor", self.monitor, ("val_accuracy", "val_loss"))
+        _choice("train", "distribute", self.distribute, ("auto", "mirrored", "none"))
         _positive("train", "epochs", self.epochs)
         _positive("train", "early_stopping_patience", self.early_stopping_patience,
                   allow_zero=True)

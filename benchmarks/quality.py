@@ -1,0 +1,132 @@
+"""Quality: the full Fashion-MNIST (60k train / 10k test) through the training kernel's code.
+
+Writes the real IDX data (``apt-get install dataset-fashion-mnist``) as shards of two
+"preprocessing kernels", plus a competition folder with ``sample_submission.csv``; trains the
+article's CNN (the baseline, measured in the same run) and the better built-in model with
+``shared.training.run_training``, exactly as ``kernels/train.py`` does; scores each
+``submission.csv`` against the true test labels. Last line: one JSON object with the test
+accuracies, the epochs, seconds, and whether the targets hold (article >= 0.915 within 15
+epochs, the benchmark table's "2 Conv+pooling" reaches 0.916; better >= 0.93).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from common import ROOT, emit
+
+sys.path.insert(0, str(ROOT / "scripts"))
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from idx import load_fashion_mnist  # noqa: E402
+from shared.assignment import TrainAssignment  # noqa: E402
+from shared.config import PipelineConfig  # noqa: E402
+from shared.sources.layout import SourceLayout  # noqa: E402
+from shared.store import DatasetSpec, PlanEntry, RowRange, ShardWriter, WriterOptions  # noqa: E402
+
+CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker",
+           "Bag", "Ankle boot")
+COMPETITION = "fashion-mnist-quality"
+TARGETS = {"article": 0.915, "better": 0.93}
+REFERENCE_2CONV_POOLING = 0.916
+
+
+def write_inputs(root: Path, x_train, y_train, x_test) -> DatasetSpec:
+    """Two kernels' shards (train halves; test with the second) and the competition."""
+    n, m = len(x_train), len(x_test)
+    spec = DatasetSpec(sample_shape=(28, 28, 1), split_rows={"train": n, "test": m},
+                       classes=CLASSES, id_column="id", label_column="label", id_width=8)
+    half = n // 2
+    plan = [PlanEntry("preprocess-00", "train", 0, half),
+            PlanEntry("preprocess-01", "train", half, n), PlanEntry("preprocess-01", "test", 0, m)]
+    ids = [str(i + 1) for i in range(m)]
+    for k, entries in enumerate((plan[:1], plan[1:])):
+        ranges = [RowRange(e.split, e.start, e.stop) for e in entries]
+        with ShardWriter(root / f"quality-preprocess-{k:02d}", spec=spec, ranges=ranges,
+                         producer=f"preprocess-{k:02d}", plan=plan,
+                         options=WriterOptions(shard_bytes=8 * 2**20)) as writer:
+            for e in entries:
+                if e.split == "train":
+                    writer.add_batch("train", e.start, x_train[e.start:e.stop],
+                                     y_train[e.start:e.stop])
+                else:
+                    writer.add_batch("test", 0, x_test, ids=ids)
+    competition = root / COMPETITION
+    competition.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame({"id": ids, "label": CLASSES[0]}).to_csv(
+        competition / "sample_submission.csv", index=False)
+    return spec
+
+
+def assignment(spec: DatasetSpec, model: str, epochs: int) -> TrainAssignment:
+    config = PipelineConfig().replace(train={"model": model, "epochs": epochs},
+                                      loader={"batch_size": 128})
+    layout = SourceLayout(kind="pixel_csv", train_csv="train.csv",
+                          sample_submission="sample_submission.csv", id_column="id",
+                          label_column="label", image_size=(28, 28), channels=1,
+                          classes=CLASSES, split_rows=dict(spec.split_rows))
+    return TrainAssignment(kernel=f"quality-train-{model}", competition=COMPETITION,
+                           sources=("quality-preprocess-00", "quality-preprocess-01"),
+                           spec=spec, source=layout, source_fingerprint="", config=config)
+
+
+def score(submission: Path, y_test: np.ndarray) -> float:
+    predicted = pd.read_csv(submission, dtype=str)["label"].map(CLASSES.index).to_numpy()
+    return float(np.mean(predicted == y_test))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--models", nargs="+", default=["article", "better"],
+                        choices=["article", "better"])
+    parser.add_argument("--epochs", type=int, default=15, help="epochs per model (<= 15)")
+    parser.add_argument("--samples", type=int, default=0, help="train rows (0 = all 60k)")
+    parser.add_argument("--idx-dir", default=None)
+    parser.add_argument("--keep", default="", help="keep the outputs in this folder")
+    args = parser.parse_args()
+
+    from shared.training import run_training
+
+    x_train, y_train, x_test, y_test = load_fashion_mnist(args.idx_dir)
+    if args.samples:
+        x_train, y_train = x_train[:args.samples], y_train[:args.samples]
+    x_train, x_test = x_train[..., None], x_test[..., None]
+    results: dict = {"benchmark": "quality", "data": "fashion-mnist",
+                     "train_rows": len(x_train), "test_rows": len(x_test)}
+    with tempfile.TemporaryDirectory(prefix="bench-quality-") as tmp:
+        base = Path(args.keep) if args.keep else Path(tmp)
+        inputs = base / "input"
+        spec = write_inputs(inputs, x_train, y_train.astype(np.int64), x_test)
+        for model in args.models:
+            out = base / f"working-{model}"
+            start = time.perf_counter()
+            outcome = run_training(assignment(spec, model, args.epochs), inputs, out)
+            seconds = time.perf_counter() - start
+            m = outcome.metrics
+            results[model] = {
+                "test_accuracy": round(score(outcome.submission, y_test), 4),
+                "val_accuracy": round(m["val_accuracy"], 4),
+                "epochs": m["epochs_completed"], "best_epoch": m["best_epoch"],
+                "augment": m["augment"], "lr_schedule": m["lr_schedule"],
+                "seconds": round(seconds, 1), "samples_per_s": m["samples_per_s"],
+            }
+    results["reference_2conv_pooling"] = REFERENCE_2CONV_POOLING
+    results["targets"] = {k: v for k, v in TARGETS.items() if k in args.models}
+    if "article" in results and "better" in results:
+        results["better_error_ratio_vs_article"] = round(
+            (1 - results["better"]["test_accuracy"]) / (1 - results["article"]["test_accuracy"]), 3)
+    results["meets_target"] = all(results[k]["test_accuracy"] >= v
+                                  for k, v in results["targets"].items()) and args.epochs <= 15
+    emit(results)
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    main()

@@ -1,0 +1,37 @@
+"""Train kernel: every preprocessing kernel's shards in, submission.csv + model + reports out.
+
+The bundler bakes the assignment (``TrainAssignment`` as JSON) into this file as
+``BAKED_ASSIGNMENT``; locally, pass an assignment file: ``python kernels/train.py job.json``.
+Inputs are searched under ``input_root()`` (``/kaggle/input``, or ``$KAGGLE_PIPELINE_ROOT/input``
+in the dry run); results go to the working directory. Attaching this kernel's own earlier
+output as an input continues that run.
+
+No ``from __future__`` import here: the bundler puts ``BAKED_ASSIGNMENT`` above this code,
+and such an import must be a file's first statement.
+"""
+
+import time
+
+_STARTED = time.monotonic()  # the session's clock starts before TensorFlow is imported
+
+
+def main(assignment) -> int:
+    """Run one training session; any failure propagates (the process exits non-zero)."""
+    from shared.assignment import TrainAssignment
+    from shared.kaggle_paths import input_root, working_dir
+    from shared.training import run_training
+
+    if not isinstance(assignment, TrainAssignment):
+        raise ValueError(f"kernels/train.py got a {type(assignment).__name__}: it runs only "
+                         "train assignments (role 'train')")
+    outcome = run_training(assignment, input_root(), working_dir(), started_at=_STARTED)
+    print(f"submission: {outcome.submission}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+    from shared.assignment import load_assignment
+    baked = globals().get("BAKED_ASSIGNMENT")  # the bundler defines it above this code
+    text = baked if baked is not None else open(sys.argv[1], encoding="utf-8").read()
+    sys.exit(main(load_assignment(text)))

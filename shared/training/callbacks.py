@@ -1,0 +1,191 @@
+"""The training kernel's Keras callbacks.
+
+List them in this order (``fit`` calls callbacks in list order):
+
+1. ``WallClockGuard``: times each epoch; stops training before the session's time limit.
+2. ``ResumableEarlyStopping``: Keras' early stopping, continued from a previous session.
+3. ``EpochRecorder``: after each finished epoch, the checkpoint, ``history.csv`` and, last,
+   ``train_state.json`` (see ``shared.training.state``).
+4. ``ResourceReport``: one line per epoch with memory and disk figures.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
+
+import keras
+import numpy as np
+import pandas as pd
+
+from shared.store.manifest import fsync_dir
+from shared.training.resources import take_snapshot
+from shared.training.state import TrainState, checkpoint_name
+
+__all__ = ["WallClockGuard", "ResumableEarlyStopping", "EpochRecorder", "ResourceReport",
+           "save_model_atomic", "write_history_csv", "monitor_mode", "HISTORY_NAME"]
+
+HISTORY_NAME = "history.csv"
+
+
+def _print_now(line: str) -> None:
+    print(line, flush=True)
+
+
+def monitor_mode(monitor: str) -> str:
+    """``max`` for accuracies, ``min`` for losses."""
+    return "max" if "acc" in monitor else "min"
+
+
+def _improves(value: float, best: float | None, mode: str) -> bool:
+    if value is None or math.isnan(value):
+        return False
+    return best is None or (value > best if mode == "max" else value < best)
+
+
+def save_model_atomic(model: keras.Model, path: str | os.PathLike) -> None:
+    """``model.save`` under a hidden temporary ``.keras`` name, fsync, rename."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.stem}.partial.keras")
+    model.save(tmp)
+    with open(tmp, "rb+") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    fsync_dir(path.parent)
+
+
+def write_history_csv(history: Sequence[Mapping[str, Any]], path: str | os.PathLike) -> None:
+    """One row per epoch, written whole under a temporary name, then renamed."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.partial")
+    pd.DataFrame(list(history)).to_csv(tmp, index=False)
+    os.replace(tmp, path)
+
+
+class WallClockGuard(keras.callbacks.Callback):
+    """Stops ``fit`` cleanly before ``limit_seconds`` after ``started_at`` have passed.
+
+    At the end of each epoch it stops when one more epoch (as long as the longest so far)
+    would cross the limit. Should the limit pass inside an epoch anyway, it stops at the next
+    batch and marks the epoch ``cut_short``: that epoch is not recorded, and a resumed run
+    repeats it from the previous checkpoint.
+    """
+
+    def __init__(self, limit_seconds: float, *, started_at: float | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__()
+        if not limit_seconds > 0:
+            raise ValueError(f"limit_seconds={limit_seconds!r}: expected a positive duration")
+        self.limit_seconds = float(limit_seconds)
+        self.clock = clock
+        self.started_at = clock() if started_at is None else started_at
+        self.epoch_seconds: list[float] = []
+        self.stopped = False
+        self.cut_short = False
+        self._epoch_start = self.started_at
+
+    def elapsed(self) -> float:
+        return self.clock() - self.started_at
+
+    @property
+    def last_epoch_seconds(self) -> float:
+        return self.epoch_seconds[-1] if self.epoch_seconds else 0.0
+
+    def on_epoch_begin(self, epoch: int, logs=None) -> None:
+        self._epoch_start = self.clock()
+        self.cut_short = False
+
+    def on_train_batch_end(self, batch: int, logs=None) -> None:
+        if self.elapsed() >= self.limit_seconds:
+            self.cut_short = self.stopped = True
+            self.model.stop_training = True
+
+    def on_epoch_end(self, epoch: int, logs=None) -> None:
+        if self.cut_short:
+            return
+        self.epoch_seconds.append(self.clock() - self._epoch_start)
+        if self.elapsed() + max(self.epoch_seconds) > self.limit_seconds:
+            self.stopped = True
+            self.model.stop_training = True
+
+
+class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
+    """``keras.callbacks.EarlyStopping`` that starts from a previous session's best value
+    and patience count instead of from scratch."""
+
+    def __init__(self, monitor: str, patience: int, *, best: float | None = None,
+                 wait: int = 0) -> None:
+        super().__init__(monitor=monitor, patience=patience, mode=monitor_mode(monitor))
+        self._resume_best = best
+        self._resume_wait = wait
+
+    def on_train_begin(self, logs=None) -> None:
+        super().on_train_begin(logs)
+        if self._resume_best is not None:
+            self.best = self._resume_best
+            self.wait = self._resume_wait
+
+    @property
+    def triggered(self) -> bool:
+        return self.stopped_epoch > 0
+
+
+class EpochRecorder(keras.callbacks.Callback):
+    """Commits each finished epoch: checkpoint, best checkpoint, history, then the state."""
+
+    def __init__(self, out_dir: str | os.PathLike, state: TrainState, *,
+                 guard: WallClockGuard | None = None) -> None:
+        super().__init__()
+        self.out_dir = Path(out_dir)
+        self.state = state
+        self.guard = guard
+        self.mode = monitor_mode(state.monitor)
+
+    def _learning_rate(self) -> float:
+        return float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
+
+    def on_epoch_end(self, epoch: int, logs=None) -> None:
+        if self.guard is not None and self.guard.cut_short:
+            return
+        logs = {k: float(np.asarray(v)) for k, v in (logs or {}).items()}
+        number = epoch + 1
+        seconds = self.guard.last_epoch_seconds if self.guard is not None else 0.0
+        row = {"epoch": number, **logs, "learning_rate": self._learning_rate(),
+               "seconds": round(seconds, 3)}
+        state = self.state
+        name = checkpoint_name(number)
+        save_model_atomic(self.model, self.out_dir / name)
+        improved = _improves(logs.get(state.monitor), state.best_value, self.mode)
+        history = tuple(state.history) + (row,)
+        write_history_csv(history, self.out_dir / HISTORY_NAME)
+        state = replace(
+            state, epochs_completed=number, checkpoint=name, history=history,
+            best_checkpoint=name if improved else state.best_checkpoint,
+            best_value=logs[state.monitor] if improved else state.best_value,
+            best_epoch=number if improved else state.best_epoch,
+            train_seconds=state.train_seconds + seconds, stop_reason="running")
+        state.save(self.out_dir)
+        self.state = state
+        keep = {state.checkpoint, state.best_checkpoint}
+        for old in self.out_dir.glob("checkpoint-epoch-*.keras"):
+            if old.name not in keep:
+                old.unlink()
+
+
+class ResourceReport(keras.callbacks.Callback):
+    """Prints one line per epoch: RSS, anonymous memory, page cache, free disk."""
+
+    def __init__(self, disk_path: str | os.PathLike, *, epochs: int,
+                 printer: Callable[[str], None] = _print_now) -> None:
+        super().__init__()
+        self.disk_path = Path(disk_path)
+        self.epochs = epochs
+        self.printer = printer
+
+    def on_epoch_end(self, epoch: int, logs=None) -> None:
+        snap = take_snapshot(self.disk_path)
+        self.printer(f"[resources] epoch {epoch + 1}/{self.epochs}: {snap.line(self.disk_path)}")

@@ -1,0 +1,94 @@
+"""The train, validation and test sequences of a ``ShardSet``, from the ``[loader]`` settings.
+
+Shape and classes come from the manifests (``shard_set.spec``), never from constants. The
+validation rows are a stratified hold-out of the train split, fixed by ``[loader] seed``; the
+training sequence repeats (batch ``i`` belongs to epoch ``start_epoch + i // steps``), so a
+resumed run sees exactly the order the first run would have seen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from shared.config import LoaderConfig
+from shared.data.gather import Normalization
+from shared.data.order import holdout
+from shared.data.sequence import ShardedSequence
+from shared.store import DatasetSpec, ShardSet, ShardSetError, SplitIndex
+
+__all__ = ["TrainingData", "build_training_data", "prediction_sequence"]
+
+
+@dataclass(frozen=True)
+class TrainingData:
+    """Everything ``fit`` and the reports need from the shards."""
+
+    spec: DatasetSpec
+    train: ShardedSequence
+    validation: ShardedSequence | None
+    val_labels: np.ndarray  # class indices of the validation rows, in the sequence's order
+    train_labels: np.ndarray  # class indices of the training rows
+    test: SplitIndex
+    global_batch: int
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.spec.classes)
+
+    def most_frequent_class(self) -> int:
+        """The class index training saw most often (the fallback for unreadable test rows)."""
+        return int(np.argmax(np.bincount(self.train_labels, minlength=self.num_classes)))
+
+
+def _normalization(loader: LoaderConfig) -> Normalization:
+    return Normalization(mean=loader.mean, std=loader.std)
+
+
+def _sequence_options(loader: LoaderConfig) -> dict:
+    return dict(workers=loader.workers, use_multiprocessing=loader.use_multiprocessing,
+                max_queue_size=loader.max_queue_size, normalization=_normalization(loader))
+
+
+def prediction_sequence(index: SplitIndex, loader: LoaderConfig, batch_size: int, *,
+                        rows: np.ndarray | None = None, labels: str | None = None
+                        ) -> ShardedSequence:
+    """Rows in ascending order, every sample once, the last batch possibly short."""
+    return ShardedSequence(index, rows=rows, batch_size=batch_size, shuffle="none",
+                           repeat=False, labels=labels, **_sequence_options(loader))
+
+
+def build_training_data(shards: ShardSet, loader: LoaderConfig, *, global_batch: int,
+                        start_epoch: int = 0,
+                        augment: Callable[[np.ndarray, np.random.Generator], np.ndarray] | None
+                        = None) -> TrainingData:
+    """Hold out ``[loader] validation_fraction`` of the train split (stratified) and build
+    the sequences; ``global_batch`` is the per-replica batch times the replica count."""
+    spec = shards.spec
+    if not spec.classes:
+        raise ShardSetError(f"the shards under {shards.root} carry no classes: the training "
+                            "kernel needs a labelled train split (check [source] label_column)")
+    train_index = shards.split("train")
+    test_index = shards.split("test")
+    labels = train_index.labels().astype(np.int64)
+    if len(labels) and labels.max() >= len(spec.classes):
+        raise ShardSetError(f"train labels reach class index {int(labels.max())} but the "
+                            f"manifests list {len(spec.classes)} classes: re-run preprocessing")
+    train_rows, val_rows = holdout(len(train_index), loader.validation_fraction, loader.seed,
+                                   labels=labels)
+    if len(train_rows) < global_batch:
+        raise ValueError(
+            f"{len(train_rows)} training samples make no batch of {global_batch} "
+            f"([loader] batch_size x replicas): lower batch_size or add data")
+    train = ShardedSequence(
+        train_index, rows=train_rows, batch_size=global_batch, shuffle=loader.shuffle,
+        seed=loader.seed, block_rows=loader.block_rows, window_blocks=loader.window_blocks,
+        drop_remainder=True, repeat=True, start_epoch=start_epoch, labels="sparse",
+        augment=augment, **_sequence_options(loader))
+    validation = prediction_sequence(train_index, loader, global_batch, rows=val_rows,
+                                     labels="sparse") if len(val_rows) else None
+    return TrainingData(spec=spec, train=train, validation=validation,
+                        val_labels=labels[val_rows], train_labels=labels[train_rows],
+                        test=test_index, global_batch=global_batch)

@@ -1,0 +1,100 @@
+"""kernels/train.py as a real process in an emulated /kaggle tree, and the MirroredStrategy
+path on two logical CPU devices."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import keras
+import numpy as np
+import pandas as pd
+import pytest
+
+from shared.assignment import dump_assignment
+from train_fixtures import CLASSES, make_assignment, make_input_root, sample_ids
+
+ROOT = Path(__file__).resolve().parents[1]
+TESTS = Path(__file__).resolve().parent
+
+
+@pytest.fixture(scope="module")
+def kaggle_root(tmp_path_factory, fmnist):
+    root = tmp_path_factory.mktemp("kaggle")
+    make_input_root(root / "input", fmnist)
+    return root
+
+
+def run_python(args, *, cwd, env_root=None, timeout=240):
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(TESTS)]),
+           "TF_CPP_MIN_LOG_LEVEL": "2"}
+    if env_root is not None:
+        env["KAGGLE_PIPELINE_ROOT"] = str(env_root)
+    return subprocess.run([sys.executable, *args], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def assert_valid_submission(path):
+    sub = pd.read_csv(path, dtype=str)
+    assert sub["id"].tolist() == sample_ids(100) and set(sub["label"]) <= set(CLASSES)
+
+
+def test_kernel_script_trains_from_an_assignment_file(kaggle_root, tmp_path):
+    working = tmp_path / "working"
+    working.mkdir()
+    job = tmp_path / "job.json"
+    job.write_text(dump_assignment(make_assignment()))
+    done = run_python([str(ROOT / "kernels" / "train.py"), str(job)], cwd=working,
+                      env_root=kaggle_root)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "submission:" in done.stdout and "[resources] epoch 1/1: rss" in done.stdout
+    assert_valid_submission(working / "submission.csv")
+    assert (working / "model.keras").is_file() and (working / "metrics.json").is_file()
+    assert not (kaggle_root / "input" / "submission.csv").exists()  # results only in working
+
+
+def test_baked_assignment_runs_without_arguments_and_failures_exit_non_zero(tmp_path, fmnist):
+    root = tmp_path / "kaggle"
+    make_input_root(root / "input", fmnist)
+    (root / "input" / "fashion-mnist-demo" / "sample_submission.csv").unlink()
+    script = tmp_path / "train-kernel.py"
+    baked = f"BAKED_ASSIGNMENT = {dump_assignment(make_assignment())!r}\n"
+    script.write_text(baked + (ROOT / "kernels" / "train.py").read_text())
+    working = tmp_path / "working"
+    working.mkdir()
+    done = run_python([str(script)], cwd=working, env_root=root)
+    assert done.returncode != 0
+    assert "competition data not found: no sample_submission.csv" in done.stderr
+    assert list(working.iterdir()) == []
+
+
+MIRRORED = """
+import json, sys
+import tensorflow as tf
+cpu = tf.config.list_physical_devices("CPU")[0]
+tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+from shared.training import run_training
+from train_fixtures import make_assignment
+outcome = run_training(make_assignment(train={"distribute": "mirrored", "epochs": 2}),
+                       sys.argv[1], sys.argv[2], verbose=0)
+print(json.dumps(outcome.metrics))
+"""
+
+
+def test_mirrored_strategy_on_two_logical_cpu_devices_scales_the_batch(kaggle_root, tmp_path,
+                                                                       fmnist):
+    out = tmp_path / "working"
+    done = run_python(["-c", MIRRORED, str(kaggle_root / "input"), str(out)], cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    metrics = json.loads(done.stdout.strip().splitlines()[-1])
+    assert metrics["replicas"] == 2 and len(metrics["devices"]) == 2
+    assert metrics["global_batch"] == 2 * 32
+    assert metrics["epochs_completed"] == 2 and metrics["train_samples"] == 538
+    assert "MirroredStrategy on /device:CPU:0, /device:CPU:1" in done.stdout
+    assert_valid_submission(out / "submission.csv")
+    # replicas' predictions come back in row order: a single-device prediction agrees
+    model = keras.models.load_model(out / "model.keras")
+    alone = model.predict(fmnist["x_test"].astype(np.float32) / 255, verbose=0).argmax(axis=1)
+    labels = pd.read_csv(out / "submission.csv", dtype=str)["label"].map(CLASSES.index)
+    assert np.mean(labels.to_numpy() == alone) >= 0.97
