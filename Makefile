@@ -16,7 +16,7 @@ $(STAMP): requirements.txt
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(PY) benchmarks/loader.py
+	$(PY) scripts/dry_run.py --workdir build/demo --disk-budget 1MB --shard-size 200KB
 
 test: $(STAMP)
 	$(PY) -m pytest -q
