@@ -5,9 +5,6 @@ The bundler bakes the assignment (``TrainAssignment`` as JSON) into this file as
 Inputs are searched under ``input_root()`` (``/kaggle/input``, or ``$KAGGLE_PIPELINE_ROOT/input``
 in the dry run); results go to the working directory. Attaching this kernel's own earlier
 output as an input continues that run.
-
-No ``from __future__`` import here: the bundler puts ``BAKED_ASSIGNMENT`` above this code,
-and such an import must be a file's first statement.
 """
 
 import time

@@ -21,6 +21,16 @@ from shared.config import format_size, load_config, parse_size  # noqa: E402
 from shared.dryrun import DryRunError, DryRunOptions, run_dry_run  # noqa: E402
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, received {text!r}")
+    return value
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -28,7 +38,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--data", help="competition folder (default: [competition] data_dir)")
     parser.add_argument("--workdir", default="build/dry-run", help="where the emulated tree, "
                         "kernels, logs and report.json go")
-    parser.add_argument("--epochs", type=int, help="override [train] epochs")
+    parser.add_argument("--epochs", type=_positive, help="override [train] epochs")
     parser.add_argument("--only", choices=("preprocess", "train"),
                         help="run one stage; train re-uses the outputs already in --workdir")
     parser.add_argument("--disk-budget", help="per-kernel output budget, e.g. 50MB "
@@ -40,10 +50,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--layout", choices=("notebooks", "legacy"), default="notebooks",
                         help="how kernel outputs are mounted: input/notebooks/<owner>/<slug> "
                         "or input/<slug>")
-    parser.add_argument("--parallel", type=int, help="preprocessing kernels at once "
+    parser.add_argument("--parallel", type=_positive, help="preprocessing kernels at once "
                         "(default: [kaggle] max_concurrent)")
-    parser.add_argument("--verify-input", choices=("full", "stat"), default="full",
-                        help="how inputs are checked unchanged after each kernel")
+    parser.add_argument("--verify-input", choices=("stat", "full"), default="stat",
+                        help="how inputs are checked unchanged after each kernel: sizes and "
+                        "modification times (stat), or content hashes (full; slow on big data)")
     return parser.parse_args(argv)
 
 
@@ -61,8 +72,8 @@ def print_summary(report: dict) -> None:
     print(f"report: {report['workdir']}/report.json")
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
+def options_from(args: argparse.Namespace) -> DryRunOptions:
+    """The settings file with the command line's overrides applied."""
     config = load_config(args.config)
     if args.epochs is not None:
         config = config.replace(train={"epochs": args.epochs})
@@ -72,14 +83,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.shard_size:
         config = config.replace(store={"shard_bytes": parse_size(args.shard_size,
                                                                  what="--shard-size")})
-    options = DryRunOptions(
+    return DryRunOptions(
         config=config, data_dir=Path(args.data or config.competition.data_dir).resolve(),
         workdir=Path(args.workdir).resolve(), only=args.only or "", layout=args.layout,
         parallel=args.parallel or config.kaggle.max_concurrent,
         output_cap=parse_size(args.output_cap, what="--output-cap"),
         verify_input=args.verify_input)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
     try:
-        report = run_dry_run(options)
+        report = run_dry_run(options_from(args))
     except (DryRunError, ValueError, FileNotFoundError) as exc:
         print(f"\ndry run failed: {exc}", file=sys.stderr)
         return 1

@@ -118,3 +118,50 @@ def test_a_kernel_that_writes_its_input_fails(tmp_path):
     with pytest.raises(DryRunError, match="kernel vandal modified its read-only input "
                                           r"\(modified demo/train.csv\)"):
         _run_checked(kernel, tree, options(tmp_path, data))
+
+
+def test_fingerprints_follow_what_decides_each_output(tmp_path):
+    from shared.bundle.build import build_kernels
+    from shared.planning import make_plan
+
+    data = tiny_competition(tmp_path / "comp", train=60, test=20)
+    config = options(tmp_path, data).config
+    plan = make_plan(config, data)
+
+    def build(cfg, name):
+        return build_kernels(plan.preprocess, plan.train, tmp_path / name, owner="me",
+                             config=cfg)
+
+    base = build(config, "a")
+    retrained = build(config.replace(train={"epochs": 9}, kaggle={"poll_interval": 5}), "b")
+    assert [k.fingerprint for k in base.preprocess] == \
+        [k.fingerprint for k in retrained.preprocess]
+    assert base.train.fingerprint != retrained.train.fingerprint
+    moved = build(config.replace(competition={"data_dir": "/somewhere/else"}), "c")
+    assert [k.fingerprint for k in moved.all] == [k.fingerprint for k in base.all]
+    assert str(data) not in base.preprocess[0].script_path.read_text()  # no local path baked
+
+
+def test_local_score_reads_the_submission_column(tmp_path):
+    from shared.dryrun.scoring import score_accuracy
+
+    pd.DataFrame({"ImageId": ["1", "2", "3", "4"], "Label": ["7", "2", "1", "0"]}).to_csv(
+        tmp_path / "solution.csv", index=False)
+    pd.DataFrame({"ImageId": ["4", "3", "2", "1"], "Label": ["0", "1", "2", "9"]}).to_csv(
+        tmp_path / "submission.csv", index=False)
+    assert score_accuracy(tmp_path / "submission.csv", tmp_path / "solution.csv", "ImageId",
+                          "Label") == 0.75
+    with pytest.raises(ValueError, match=r"lacks column\(s\) \['label'\]"):
+        score_accuracy(tmp_path / "submission.csv", tmp_path / "solution.csv", "ImageId",
+                       "label")
+
+
+def test_kernels_get_no_credentials(tmp_path, monkeypatch):
+    from shared.dryrun.runner import kernel_environment
+
+    monkeypatch.setenv("KAGGLE_KEY", "secret")
+    monkeypatch.setenv("KAGGLE_USERNAME", "alice")
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    env = kernel_environment(make_tree(tmp_path, "k"))
+    assert "KAGGLE_KEY" not in env and "KAGGLE_USERNAME" not in env and "PYTHONPATH" not in env
+    assert env["KAGGLE_KERNEL_RUN_TYPE"] == "Batch"

@@ -70,14 +70,30 @@ def _write(path: Path, text: str) -> None:
     os.replace(partial, path)
 
 
+def _output_relevant(assignment) -> str:
+    """What decides a kernel's output, for its fingerprint: a preprocessing kernel reads only
+    [competition], [source], [store] and [plan], so a change of training settings does not
+    make ``push.py --skip-unchanged`` run it again."""
+    config = assignment.config
+    if isinstance(assignment, PreprocessAssignment):
+        config = PipelineConfig(competition=config.competition, source=config.source,
+                                store=config.store, plan=config.plan)
+    else:
+        config = dataclasses.replace(config, kaggle=PipelineConfig().kaggle)
+    return dump_assignment(dataclasses.replace(assignment, config=config,
+                                               bundle_fingerprint=""))
+
+
 def _build_one(assignment, out_dir: Path, owner: str, config: PipelineConfig, root: Path,
                zip_bytes: bytes) -> KernelFolder:
     entry = root / "kernels" / f"{assignment.role}.py"
     if not entry.is_file():
         raise FileNotFoundError(f"kernel entry script {entry} is missing")
     entry_source = entry.read_text(encoding="utf-8")
-    unsigned = dataclasses.replace(assignment, config=config, bundle_fingerprint="")
-    digest = fingerprint(zip_bytes, entry_source, dump_assignment(unsigned))
+    # The local data folder means nothing on Kaggle (and is the user's own path): not baked.
+    baked = config.replace(competition={"data_dir": ""})
+    unsigned = dataclasses.replace(assignment, config=baked, bundle_fingerprint="")
+    digest = fingerprint(zip_bytes, entry_source, _output_relevant(unsigned))
     signed = dataclasses.replace(unsigned, bundle_fingerprint=digest)
     folder = out_dir / assignment.kernel
     if folder.exists():

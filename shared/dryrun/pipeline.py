@@ -45,7 +45,7 @@ class DryRunOptions:
     parallel: int = 2
     output_cap: int = KAGGLE_OUTPUT_CAP
     owner: str = "dry-run"
-    verify_input: str = "full"  # full: content hashes; stat: sizes and times
+    verify_input: str = "stat"  # stat: sizes and modification times; full: content hashes
     echo: TextIO | None = field(default=sys.stdout, compare=False)
 
     def __post_init__(self) -> None:
@@ -145,7 +145,7 @@ def run_dry_run(options: DryRunOptions) -> dict:
         if submission.is_file() and solution.is_file():
             report["local_score"] = {"metric": "accuracy", "value": round(score_accuracy(
                 submission, solution, plan.train.source.id_column,
-                plan.train.source.label_column), 5)}
+                plan.train.source.submission_label_column), 5)}
     report["kernels"] = [{**{k: v for k, v in asdict(r).items() if k != "log"},
                           "log": str(r.log)} for r in runs]
     (options.workdir / "report.json").write_text(json.dumps(report, indent=2) + "\n")

@@ -42,37 +42,41 @@ class KernelRun:
         return "\n".join(text[-lines:])
 
 
+_NOT_PASSED = ("PYTHONPATH", "PYTHONHOME", "KAGGLE_USERNAME", "KAGGLE_KEY", "KAGGLE_API_TOKEN",
+               "KAGGLE_CONFIG_DIR", "KAGGLE_API_V1_TOKEN")
+
+
 def kernel_environment(tree: KernelTree) -> dict[str, str]:
-    """The host environment minus anything that would import the repo, plus Kaggle's."""
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+    """The host environment minus what would import the repo or carry Kaggle credentials
+    (a real kernel has neither), plus Kaggle's own variables."""
+    env = {k: v for k, v in os.environ.items() if k not in _NOT_PASSED}
     env.update({"KAGGLE_KERNEL_RUN_TYPE": "Batch", ROOT_ENV: str(tree.root),
                 "PYTHONUNBUFFERED": "1", "MPLBACKEND": "Agg", "TF_CPP_MIN_LOG_LEVEL": "2"})
     return env
 
 
 def run_kernel(folder: KernelFolder, tree: KernelTree, *, log_dir: Path,
-               echo: TextIO | None = sys.stdout, timeout: float | None = None) -> KernelRun:
+               echo: TextIO | None = sys.stdout) -> KernelRun:
     """Run the kernel to its end; its exit status is returned, not raised."""
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"{folder.slug}.log"
     start = time.perf_counter()
     with open(log_path, "w", encoding="utf-8") as log:
-        proc = subprocess.Popen([sys.executable, str(folder.script_path.resolve())],
-                                cwd=tree.working, env=kernel_environment(tree),
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                errors="replace")
-        try:
-            for line in proc.stdout:
-                log.write(line)
-                if echo is not None:
-                    with _echo_lock:
-                        echo.write(f"[{folder.slug}] {line}")
-                        echo.flush()
-            status = proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            status = proc.wait()
-            log.write(f"\n[dry run] killed after {timeout} s\n")
+        with subprocess.Popen([sys.executable, str(folder.script_path.resolve())],
+                              cwd=tree.working, env=kernel_environment(tree),
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                              errors="replace") as proc:
+            try:
+                for line in proc.stdout:
+                    log.write(line)
+                    if echo is not None:
+                        with _echo_lock:
+                            echo.write(f"[{folder.slug}] {line}")
+                            echo.flush()
+            except BaseException:
+                proc.kill()  # e.g. Ctrl-C: leave no kernel running behind the dry run
+                raise
+        status = proc.returncode
     return KernelRun(slug=folder.slug, role=folder.role, exit_status=status,
                      wall_seconds=round(time.perf_counter() - start, 2),
                      output_bytes=folder_bytes(tree.working), log=log_path)

@@ -35,15 +35,14 @@ class KernelTree:
         return self.root / "working"
 
 
-def make_tree(base: Path, slug: str, *, fresh_working: bool = True) -> KernelTree:
-    """``base/<slug>`` with an empty ``input`` and (unless kept) an empty ``working``."""
+def make_tree(base: Path, slug: str) -> KernelTree:
+    """``base/<slug>`` with an empty ``input`` and an empty ``working`` (Kaggle gives every
+    run a fresh working directory)."""
     tree = KernelTree(base / slug)
-    if tree.input.exists():
-        shutil.rmtree(tree.input)
-    tree.input.mkdir(parents=True)
-    if fresh_working and tree.working.exists():
-        shutil.rmtree(tree.working)
-    tree.working.mkdir(parents=True, exist_ok=True)
+    for folder in (tree.input, tree.working):
+        if folder.exists():
+            shutil.rmtree(folder)
+        folder.mkdir(parents=True)
     return tree
 
 

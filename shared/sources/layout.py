@@ -57,6 +57,11 @@ class SourceLayout:
                              "CSV's (height, width, channels), channels 1 or 3")
 
     @property
+    def submission_label_column(self) -> str:
+        """The column predictions go in: sample_submission's, else the train CSV's name."""
+        return self.target_column or self.label_column
+
+    @property
     def sample_shape(self) -> tuple[int, int, int]:
         """Shape of one stored sample: (height, width, channels)."""
         return (*self.image_size, self.channels)
