@@ -26,7 +26,7 @@ from shared.sources.images import IMAGE_EXTENSIONS, ImageIndex, ImageLocator
 from shared.sources.layout import SourceLayout
 from shared.sources.tables import (classes_of, count_rows, pixel_columns_of, read_columns,
                                    read_header)
-from shared.sources.validate import check_labels_present
+from shared.sources.validate import check_blank_rows, check_labels_present
 
 __all__ = ["detect_layout"]
 
@@ -128,6 +128,7 @@ def _image_folder(data_dir: Path, source: SourceConfig, csvs, header, common) ->
     ids = table[id_column]
     if not len(ids):
         raise ValueError(f"{train_csv} has no rows: nothing to train on")
+    check_blank_rows(table, where=train_csv)
     check_labels_present(table[label], ids, where=train_csv, column=label)
     test_ids = read_columns(data_dir / common["sample_submission"], [id_column])[id_column]
     index = ImageIndex(data_dir)

@@ -16,7 +16,7 @@ import numpy as np
 from shared.sources.images import ImageLocator
 from shared.sources.layout import SourceLayout
 from shared.sources.tables import iter_pixel_chunks, pixel_columns_of, read_columns, read_header
-from shared.sources.validate import check_ids, class_indices
+from shared.sources.validate import check_blank_rows, check_ids, class_indices
 
 __all__ = ["SplitRows", "read_split_rows", "image_locator", "pixel_columns", "iter_pixel_rows"]
 
@@ -59,6 +59,8 @@ def read_split_rows(layout: SourceLayout, data_dir: str | Path, split: str, star
                            layout.label_column if split == "train" else "",
                            layout.path_column if split == "train" else "") if c]
     table = read_columns(path, columns, start=start, stop=stop) if columns else {}
+    if len(table) > 1:
+        check_blank_rows(table, where=name, first_row=start)
     if id_column:
         ids = table[id_column]
         check_ids(ids, where=name, column=id_column, first_row=start)
