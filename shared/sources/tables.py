@@ -112,10 +112,14 @@ def read_columns(path: str | os.PathLike, columns: Sequence[str], *, start: int 
 
 def iter_pixel_chunks(path: str | os.PathLike, columns: Sequence[str], *, start: int,
                       stop: int) -> Iterator[tuple[int, np.ndarray]]:
-    """``(first_row, values)`` for rows ``[start, stop)``, about 8 MiB of values at a time."""
+    """``(first_row, values)`` for rows ``[start, stop)``, about 8 MiB of numbers at a time;
+    a value that is not a number (or a blank row) reads as NaN."""
     rows = max(1, PIXEL_CHUNK_BYTES // (8 * max(1, len(columns))))
     row = start
     for chunk in _reader(path, columns, start, stop, rows):
+        text = [c for c, dtype in chunk.dtypes.items() if not pd.api.types.is_numeric_dtype(dtype)]
+        if text:  # a column with a non-number in this chunk: that value alone becomes NaN
+            chunk[text] = chunk[text].apply(pd.to_numeric, errors="coerce")
         values = chunk.to_numpy()
         yield row, values
         row += len(values)
