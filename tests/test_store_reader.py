@@ -52,6 +52,17 @@ def test_same_output_attached_twice_is_an_overlap(multi_kernel_output):
         ShardSet.discover(root)
 
 
+def test_one_output_reached_through_a_symlink_is_read_once(multi_kernel_output, fmnist):
+    root, _, _ = multi_kernel_output
+    (root / "linked-01").symlink_to(root / "preprocess-01", target_is_directory=True)
+    (root / "notebooks" / "alice" / "loop").symlink_to(root, target_is_directory=True)
+    found = find_manifests(root)
+    assert len(found) == 3 and len({p.resolve() for p in found}) == 3
+    assert not any("loop" in p.parts for p in found)
+    train = ShardSet.discover(root).split("train")
+    np.testing.assert_array_equal(train.labels(), fmnist["y_train"])
+
+
 def test_overlapping_kernels_are_refused(tmp_path, fmnist):
     spec = make_spec(600)
     write_output(tmp_path / "a", spec, [RowRange("train", 0, 400)], fmnist, producer="k0")
