@@ -133,7 +133,8 @@ def pixel_columns_of(header: Sequence[str]) -> list[str]:
 
 def stripped(values: np.ndarray) -> np.ndarray:
     """Text values without surrounding whitespace, as a numpy string array (vectorised)."""
-    return np.strings.strip(np.asarray(values, dtype=str))
+    # np.char, not np.strings: kernels may run on numpy 1.26, which has no np.strings.
+    return np.char.strip(np.asarray(values, dtype=str))
 
 
 def integer_labels(raw: np.ndarray) -> bool:
