@@ -331,7 +331,8 @@ def _build_section(origin: str, name: str, cls: type, values: Any):
             value = parse_size(value, what=f"[{name}] {key}")
         elif isinstance(value, list):
             value = tuple(value)
-        elif isinstance(f.default, float) and isinstance(value, int) and not isinstance(value, bool):
+        elif (isinstance(f.default, float) and isinstance(value, int)
+              and not isinstance(value, bool)):
             value = float(value)
         expected = type(f.default) if f.default is not dataclasses.MISSING else None
         if expected is not None and not isinstance(value, expected):
