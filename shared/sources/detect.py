@@ -227,7 +227,8 @@ def _pixel_csv(data_dir: Path, source: SourceConfig, csvs, header, common) -> So
     if sub_rows != test_rows:
         raise ValueError(
             f"{common['sample_submission']} has {sub_rows} rows but {test_csv} has {test_rows}: "
-            f"the submission's ids follow {test_csv}'s row order, so both need the same rows")
+            f"the submission's ids follow {test_csv}'s row order, so both need the same rows "
+            "(a blank line inside a CSV counts as a row)")
     return SourceLayout(
         kind="pixel_csv", **common, label_column=label, test_csv=test_csv,
         image_size=tuple(source.image_size) or source_shape[:2],
