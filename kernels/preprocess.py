@@ -6,16 +6,15 @@ with a non-zero exit code; finished shards stay, and a re-run completes what is 
 """
 
 from shared.assignment import PreprocessAssignment
-from shared.kaggle_paths import find_competition_dir, input_root, working_dir
-from shared.preprocess import run_preprocess
+from shared.kaggle_paths import input_root, working_dir
+from shared.preprocess import competition_folder, run_preprocess
 
 
 def main(assignment: PreprocessAssignment) -> int:
     if not isinstance(assignment, PreprocessAssignment):
         raise ValueError(f"{assignment.kernel} is a {assignment.role} assignment: this script "
                          "runs preprocess assignments (kernels/train.py runs the other)")
-    data_dir = find_competition_dir(input_root(), assignment.competition,
-                                    assignment.source.sample_submission)
+    data_dir = competition_folder(input_root(), assignment)
     ranges = ", ".join(str(r) for r in assignment.ranges)
     print(f"{assignment.kernel}: {ranges} of {data_dir} -> {working_dir()}", flush=True)
     run_preprocess(assignment, data_dir, working_dir())

@@ -52,7 +52,8 @@ def unique_ids(count: int, rng: np.random.Generator) -> list[str]:
     ids: set[str] = set()
     while len(ids) < count:
         ids.update(f"{v:010x}" for v in rng.integers(0, 16**10, count - len(ids)))
-    return sorted(ids, key=lambda _: rng.random())
+    # Sorted first: a set's order follows string hashes, which PYTHONHASHSEED varies.
+    return [str(i) for i in rng.permutation(sorted(ids))]
 
 
 def write_split(folder: Path, images: np.ndarray, ids: list[str]) -> None:

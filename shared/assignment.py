@@ -7,7 +7,7 @@ pipeline config) into the kernel script, and the kernel rebuilds it with ``load_
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import MISSING, asdict, dataclass
 from typing import Any, Mapping
 
 from shared.config import PipelineConfig
@@ -72,19 +72,47 @@ def dump_assignment(assignment: Assignment) -> str:
 
 def load_assignment(text: str | Mapping[str, Any]) -> Assignment:
     """Rebuild an assignment from ``dump_assignment``'s JSON (or the parsed dict)."""
-    data = dict(json.loads(text) if isinstance(text, str) else text)
+    data = json.loads(text) if isinstance(text, str) else text
+    if not isinstance(data, Mapping):
+        raise ValueError(f"an assignment is a JSON object with a 'role' and its fields, "
+                         f"received {type(data).__name__} {_clip(data)}: rebuild the kernel "
+                         "with scripts/push.py or scripts/dry_run.py")
+    data = dict(data)
     role = data.pop("role", None)
-    spec = data["spec"]
-    data.update(
-        config=PipelineConfig.from_dict(data["config"], origin="baked-in config"),
-        source=SourceLayout.from_dict(data["source"]),
-        spec=DatasetSpec(**{**spec, "sample_shape": tuple(spec["sample_shape"])}),
-    )
-    if role == "preprocess":
-        data["ranges"] = tuple(RowRange(**r) for r in data["ranges"])
-        data["plan"] = tuple(PlanEntry(**p) for p in data["plan"])
-        return PreprocessAssignment(**data)
-    if role == "train":
-        data["sources"] = tuple(data["sources"])
-        return TrainAssignment(**data)
-    raise ValueError(f"assignment role {role!r}: expected 'preprocess' or 'train'")
+    kinds = {cls.role: cls for cls in (PreprocessAssignment, TrainAssignment)}
+    if role not in kinds:
+        raise ValueError(f"assignment role {role!r}: expected 'preprocess' or 'train'")
+    cls = kinds[role]
+    fields = cls.__dataclass_fields__
+    missing = [n for n, f in fields.items() if f.default is MISSING and n not in data]
+    unknown = [n for n in data if n not in fields]
+    if missing or unknown:
+        raise ValueError(
+            f"a {role} assignment "
+            + (f"lacks {', '.join(missing)}" if missing else "")
+            + (" and " if missing and unknown else "")
+            + (f"has unknown fields {', '.join(unknown)}" if unknown else "")
+            + f"; expected {', '.join(fields)}: it was written by another version of the "
+            "pipeline, rebuild the kernel")
+    converters = {
+        "config": lambda v: PipelineConfig.from_dict(v, origin="baked-in config"),
+        "source": SourceLayout.from_dict,
+        "spec": lambda v: DatasetSpec(**{**v, "sample_shape": tuple(v["sample_shape"])}),
+        "ranges": lambda v: tuple(RowRange(**r) for r in v),
+        "plan": lambda v: tuple(PlanEntry(**p) for p in v),
+        "sources": tuple,
+    }
+    for name, convert in converters.items():
+        if name in fields:
+            try:
+                data[name] = convert(data[name])
+            except (TypeError, KeyError, AttributeError) as exc:
+                raise ValueError(f"assignment field {name!r} = {_clip(data[name])}: cannot be "
+                                 f"read ({type(exc).__name__}: {exc}); rebuild the kernel") \
+                    from None
+    return cls(**data)
+
+
+def _clip(value: Any, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."

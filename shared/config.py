@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,6 +65,10 @@ def format_size(num_bytes: int | float) -> str:
 def _choice(section: str, name: str, value: Any, choices: tuple[str, ...]) -> None:
     if value not in choices:
         raise ValueError(f"[{section}] {name} = {value!r} is not one of {', '.join(choices)}")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _positive(section: str, name: str, value: Any, *, allow_zero: bool = False) -> None:
@@ -149,7 +154,7 @@ class LoaderConfig:
 
     batch_size: int = 128
     shuffle: str = "block"
-    block_rows: int = 0  # 0 = 8 batches per block
+    block_rows: int = 0  # 0 = about 1 MiB of samples per block, and at least one batch
     window_blocks: int = 16
     seed: int = 42
     validation_fraction: float = 0.1
@@ -166,9 +171,17 @@ class LoaderConfig:
         _positive("loader", "window_blocks", self.window_blocks)
         _positive("loader", "workers", self.workers)
         _positive("loader", "max_queue_size", self.max_queue_size)
-        if not 0.0 <= self.validation_fraction < 1.0:
+        _positive("loader", "seed", self.seed, allow_zero=True)
+        if not _is_number(self.validation_fraction) or not 0.0 <= self.validation_fraction < 1.0:
             raise ValueError(f"[loader] validation_fraction = {self.validation_fraction!r}: "
                              "expected a fraction in [0, 1), e.g. 0.1")
+        for name in ("mean", "std"):
+            values = getattr(self, name)
+            if isinstance(values, str) or not all(_is_number(v) and math.isfinite(v)
+                                                  for v in values):
+                raise ValueError(f"[loader] {name} = {list(values)!r}: expected numbers, e.g. "
+                                 "[0.5] or [0.49, 0.48, 0.45] (one per channel), or []")
+            object.__setattr__(self, name, tuple(float(v) for v in values))
         if bool(self.mean) != bool(self.std) or len(self.mean) != len(self.std):
             raise ValueError(f"[loader] mean = {list(self.mean)} and std = {list(self.std)}: give "
                              "both with one value per channel (or one value), or neither")
@@ -318,7 +331,8 @@ def _build_section(origin: str, name: str, cls: type, values: Any):
             value = parse_size(value, what=f"[{name}] {key}")
         elif isinstance(value, list):
             value = tuple(value)
-        elif isinstance(f.default, float) and isinstance(value, int) and not isinstance(value, bool):
+        elif (isinstance(f.default, float) and isinstance(value, int)
+              and not isinstance(value, bool)):
             value = float(value)
         expected = type(f.default) if f.default is not dataclasses.MISSING else None
         if expected is not None and not isinstance(value, expected):

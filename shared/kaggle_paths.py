@@ -46,7 +46,8 @@ def find_competition_dir(root: Path, slug: str, marker: str) -> Path:
     for candidate in (root / slug, root / "competitions" / slug):
         if (candidate / marker).is_file():
             return candidate
-    found = sorted(p.parent for depth in ("*", "*/*", "*/*/*") for p in root.glob(f"{depth}/{marker}")
+    found = sorted(p.parent for depth in ("*", "*/*", "*/*/*")
+                   for p in root.glob(f"{depth}/{marker}")
                    if not (p.parent / "manifest.json").exists())
     if len(found) == 1:
         return found[0]

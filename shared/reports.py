@@ -6,6 +6,7 @@ no global backend switch), and written atomically.
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -14,6 +15,8 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
+
+from shared.store.atomic import write_bytes_atomic
 
 __all__ = ["confusion_matrix", "plot_training_curves", "plot_confusion_matrix"]
 
@@ -31,12 +34,10 @@ def confusion_matrix(true: np.ndarray, predicted: np.ndarray, num_classes: int) 
 
 
 def _save(fig: Figure, path: str | os.PathLike) -> Path:
-    path = Path(path)
-    tmp = path.with_name(f".{path.stem}.partial.png")
     FigureCanvasAgg(fig)
-    fig.savefig(tmp, format="png", dpi=100)
-    os.replace(tmp, path)
-    return path
+    png = io.BytesIO()
+    fig.savefig(png, format="png", dpi=100)
+    return write_bytes_atomic(path, png.getvalue())
 
 
 def plot_training_curves(history: Sequence[Mapping[str, Any]], path: str | os.PathLike, *,

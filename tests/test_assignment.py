@@ -1,3 +1,5 @@
+import json
+
 import pytest
 
 from shared.assignment import (PreprocessAssignment, TrainAssignment, dump_assignment,
@@ -30,6 +32,29 @@ def test_train_assignment_round_trips():
                         sources=("demo-preprocess-00", "demo-preprocess-01"), spec=SPEC,
                         source=LAYOUT, source_fingerprint="abc", config=PipelineConfig())
     assert load_assignment(dump_assignment(a)) == a
+
+
+@pytest.mark.parametrize("text, message", [
+    ("[1]", r"an assignment is a JSON object with a 'role' and its fields, received list \[1\]"),
+    ("{}", r"assignment role None: expected 'preprocess' or 'train'"),
+    ('{"role": "train"}', r"a train assignment lacks kernel, competition, sources, spec, source, "
+                          r"source_fingerprint, config; expected kernel, "),
+    ('{"role": "train", "kernel": "k", "extra": 1}', r"lacks competition, .* and has unknown "
+                                                       r"fields extra"),
+])
+def test_a_damaged_assignment_says_what_is_wrong(text, message):
+    with pytest.raises(ValueError, match=message):
+        load_assignment(text)
+
+
+def test_a_damaged_field_is_named():
+    a = TrainAssignment(kernel="demo-train", competition="demo", sources=("p0",), spec=SPEC,
+                        source=LAYOUT, source_fingerprint="abc", config=PipelineConfig())
+    data = json.loads(dump_assignment(a))
+    del data["spec"]["sample_shape"]
+    with pytest.raises(ValueError, match=r"assignment field 'spec' = .*: cannot be read "
+                                         r"\(KeyError: 'sample_shape'\)"):
+        load_assignment(data)
 
 
 def test_competition_dir_is_found_in_either_mount(tmp_path):

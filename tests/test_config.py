@@ -38,6 +38,12 @@ def test_unknown_setting_suggests_the_close_name(tmp_path):
     ({"plan": {"kernel_budget": "lots"}}, r"\[plan\] kernel_budget: could not read 'lots'"),
     ({"loader": {"mean": [0.5]}}, r"give both with one value per channel"),
     ({"train": {"time_limit_hours": 13}}, r"Kaggle stops a session at 12 hours"),
+    ({"loader": {"seed": -1}}, r"\[loader\] seed must be a non-negative integer, received -1"),
+    ({"loader": {"mean": ["0.5"], "std": [0.2]}},
+     r"\[loader\] mean = \['0.5'\]: expected numbers, e.g. \[0.5\] or \[0.49, 0.48, 0.45\]"),
+    ({"loader": {"mean": [0.5], "std": [True]}}, r"\[loader\] std = \[True\]: expected numbers"),
+    ({"loader": {"mean": [0.5], "std": [float("nan")]}}, r"\[loader\] std = \[nan\]: expected"),
+    ({"loader": {"mean": [0.5], "std": [0.0]}}, r"\[loader\] std = \[0.0\]: every value must be"),
 ])
 def test_bad_values_name_the_setting(table, message):
     with pytest.raises(ValueError, match=message):
@@ -54,3 +60,9 @@ def test_replace_validates():
 def test_missing_file_says_how_to_fix(tmp_path):
     with pytest.raises(FileNotFoundError, match="pass --config PATH"):
         load_config(tmp_path / "nope.toml")
+
+
+def test_loader_mean_and_std_become_floats():
+    loader = PipelineConfig.from_dict({"loader": {"mean": [1], "std": [0.5]}}).loader
+    assert loader.mean == (1.0,) and loader.std == (0.5,)
+    assert all(type(v) is float for v in loader.mean + loader.std)

@@ -166,3 +166,17 @@ def test_train_ids_are_kept_when_asked(tmp_path, fmnist):
     plan = make_plan(_config(store={"store_train_ids": True}), image_folder(tmp_path, fmnist,
                                                                             20, 5))
     assert plan.spec.stored_ids == ("test", "train") and plan.spec.id_width == 7  # "img0019"
+
+
+@pytest.mark.parametrize("build, values, channels", [
+    (image_folder, [0.5, 0.5, 0.5], 1),
+    (pixel_csv, [0.5, 0.5], 1),
+])
+def test_mean_and_std_must_fit_the_channels(tmp_path, fmnist, build, values, channels):
+    comp = build(tmp_path, fmnist, 20, 5)
+    config = _config(loader={"mean": values, "std": values})
+    with pytest.raises(ValueError, match=rf"\[loader\] mean and std have {len(values)} values "
+                                         rf"but the images have {channels} channel"):
+        make_plan(config, comp)
+    ok = make_plan(_config(loader={"mean": [0.3], "std": [0.4]}), comp)
+    assert ok.train.config.loader.mean == (0.3,)

@@ -115,6 +115,25 @@ def test_a_bad_pixel_row_is_rejected(tmp_path, fmnist):
     assert summary.rejects[0].reason.startswith("bad pixel row")
 
 
+@pytest.mark.parametrize("strict", [False, True])
+def test_a_pixel_that_is_not_a_number_is_a_bad_pixel_row(tmp_path, fmnist, strict):
+    comp = pixel_csv(tmp_path / "comp", fmnist, 30, 5)
+    table = pd.read_csv(comp / "test.csv", dtype=str)
+    table.loc[3, "pixel100"] = "12a"
+    table.to_csv(comp / "test.csv", index=False)
+    plan = make_plan(_config(source={"strict": strict}, plan={"kernel_budget": 10**6}), comp)
+    (assignment,) = plan.preprocess
+    if strict:
+        with pytest.raises(ValueError, match=r"test row 3 \(id '4'\): bad pixel row: a value "
+                                             r"is missing, not a number"):
+            run_preprocess(assignment, comp, tmp_path / "out", progress=False)
+        return
+    summary = run_preprocess(assignment, comp, tmp_path / "out", progress=False)
+    assert [(r.split, r.row, r.id) for r in summary.rejects] == [("test", 3, "4")]
+    test = ShardSet.discover(tmp_path / "out").split("test")
+    np.testing.assert_array_equal(_pixels(test), fmnist["x_test"][[0, 1, 2, 4]])
+
+
 def test_strict_mode_stops_at_the_first_bad_image_and_a_rerun_resumes(tmp_path, fmnist):
     comp = image_folder(tmp_path / "comp", fmnist, 60, 5)
     plan = make_plan(_config(source={"strict": True}, plan={"kernel_budget": 10**6}), comp)

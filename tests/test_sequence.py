@@ -180,3 +180,28 @@ def test_keras_workers_yield_the_in_process_batches(shards, multiprocessing):
     for (x0, y0), (x1, y1) in zip(expected, got):
         np.testing.assert_array_equal(x0, x1)
         np.testing.assert_array_equal(y0, y1)
+
+
+@pytest.mark.parametrize("window_blocks", [1, 2])
+def test_keras_worker_threads_never_read_a_recycled_window(shards, window_blocks):
+    """One-batch windows and four threads: windows are evicted while other threads read."""
+    from keras.src.trainers.data_adapters.py_dataset_adapter import PyDatasetAdapter
+
+    options = dict(shuffle="block", seed=11, batch_size=16, block_rows=16,
+                   window_blocks=window_blocks)
+    reference = seq(shards, **options)
+    steps = reference.steps_per_epoch
+    epochs = 10
+    expected = [reference[i] for i in range(steps * epochs)]
+    adapter = PyDatasetAdapter(seq(shards, workers=4, **options), shuffle=False)
+    wrong = []
+    for epoch in range(epochs):
+        adapter.on_epoch_begin()
+        iterator = adapter.get_numpy_iterator()
+        for step in range(steps):
+            x, y = next(iterator)
+            x0, y0 = expected[epoch * steps + step]
+            if not (np.array_equal(x, x0) and np.array_equal(y, y0)):
+                wrong.append(epoch * steps + step)
+        adapter.on_epoch_end()
+    assert wrong == [], f"{len(wrong)} of {steps * epochs} batches differ from the reference"

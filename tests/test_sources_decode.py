@@ -93,3 +93,11 @@ def test_pixel_rows_decode_and_bad_rows_are_flagged(fmnist):
     np.testing.assert_array_equal(x, fmnist["x_train"][[0, 3]])
     big, ok = pixels_to_arrays(rows[[0]], (28, 28, 1), DecodeSettings((56, 56), 3))
     assert big.shape == (1, 56, 56, 3) and ok.all()
+
+
+def test_pixel_rows_must_be_numbers(fmnist):
+    rows = fmnist["x_train"][:2].reshape(2, -1).astype(object)
+    rows[1, 5] = "12a"
+    with pytest.raises(ValueError, match="pixel rows of dtype object: expected numbers, with "
+                                         "NaN for a value that is not one"):
+        pixels_to_arrays(rows, (28, 28, 1), GRAY)

@@ -127,7 +127,7 @@ def test_a_missing_label_is_refused_at_detection(tmp_path, fmnist):
     table.loc[4, "label"] = None
     table.to_csv(comp / "train.csv", index=False)
     with pytest.raises(ValueError, match=r"train.csv: 1 rows have no label in column 'label': "
-                                         r"'img0004' \(row 4\)"):
+                                         r"'img0004' \(row 4, line 6\)"):
         detect_layout(comp)
 
 

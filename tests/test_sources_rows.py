@@ -42,11 +42,12 @@ def _edit_train_csv(comp, edit):
     (lambda t: t.loc.__setitem__((7, "id"), "img0003"),
      r"train.csv: id 'img0003' appears 2 times \(rows 3, 7\); the 'id' column must identify"),
     (lambda t: t.loc.__setitem__((5, "label"), ""),
-     r"train.csv: 1 rows have no label in column 'label': 'img0005' \(row 5\); fill in"),
+     r"train.csv: 1 rows have no label in column 'label': 'img0005' \(row 5, line 7\); "
+     "fill in"),
     (lambda t: t.loc.__setitem__((6, "label"), "zebra"),
      r"label 'zebra' in column 'label' is not in the planned class list .* re-plan"),
     (lambda t: t.loc.__setitem__((2, "id"), " "),
-     r"train.csv: 1 rows have an empty 'id' \(rows 2\)"),
+     r"train.csv: 1 rows have an empty 'id' \(row 2 \(line 4\)\)"),
 ])
 def test_bad_labels_and_ids_are_named(tmp_path, fmnist, edit, message):
     comp = image_folder(tmp_path, fmnist, 12, 3)

@@ -7,6 +7,7 @@ import pytest
 from conftest import make_spec, split_plan, write_output
 from shared.store import (MANIFEST_NAME, CoverageError, RowRange, ShardSet, ShardSetError,
                           find_manifests)
+from shared.store.npy import header_bytes, read_header
 
 
 def test_finds_manifests_in_both_kaggle_layouts_and_merges_them(multi_kernel_output, fmnist):
@@ -50,6 +51,17 @@ def test_same_output_attached_twice_is_an_overlap(multi_kernel_output):
     with pytest.raises(CoverageError, match=r"train rows \[200, 2\d\d\) overlap: listed in .* "
                                             r"same output is attached twice"):
         ShardSet.discover(root)
+
+
+def test_one_output_reached_through_a_symlink_is_read_once(multi_kernel_output, fmnist):
+    root, _, _ = multi_kernel_output
+    (root / "linked-01").symlink_to(root / "preprocess-01", target_is_directory=True)
+    (root / "notebooks" / "alice" / "loop").symlink_to(root, target_is_directory=True)
+    found = find_manifests(root)
+    assert len(found) == 3 and len({p.resolve() for p in found}) == 3
+    assert not any("loop" in p.parts for p in found)
+    train = ShardSet.discover(root).split("train")
+    np.testing.assert_array_equal(train.labels(), fmnist["y_train"])
 
 
 def test_overlapping_kernels_are_refused(tmp_path, fmnist):
@@ -105,13 +117,18 @@ def test_missing_shard_file_is_named(multi_kernel_output):
         ShardSet.discover(root)
 
 
-def test_swapped_shard_file_fails_its_header_check(multi_kernel_output):
+def test_a_file_of_the_right_size_and_another_shape_fails_its_header_check(multi_kernel_output):
     root, _, _ = multi_kernel_output
-    folder = root / "preprocess-01"
-    xs = sorted(folder.glob("train-*-x.npy"))
-    ys = sorted(folder.glob("train-*-y.npy"))
-    shutil.copy(ys[0], xs[0])
-    with pytest.raises(ShardSetError, match="has .* bytes, expected"):
+    victim = sorted((root / "preprocess-01").glob("train-*-x.npy"))[0]
+    shape, dtype, offset = read_header(victim)
+    flat = (shape[0], 28 * 28)  # the same bytes, described as flat rows
+    with open(victim, "r+b") as fh:
+        fh.write(header_bytes(flat, dtype, offset))
+    assert read_header(victim) == (flat, dtype, offset)
+    with pytest.raises(ShardSetError, match=rf"{victim.name} \(listed in .*\) holds shape "
+                                            rf"\({shape[0]}, 784\) uint8, the manifest says "
+                                            rf"\({shape[0]}, 28, 28, 1\) uint8; re-run "
+                                            "preprocess-01"):
         ShardSet.discover(root)
 
 

@@ -12,6 +12,7 @@ import pytest
 from conftest import make_spec, write_output
 from shared.store import (MANIFEST_NAME, Manifest, RowRange, ShardSet, ShardWriter,
                           WriterOptions)
+from shared.store.diskspace import DiskFullError
 from shared.store.writer import JOURNAL_NAME
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -96,6 +97,69 @@ def test_file_size_limit_is_a_clear_oserror_not_sigbus(tmp_path):
     assert proc.returncode == 1, proc.stderr  # an exception, not a signal
     assert "OSError" in proc.stderr and "File too large" in proc.stderr
     assert not list(tmp_path.glob(".*.tmp")) and not (tmp_path / MANIFEST_NAME).exists()
+
+
+@pytest.fixture
+def tiny_disk(tmp_path):
+    """A real 1 MB filesystem (tmpfs); skipped where mounting is not permitted."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    try:
+        proc = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(disk)],
+                              capture_output=True, text=True)
+    except FileNotFoundError:
+        pytest.skip("no mount command: cannot make a 1 MB tmpfs to fill")
+    if proc.returncode != 0:
+        pytest.skip(f"cannot mount a 1 MB tmpfs (needs root): {proc.stderr.strip()}")
+    try:
+        yield disk
+    finally:
+        subprocess.run(["umount", str(disk)], check=True)
+
+
+def test_more_than_the_free_space_is_refused_up_front(tiny_disk):
+    out = tiny_disk / "out"
+    with pytest.raises(DiskFullError, match=r"preprocess-00: 1\.6 MB still to write but only "
+                                            r"1\.0 MB free in .*out. Free disk space or lower "
+                                            r"\[plan\] kernel_budget"):
+        ShardWriter(out, spec=make_spec(2000), ranges=[RowRange("train", 0, 2000)],
+                    producer="preprocess-00", options=WriterOptions(shard_bytes=20_000))
+    assert not list(out.iterdir())
+
+
+def test_a_disk_that_fills_up_is_a_clear_oserror_and_a_rerun_resumes(tiny_disk, fmnist):
+    """The disk fills after the up-front check: reserving the next shard fails, in Python."""
+    out = tiny_disk / "out"
+    script = textwrap.dedent(f"""
+        import os, sys
+        sys.path.insert(0, {str(ROOT)!r}); sys.path.insert(0, {str(ROOT / 'tests')!r})
+        import numpy as np
+        from conftest import make_spec
+        from shared.store import RowRange, ShardWriter, WriterOptions
+        from shared.store.diskspace import free_bytes
+        x = np.load({str(ROOT / 'tests' / 'data' / 'fashion_mnist_tiny.npz')!r})["x_train"]
+        w = ShardWriter({str(out)!r}, spec=make_spec(600), ranges=[RowRange("train", 0, 600)],
+                        producer="k", options=WriterOptions(shard_bytes=100_000))
+        w.add_batch("train", 0, x[:300, ..., None], np.zeros(300, int))  # 2 shards + part
+        with open({str(tiny_disk / 'filler')!r}, "wb") as fh:  # someone else fills the disk
+            fh.write(bytes(free_bytes({str(tiny_disk)!r}) - 8192))
+        w.add_batch("train", 300, x[300:, ..., None], np.zeros(300, int))
+    """)
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    assert proc.returncode == 1, proc.stderr  # an exception, not a signal
+    assert "DiskFullError: [Errno 28] no space left to reserve 99.7 KB for " in proc.stderr
+    assert ".train-0000000381-x.npy.tmp: " in proc.stderr  # the shard that did not fit
+    assert not (out / MANIFEST_NAME).exists() and not list(out.glob(".*.tmp"))
+    finished = sorted(p.name for p in out.glob("*.npy"))  # published before the disk filled
+    assert finished == [f"train-{start:010d}-{key}.npy" for start in (0, 127, 254)
+                        for key in ("x", "y")]
+    (tiny_disk / "filler").unlink()
+    write_output(out, make_spec(600), [RowRange("train", 0, 600)], fmnist,
+                 shard_bytes=100_000)
+    index = ShardSet.discover(out, verify="full").split("train")
+    np.testing.assert_array_equal(np.concatenate([np.load(s.x) for s in index.shards]),
+                                  fmnist["x_train"])
 
 
 def test_interrupted_run_resumes_at_first_missing_shard(tmp_path, fmnist):

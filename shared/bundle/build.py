@@ -19,6 +19,7 @@ from shared.assignment import PreprocessAssignment, TrainAssignment, dump_assign
 from shared.bundle.folder import METADATA_NAME, KernelFolder, kernel_title
 from shared.bundle.script import fingerprint, package_zip, render_script
 from shared.config import PipelineConfig
+from shared.store.atomic import write_text_atomic
 
 __all__ = ["BuiltKernels", "build_kernels", "repo_root"]
 
@@ -64,12 +65,6 @@ def _metadata(root: Path, assignment, owner: str, config: PipelineConfig,
     return meta
 
 
-def _write(path: Path, text: str) -> None:
-    partial = path.with_name(f".{path.name}.partial")
-    partial.write_text(text, encoding="utf-8")
-    os.replace(partial, path)
-
-
 def _output_relevant(assignment) -> str:
     """What decides a kernel's output, for its fingerprint: a preprocessing kernel reads only
     [competition], [source], [store] and [plan], so a change of training settings does not
@@ -100,12 +95,12 @@ def _build_one(assignment, out_dir: Path, owner: str, config: PipelineConfig, ro
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
     script = f"{assignment.kernel}.py"
-    _write(folder / script, render_script(
+    write_text_atomic(folder / script, render_script(
         slug=assignment.kernel, role=assignment.role, entry_name=f"kernels/{entry.name}",
         entry_source=entry_source, zip_bytes=zip_bytes, assignment_json=dump_assignment(signed),
         bundle_fingerprint=digest))
     meta = _metadata(root, assignment, owner, config, script)
-    _write(folder / METADATA_NAME, json.dumps(meta, indent=2) + "\n")
+    write_text_atomic(folder / METADATA_NAME, json.dumps(meta, indent=2) + "\n")
     sources = assignment.sources if isinstance(assignment, TrainAssignment) else ()
     return KernelFolder(slug=assignment.kernel, role=assignment.role, path=folder,
                         script=script, fingerprint=digest, sources=tuple(sources))

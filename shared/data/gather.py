@@ -108,10 +108,6 @@ class ShardGather:
             out += self._b
         return out.reshape(len(pixels), *self.index.sample_shape)
 
-    def inputs(self, samples: np.ndarray) -> np.ndarray:
-        """Normalised float32 samples; ``samples`` sorted ascending."""
-        return self.normalize(self.pixels(samples, flat=True))
-
     def labels(self, samples: np.ndarray, *, out: np.ndarray | None = None) -> np.ndarray:
         """Class indices as int32 (or into ``out``); ``samples`` sorted ascending."""
         if out is None:

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["ShuffleOptions", "epoch_order", "block_order", "compose_block_order", "holdout", "default_block_rows", "index_dtype"]
+__all__ = ["ShuffleOptions", "epoch_order", "block_order", "compose_block_order", "holdout",
+           "default_block_rows", "index_dtype"]
 
 SHUFFLE_MODES = ("none", "block", "full")
 _HOLDOUT_STREAM = 0x5EED

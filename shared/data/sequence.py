@@ -22,6 +22,7 @@ Pass ``steps_per_epoch`` to ``fit``; to resume at epoch ``k``, build the sequenc
 
 from __future__ import annotations
 
+import threading
 from typing import Callable
 
 import keras
@@ -103,6 +104,7 @@ class ShardedSequence(keras.utils.PyDataset):
                 + (" with drop_remainder=True" if drop_remainder else "")
                 + ": lower batch_size or use more data")
         self._orders: dict[int, np.ndarray] = {}
+        self._orders_lock = threading.Lock()
 
     def _check_rows(self, rows: np.ndarray) -> np.ndarray:
         n = self.num_samples_total
@@ -116,7 +118,12 @@ class ShardedSequence(keras.utils.PyDataset):
     def __getstate__(self) -> dict:
         state = self.__dict__.copy()
         state["_orders"] = {}  # rebuilt on demand in each process
+        del state["_orders_lock"]
         return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._orders_lock = threading.Lock()
 
     # -- sizes ------------------------------------------------------------------------------
     @property
@@ -144,9 +151,12 @@ class ShardedSequence(keras.utils.PyDataset):
                 order = block_order(self.num_samples, epoch, self.shuffle)
             else:
                 order = epoch_order(self.num_samples, epoch, self.shuffle)
-            if len(self._orders) >= 2:  # the current epoch and the one being prefetched
-                self._orders.pop(min(self._orders))
-            self._orders[epoch] = order
+            # Worker threads share this cache: evicting unlocked, two of them could pop the
+            # same epoch (KeyError).
+            with self._orders_lock:
+                while len(self._orders) >= 2:  # the current epoch and the one prefetched
+                    self._orders.pop(min(self._orders))
+                self._orders[epoch] = order
         return order
 
     def locate(self, index: int) -> tuple[int, int]:

@@ -70,13 +70,16 @@ class WindowCache:
         self._windows[key] = (x, y)
         return x, y
 
-    def _window(self, epoch: int, w: int, blocks: np.ndarray) -> tuple:
+    def _gather(self, epoch: int, w: int, blocks: np.ndarray, local: np.ndarray) -> tuple:
+        """Rows ``local`` of window ``w``, copied out while the lock is held: once released,
+        another thread may evict the window and refill its buffers with another one."""
         key = (epoch, w)
         with self._lock:
             found = self._windows.get(key)
             if found is None:
                 found = self._load(key, blocks[w * self.window_len:(w + 1) * self.window_len])
-        return found
+            x, y = found
+            return np.take(x, local, axis=0), None if y is None else np.take(y, local)
 
     def read(self, epoch: int, blocks: np.ndarray, mix: np.ndarray, lo: int, hi: int):
         """Flat uint8 pixels and labels of final order positions ``[lo, hi)`` of ``epoch``,
@@ -84,9 +87,7 @@ class WindowCache:
         w_len = self.window_len
         first, last = lo // w_len, (hi - 1) // w_len
         if first == last:  # the common case: the batch lies inside one window
-            x, y = self._window(epoch, first, blocks)
-            local = mix[lo:hi]
-            return np.take(x, local, axis=0), None if y is None else np.take(y, local)
+            return self._gather(epoch, first, blocks, mix[lo:hi])
         parts = [self.read(epoch, blocks, mix, max(lo, w * w_len), min(hi, (w + 1) * w_len))
                  for w in range(first, last + 1)]
         pixels = np.concatenate([p[0] for p in parts])

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from shared.assignment import PreprocessAssignment, TrainAssignment
-from shared.config import PipelineConfig, StoreConfig
+from shared.config import LoaderConfig, PipelineConfig, StoreConfig
 from shared.planning.kernels import KernelPlan, plan_kernels
 from shared.sources import (SourceLayout, SplitRows, detect_layout, read_split_rows,
                             source_fingerprint)
@@ -63,10 +63,21 @@ def dataset_spec(layout: SourceLayout, rows: dict[str, SplitRows],
                        id_width=max(width, 1), stored_ids=stored)
 
 
+def _check_normalization(loader: LoaderConfig, channels: int) -> None:
+    """``[loader] mean``/``std`` hold one value, or one per channel (else the train kernel
+    would fail on Kaggle after every preprocessing kernel ran)."""
+    if loader.mean and len(loader.mean) not in (1, channels):
+        raise ValueError(
+            f"[loader] mean and std have {len(loader.mean)} values but the images have "
+            f"{channels} channel{'s' if channels > 1 else ''}: give one value, or one per "
+            f"channel ({channels}), e.g. mean = [{', '.join(['0.5'] * channels)}]")
+
+
 def make_plan(config: PipelineConfig, data_dir: str | Path | None = None) -> Plan:
     """Plan every kernel for the competition in ``data_dir`` (default: [competition] data_dir)."""
     data_dir = Path(config.competition.data_dir if data_dir is None else data_dir)
     layout = detect_layout(data_dir, config.source)
+    _check_normalization(config.loader, layout.channels)
     rows = {split: read_split_rows(layout, data_dir, split) for split in layout.split_rows}
     spec = dataset_spec(layout, rows, config.store)
     fingerprint = source_fingerprint(layout, data_dir)

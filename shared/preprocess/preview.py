@@ -6,6 +6,7 @@ kernel will read: if a picture and its label disagree, the shards do too.
 
 from __future__ import annotations
 
+import io
 import math
 import os
 from pathlib import Path
@@ -13,6 +14,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from shared.store.atomic import write_bytes_atomic
 from shared.store.manifest import Manifest
 
 __all__ = ["PREVIEW_NAME", "write_preview"]
@@ -46,11 +48,9 @@ def write_preview(out_dir: str | os.PathLike, manifest: Manifest, count: int = 3
                                Image.Resampling.NEAREST)
         sheet.paste(tile.convert("RGB"), (x + (TILE - tile.width) // 2, y + 2))
         draw.text((x + 3, y + TILE), caption[:14], fill="black", font=font)
-    path = out_dir / PREVIEW_NAME
-    tmp = out_dir / f".{PREVIEW_NAME}.tmp"
-    sheet.save(tmp, format="PNG")
-    os.replace(tmp, path)
-    return path
+    png = io.BytesIO()
+    sheet.save(png, format="PNG")
+    return write_bytes_atomic(out_dir / PREVIEW_NAME, png.getvalue())
 
 
 def _first_samples(out_dir: Path, manifest: Manifest, count: int):

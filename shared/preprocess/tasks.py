@@ -21,7 +21,7 @@ from shared.store.manifest import RowRange
 __all__ = ["DecodeTask", "DecodedBatch", "WorkerSetup", "init_worker", "decode_task",
            "worker_setup", "iter_tasks", "rows_per_task"]
 
-BAD_PIXELS = "bad pixel row: a value is missing, fractional or outside 0..255"
+BAD_PIXELS = "bad pixel row: a value is missing, not a number, fractional or outside 0..255"
 TASK_BYTES = 2**20
 MAX_TASK_ROWS = 256
 

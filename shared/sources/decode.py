@@ -103,9 +103,13 @@ def pixels_to_arrays(values: np.ndarray, source_shape: tuple[int, int, int],
                      settings: DecodeSettings) -> tuple[np.ndarray, np.ndarray]:
     """CSV pixel rows ``(n, h*w*c)`` to ``(uint8 samples of the good rows, good-row mask)``.
 
-    A row is bad when a value is missing, fractional or outside 0..255.
+    A row is bad when a value is missing (NaN), fractional or outside 0..255; ``values`` are
+    numbers (``iter_pixel_rows`` turns text that is not a number into NaN).
     """
     values = np.asarray(values)
+    if values.dtype.kind not in "biuf":
+        raise ValueError(f"pixel rows of dtype {values.dtype}: expected numbers, with NaN for "
+                         "a value that is not one (as iter_pixel_rows reads them)")
     if values.ndim != 2 or values.shape[1] != int(np.prod(source_shape)):
         raise ValueError(f"pixel rows of shape {values.shape}: expected (rows, "
                          f"{int(np.prod(source_shape))}) for images of {source_shape}")

@@ -26,7 +26,7 @@ from shared.sources.images import IMAGE_EXTENSIONS, ImageIndex, ImageLocator
 from shared.sources.layout import SourceLayout
 from shared.sources.tables import (classes_of, count_rows, pixel_columns_of, read_columns,
                                    read_header)
-from shared.sources.validate import check_labels_present
+from shared.sources.validate import check_blank_rows, check_labels_present
 
 __all__ = ["detect_layout"]
 
@@ -128,6 +128,7 @@ def _image_folder(data_dir: Path, source: SourceConfig, csvs, header, common) ->
     ids = table[id_column]
     if not len(ids):
         raise ValueError(f"{train_csv} has no rows: nothing to train on")
+    check_blank_rows(table, where=train_csv)
     check_labels_present(table[label], ids, where=train_csv, column=label)
     test_ids = read_columns(data_dir / common["sample_submission"], [id_column])[id_column]
     index = ImageIndex(data_dir)
@@ -226,7 +227,8 @@ def _pixel_csv(data_dir: Path, source: SourceConfig, csvs, header, common) -> So
     if sub_rows != test_rows:
         raise ValueError(
             f"{common['sample_submission']} has {sub_rows} rows but {test_csv} has {test_rows}: "
-            f"the submission's ids follow {test_csv}'s row order, so both need the same rows")
+            f"the submission's ids follow {test_csv}'s row order, so both need the same rows "
+            "(a blank line inside a CSV counts as a row)")
     return SourceLayout(
         kind="pixel_csv", **common, label_column=label, test_csv=test_csv,
         image_size=tuple(source.image_size) or source_shape[:2],

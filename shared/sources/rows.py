@@ -13,12 +13,11 @@ from typing import Iterator
 
 import numpy as np
 
-from shared.sources.images import ImageLocator
 from shared.sources.layout import SourceLayout
 from shared.sources.tables import iter_pixel_chunks, pixel_columns_of, read_columns, read_header
-from shared.sources.validate import check_ids, class_indices
+from shared.sources.validate import check_blank_rows, check_ids, class_indices
 
-__all__ = ["SplitRows", "read_split_rows", "image_locator", "pixel_columns", "iter_pixel_rows"]
+__all__ = ["SplitRows", "read_split_rows", "pixel_columns", "iter_pixel_rows"]
 
 
 @dataclass(frozen=True)
@@ -59,6 +58,8 @@ def read_split_rows(layout: SourceLayout, data_dir: str | Path, split: str, star
                            layout.label_column if split == "train" else "",
                            layout.path_column if split == "train" else "") if c]
     table = read_columns(path, columns, start=start, stop=stop) if columns else {}
+    if len(table) > 1:
+        check_blank_rows(table, where=name, first_row=start)
     if id_column:
         ids = table[id_column]
         check_ids(ids, where=name, column=id_column, first_row=start)
@@ -79,13 +80,6 @@ def _rows_of(layout: SourceLayout, split: str) -> int:
     if split not in layout.split_rows:
         raise ValueError(f"the layout records no row count for the {split} split")
     return int(layout.split_rows[split])
-
-
-def image_locator(layout: SourceLayout, data_dir: str | Path, split: str) -> ImageLocator:
-    """Where the images of ``split`` are (image_folder layouts)."""
-    folder = layout.train_dir if split == "train" else layout.test_dir
-    ext = layout.train_ext if split == "train" else layout.test_ext
-    return ImageLocator(Path(data_dir) / folder, ext)
 
 
 def pixel_columns(layout: SourceLayout, data_dir: str | Path, split: str) -> tuple[str, list[str]]:

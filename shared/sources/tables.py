@@ -3,6 +3,12 @@
 A row range ``[start, stop)`` is read by skipping ``start`` lines in pandas' C parser, so a
 kernel reads only its own rows and never holds a whole pixel CSV in memory. Text columns
 (ids, labels, paths) are read as strings, exactly as written.
+
+Row ``i`` is the ``i``-th line after the header, blank or not: skipping counts blank lines,
+so reading must count them too (``skip_blank_lines=False``), or a kernel that starts after
+a blank line would store every row shifted by one. A blank line in the middle is a row with
+empty fields, which the checks in ``validate`` reject by row and line; blank lines at the end
+of a file are not rows.
 """
 
 from __future__ import annotations
@@ -14,22 +20,47 @@ from typing import Iterator, Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["read_header", "count_rows", "read_columns", "iter_pixel_chunks", "pixel_columns_of",
-           "stripped", "integer_labels", "parse_labels", "classes_of"]
+__all__ = ["read_header", "trailing_blank_lines", "count_rows", "read_columns",
+           "iter_pixel_chunks", "pixel_columns_of", "stripped", "integer_labels", "parse_labels",
+           "classes_of"]
 
 TEXT_CHUNK_ROWS = 200_000
 PIXEL_CHUNK_BYTES = 8 * 2**20
 _PIXEL_NAME = re.compile(r"^pixels?[_ ]?\d+$", re.IGNORECASE)
+_LINE_BREAK = re.compile(rb"\r\n|\r|\n")
+_TAIL_STEP = 2**16
 
 
 def read_header(path: str | os.PathLike) -> list[str]:
-    """Column names of a CSV file."""
+    """Column names of a CSV file (its first line)."""
     if not os.path.isfile(path):
         raise FileNotFoundError(f"{path} not found")
     try:
-        return [str(c) for c in pd.read_csv(path, nrows=0).columns]
+        header = [str(c) for c in pd.read_csv(path, nrows=0, skip_blank_lines=False).columns]
     except pd.errors.EmptyDataError:
         raise ValueError(f"{path} is empty: expected a header line with column names") from None
+    if not header:
+        raise ValueError(f"the first line of {path} is blank: expected a header line with "
+                         "column names; remove the blank lines above it")
+    return header
+
+
+def trailing_blank_lines(path: str | os.PathLike) -> int:
+    """How many blank (or whitespace-only) lines end the file after its last data line."""
+    with open(path, "rb") as f:
+        end = f.seek(0, os.SEEK_END)
+        tail, pos = b"", end
+        while pos > 0 and not tail.strip():
+            step = min(_TAIL_STEP, pos)
+            pos -= step
+            f.seek(pos)
+            tail = f.read(step) + tail
+    # The first line break after the last non-blank byte ends the last data line; each
+    # further one ends a blank line, and unterminated whitespace after them is one more.
+    pieces = _LINE_BREAK.split(tail[len(tail.rstrip()):])
+    if len(pieces) < 2:
+        return 0
+    return len(pieces) - 2 + (1 if pieces[-1] else 0)
 
 
 def _reader(path, columns: Sequence[str], start: int, stop: int | None, chunk_rows: int,
@@ -40,8 +71,11 @@ def _reader(path, columns: Sequence[str], start: int, stop: int | None, chunk_ro
         raise ValueError(f"{os.path.basename(path)} has no column {missing[0]!r}; its columns "
                          f"are {_shorten(header)}")
     nrows = None if stop is None else stop - start
-    return pd.read_csv(path, header=None, names=header, skiprows=start + 1, nrows=nrows,
-                       usecols=list(columns), chunksize=max(1, chunk_rows), **kw)
+    # The header line is parsed (header=0) rather than skipped: pandas checks ``usecols``
+    # against the first line it reads, and a blank one has no columns.
+    return pd.read_csv(path, header=0, skiprows=lambda line: 0 < line <= start, nrows=nrows,
+                       usecols=list(columns), chunksize=max(1, chunk_rows),
+                       skip_blank_lines=False, **kw)
 
 
 def _check_length(path, start: int, stop: int | None, got: int) -> None:
@@ -54,15 +88,15 @@ def _check_length(path, start: int, stop: int | None, got: int) -> None:
 def count_rows(path: str | os.PathLike) -> int:
     """Data rows of a CSV file (reads one column, in chunks)."""
     first = read_header(path)[:1]
-    if not first:
-        return 0
-    return sum(len(chunk) for chunk in _reader(path, first, 0, None, TEXT_CHUNK_ROWS,
+    rows = sum(len(chunk) for chunk in _reader(path, first, 0, None, TEXT_CHUNK_ROWS,
                                                dtype=str, na_filter=False))
+    return rows - trailing_blank_lines(path)
 
 
 def read_columns(path: str | os.PathLike, columns: Sequence[str], *, start: int = 0,
                  stop: int | None = None) -> dict[str, np.ndarray]:
-    """Text ``columns`` of rows ``[start, stop)`` as arrays of ``str`` (empty fields: "")."""
+    """Text ``columns`` of rows ``[start, stop)`` as arrays of ``str`` (empty fields: "");
+    ``stop=None`` reads to the last data row (blank lines at the end are not rows)."""
     parts: dict[str, list[np.ndarray]] = {c: [] for c in columns}
     got = 0
     for chunk in _reader(path, columns, start, stop, TEXT_CHUNK_ROWS, dtype=str,
@@ -71,15 +105,21 @@ def read_columns(path: str | os.PathLike, columns: Sequence[str], *, start: int 
             parts[c].append(chunk[c].to_numpy(dtype=object))
         got += len(chunk)
     _check_length(path, start, stop, got)
-    return {c: np.concatenate(p) if p else np.empty(0, dtype=object) for c, p in parts.items()}
+    keep = got if stop is not None else max(0, got - trailing_blank_lines(path))
+    return {c: np.concatenate(p)[:keep] if p else np.empty(0, dtype=object)
+            for c, p in parts.items()}
 
 
 def iter_pixel_chunks(path: str | os.PathLike, columns: Sequence[str], *, start: int,
                       stop: int) -> Iterator[tuple[int, np.ndarray]]:
-    """``(first_row, values)`` for rows ``[start, stop)``, about 8 MiB of values at a time."""
+    """``(first_row, values)`` for rows ``[start, stop)``, about 8 MiB of numbers at a time;
+    a value that is not a number (or a blank row) reads as NaN."""
     rows = max(1, PIXEL_CHUNK_BYTES // (8 * max(1, len(columns))))
     row = start
     for chunk in _reader(path, columns, start, stop, rows):
+        text = [c for c, dtype in chunk.dtypes.items() if not pd.api.types.is_numeric_dtype(dtype)]
+        if text:  # a column with a non-number in this chunk: that value alone becomes NaN
+            chunk[text] = chunk[text].apply(pd.to_numeric, errors="coerce")
         values = chunk.to_numpy()
         yield row, values
         row += len(values)
@@ -93,7 +133,8 @@ def pixel_columns_of(header: Sequence[str]) -> list[str]:
 
 def stripped(values: np.ndarray) -> np.ndarray:
     """Text values without surrounding whitespace, as a numpy string array (vectorised)."""
-    return np.strings.strip(np.asarray(values, dtype=str))
+    # np.char, not np.strings: kernels may run on numpy 1.26, which has no np.strings.
+    return np.char.strip(np.asarray(values, dtype=str))
 
 
 def integer_labels(raw: np.ndarray) -> bool:

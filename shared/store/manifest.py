@@ -8,12 +8,13 @@ shard stores ``count`` samples, fewer than ``stop - start`` when rows were rejec
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
 import numpy as np
+
+from shared.store.atomic import fsync_dir, write_text_atomic
 
 __all__ = [
     "FORMAT_NAME",
@@ -29,6 +30,7 @@ __all__ = [
     "Manifest",
     "label_dtype",
     "write_json_atomic",
+    "fsync_dir",
 ]
 
 FORMAT_NAME = "kaggle-pipeline-shards"
@@ -240,26 +242,5 @@ class Manifest:
 
 
 def write_json_atomic(path: str | Path, text: str) -> None:
-    """Write ``text`` to ``path`` via a temporary name, fsync and rename."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    fsync_dir(path.parent)
-
-
-def fsync_dir(path: str | Path) -> None:
-    """Make a rename in ``path`` durable (no-op where directories cannot be opened)."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+    """Write JSON ``text`` to ``path`` atomically (see ``shared.store.atomic``)."""
+    write_text_atomic(path, text)

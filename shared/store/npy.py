@@ -43,7 +43,8 @@ def header_bytes(shape: tuple[int, ...], dtype: np.dtype, size: int) -> bytes:
 
 def npy_file_size(shape: tuple[int, ...], dtype: np.dtype) -> int:
     """Size on disk of a file holding ``shape`` (header sized for that same shape)."""
-    return header_size(shape, dtype) + int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize
+    items = int(np.prod(shape, dtype=np.int64))
+    return header_size(shape, dtype) + items * np.dtype(dtype).itemsize
 
 
 def read_header(path: str | os.PathLike) -> tuple[tuple[int, ...], np.dtype, int]:

@@ -85,9 +85,19 @@ def _load(path: str) -> np.ndarray:
 
 
 def find_manifests(root: str | os.PathLike) -> list[Path]:
-    """Every ``manifest.json`` below ``root``, at any depth, in sorted order."""
-    found = []
+    """Every ``manifest.json`` below ``root``, at any depth, in sorted order.
+
+    Symbolic links are followed, and a folder reached twice (through a link, or a link loop)
+    is read once, at the first path in sorted order; two real copies of one output are two
+    folders and are both returned (``ShardSet.discover`` refuses their overlap).
+    """
+    found, seen = [], set()
     for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
+        real = os.path.realpath(dirpath)
+        if real in seen:
+            dirnames.clear()
+            continue
+        seen.add(real)
         dirnames.sort()
         if MANIFEST_NAME in filenames:
             found.append(Path(dirpath) / MANIFEST_NAME)
