@@ -30,20 +30,11 @@ PLACEHOLDER_OWNER = "your-kaggle-username"
 
 
 def build_kernel_folders(config: PipelineConfig, out_dir: Path, *, owner: str) -> KernelSet:
-    """Plan the run from the local competition data and build one folder per kernel.
+    """Plan the run from the local competition data and build one folder per kernel."""
+    # Imported here: pushing a saved build (--kernels) needs neither pandas nor Pillow.
+    from shared.bundle.build import build_kernels
+    from shared.planning import make_plan
 
-    WIRING POINT (issues 3 and 5): the planner (``shared/planning.py``: ``make_plan``) and the
-    bundler (``shared/bundle/build.py``: ``build_kernels``) are written in parallel; this is
-    the one call the push makes into them. Until they are on this branch, push kernels that
-    were built elsewhere with ``--kernels DIR``.
-    """
-    try:
-        from shared.bundle.build import build_kernels
-        from shared.planning import make_plan
-    except ImportError as exc:
-        raise RuntimeError(f"cannot build kernels here yet ({exc}): the planner and bundler are "
-                           "not on this branch; pass --kernels DIR with built kernel folders "
-                           "(a folder holding kernels.json)") from None
     plan = make_plan(config, Path(config.competition.data_dir))
     built = build_kernels(plan.preprocess, plan.train, out_dir, owner=owner, config=config)
     kernels = KernelSet.from_built(built, plan_text=plan.table())

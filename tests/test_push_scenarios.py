@@ -380,3 +380,19 @@ def test_base_url_is_kaggle_unless_redirected(tmp_path, redirect):
     url, timeout = result.stdout.split()
     base = redirect.rstrip("/") if redirect else "https://api.kaggle.com"
     assert url == f"{base}/v1/kernels.KernelsApiService/SaveKernel" and timeout == "7.5"
+
+
+def test_an_import_error_while_building_is_reported_as_itself(tmp_path, fake):
+    """A broken install must not be passed off as 'the planner is not on this branch'."""
+    broken = tmp_path / "site" / "PIL"
+    broken.mkdir(parents=True)
+    (broken / "__init__.py").write_text("raise ImportError('this Pillow install is broken')\n")
+    (tmp_path / "data").mkdir()
+    config = write_config(tmp_path / "pipeline.toml", owner="alice")
+    env = clean_env(tmp_path / "home", KAGGLE_PIPELINE_API_URL=fake.url,
+                    PYTHONPATH=str(tmp_path / "site"))
+    result = run_push(["--config", str(config), "--build-dir", str(tmp_path / "build"), "--plan"],
+                      cwd=tmp_path, env=env)
+    assert result.returncode == 1
+    assert "this Pillow install is broken" in result.stderr
+    assert "not on this branch" not in result.stderr and not fake.requests
