@@ -6,6 +6,7 @@ imported) with HOME in tmp_path and KAGGLE_PIPELINE_API_URL pointing at the fake
 
 from __future__ import annotations
 
+import base64
 import json
 import signal
 import subprocess
@@ -90,6 +91,8 @@ def test_happy_path_pushes_waits_downloads_and_submits(tmp_path, fake, setup, su
 @pytest.mark.parametrize("how", ["env", "kaggle.json", "token"])
 def test_credentials_never_travel(tmp_path, fake, setup, how):
     _, args, env = setup
+    # make VERBOSE=1 exports these; the client would then print every request's headers
+    env.update(VERBOSE="1", VERBOSE_OUTPUT="true")
     secret = fake.token if how == "token" else fake.key
     if how != "env":
         env = {k: v for k, v in env.items() if k not in ("KAGGLE_USERNAME", "KAGGLE_KEY")}
@@ -102,7 +105,10 @@ def test_credentials_never_travel(tmp_path, fake, setup, how):
     assert result.returncode == 0, result.stderr
     if how == "token":  # the owner came from the server: whose token is this?
         assert fake.calls("IntrospectToken")
-    assert secret not in result.stdout + result.stderr
+    printed = result.stdout + result.stderr
+    basic = base64.b64encode(f"{fake.username}:{fake.key}".encode()).decode()
+    for form in (secret, basic, f"Bearer {fake.token}", "Authorization"):
+        assert form not in printed, form
     bodies = [json.dumps(r.body) if not isinstance(r.body, bytes) else r.body.decode()
               for r in fake.requests if r.route != "IntrospectToken"]
     assert not any(secret in body for body in bodies)

@@ -50,15 +50,16 @@ def api_base_url(environ: Mapping[str, str] | None = None) -> str | None:
 
 def import_kaggle_api() -> type:
     """``kaggle.api.kaggle_api_extended.KaggleApi``, imported without import-time side effects
-    that matter: no token introspection against the production server, no help text."""
+    that matter: no token introspection against the production server, no help text, and no
+    verbose mode (``VERBOSE``/``VERBOSE_OUTPUT`` would make it print Authorization headers)."""
     with _import_lock:
-        hidden = os.environ.pop("KAGGLE_API_TOKEN", None)
+        hidden = {name: os.environ.pop(name) for name in ("KAGGLE_API_TOKEN", "VERBOSE",
+                                                          "VERBOSE_OUTPUT") if name in os.environ}
         try:
             with contextlib.redirect_stdout(io.StringIO()):
                 from kaggle.api.kaggle_api_extended import KaggleApi
         finally:
-            if hidden is not None:
-                os.environ["KAGGLE_API_TOKEN"] = hidden
+            os.environ.update(hidden)
     return KaggleApi
 
 
@@ -92,7 +93,7 @@ def _api_class() -> type:
         def build_kaggle_client(self) -> Any:
             client = KaggleClient(
                 env=KaggleEnv.PROD if self.base_url else self._env(),
-                verbose="--verbose" in self.args,
+                verbose=False,  # verbose prints every request's Authorization header
                 username=self.config_values.get(self.CONFIG_NAME_USER),
                 password=self.config_values.get(self.CONFIG_NAME_KEY),
                 api_token=self.config_values.get(self.CONFIG_NAME_TOKEN),
