@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -212,10 +213,13 @@ def test_wait_that_times_out(tmp_path, fake, setup):
 def test_plan_needs_no_network_and_no_credentials(tmp_path, fake):
     make_kernel_set(tmp_path / "kernels")
     config = write_config(tmp_path / "pipeline.toml", owner="alice")
-    env = clean_env(tmp_path / "home", KAGGLE_PIPELINE_API_URL=fake.url)
+    env = clean_env(tmp_path / "home", KAGGLE_PIPELINE_API_URL=fake.url,
+                    PYTHONPROFILEIMPORTTIME="1")  # lists every module imported, on stderr
     result = run_push(["--config", str(config), "--kernels", str(tmp_path / "kernels"), "--plan"],
                       cwd=tmp_path, env=env)
     assert result.returncode == 0, result.stderr
+    assert "| shared.kaggle_api\n" in result.stderr
+    assert not re.search(r"\| +(kaggle|kagglesdk)\n", result.stderr)  # the client: never imported
     for slug in [*PRE, TRAIN]:
         assert f"alice/{slug}" in result.stdout
     assert "NvidiaTeslaT4, internet off, private" in result.stdout
@@ -223,7 +227,6 @@ def test_plan_needs_no_network_and_no_credentials(tmp_path, fake):
     assert "train [0, 200)" in result.stdout  # the planner's table: row ranges, budgets
     assert "every kernel passes the checks" in result.stdout
     assert not fake.requests
-    assert not (tmp_path / "home" / ".config" / "kaggle").exists()  # kaggle never imported
 
 
 def test_plan_reports_metadata_problems(tmp_path, fake):
@@ -402,3 +405,50 @@ def test_an_import_error_while_building_is_reported_as_itself(tmp_path, fake):
     assert result.returncode == 1
     assert "this Pillow install is broken" in result.stderr
     assert "not on this branch" not in result.stderr and not fake.requests
+
+
+IMPORT_PROBE = """
+import os, sys
+reached = []
+
+def refuse_sockets(event, args):
+    if event in ("socket.getaddrinfo", "socket.connect"):
+        reached.append(f"{event} {args[0] if event == 'socket.getaddrinfo' else args[1]}")
+        raise OSError("no connection during the import")
+
+sys.addaudithook(refuse_sockets)
+from shared.kaggle_api.client import import_kaggle_api
+import_kaggle_api()
+print("reached:", reached)
+print("home:", os.environ["HOME"])
+"""
+
+
+@pytest.mark.parametrize("stored", ["access_token", "credentials.json"])
+def test_importing_the_client_reaches_no_server(tmp_path, fake, stored):
+    """Stored credentials are only ever used by ``connect``, against the chosen server."""
+    home = tmp_path / "home"
+    (home / ".kaggle").mkdir(parents=True)
+    if stored == "access_token":
+        (home / ".kaggle" / "access_token").write_text(fake.token)
+    else:  # a `kaggle auth login` whose access token must be refreshed
+        (home / ".kaggle" / "credentials.json").write_text(
+            json.dumps({"refresh_token": "refresh-0123456789", "username": "alice"}))
+    env = clean_env(home, KAGGLE_PIPELINE_API_URL=fake.url, VERBOSE="1")
+    result = subprocess.run([sys.executable, "-c", IMPORT_PROBE], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "reached: []" in result.stdout and f"home: {home}" in result.stdout
+    assert not fake.requests and not list((home / ".config").glob("*"))
+
+
+def test_a_token_in_the_home_folder_is_checked_with_the_redirected_server(tmp_path, fake,
+                                                                           setup):
+    _, args, env = setup
+    env = {k: v for k, v in env.items() if k not in ("KAGGLE_USERNAME", "KAGGLE_KEY")}
+    (Path(env["HOME"]) / ".kaggle").mkdir(parents=True)
+    (Path(env["HOME"]) / ".kaggle" / "access_token").write_text(fake.token)
+    result = push(tmp_path, args, env)
+    assert result.returncode == 0, result.stderr
+    assert len(fake.calls("IntrospectToken")) == 1  # by connect, not by the import
+    assert "credentials: token from" in result.stdout and "kernels go to alice/" in result.stdout
