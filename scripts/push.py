@@ -137,6 +137,8 @@ def push(args: argparse.Namespace, config: PipelineConfig) -> int:
                           say=lambda line: print(line, flush=True))
     except PushFailed as exc:
         print(exc.report.summary(), flush=True)
+        if exc.traceback:
+            print(exc.traceback, file=sys.stderr, end="")
         print(f"error: {exc}", file=sys.stderr)
         print("what finished is listed above; re-run with --skip-unchanged to continue",
               file=sys.stderr)

@@ -4,7 +4,7 @@ The official client talks to it over real HTTP (``KAGGLE_PIPELINE_API_URL``): ``
 /v1/{service}/{Method}`` with camelCase JSON, errors as ``{"code", "message"}``, output files
 and submission uploads on their own URLs. Scenarios are scripted on the ``FakeKaggle``
 object: status sequences per kernel, stale statuses after a push, HTTP faults and delays per
-route, push errors inside a 200 response. Every request is recorded for the assertions.
+route, push errors inside a 200 response, downloads cut off mid-body. Every request is recorded for the assertions.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -84,6 +85,7 @@ class FakeKaggle:
         self.faults: dict[str, list[int]] = {}  # route -> HTTP statuses answered first, in order
         self.always_fail: dict[str, int] = {}  # route -> HTTP status answered every time
         self.delays: dict[str, list[float]] = {}  # route -> seconds to stall, one per call
+        self.cut_downloads: dict[str, int] = {}  # output file -> downloads cut off mid-body
         self.logs: dict[str, str] = {}  # slug -> the log its runs write
         self.outputs_for: Callable[[FakeKernel, FakeVersion], dict[str, bytes]] = default_outputs
         self.page_size_cap = 2  # forces the client to page through output listings
@@ -331,11 +333,27 @@ class _Handler(BaseHTTPRequestHandler):
             number = int(match.group(3)) if match else 0
             data = versions[number - 1].outputs.get(match.group(4)) \
                 if match and 1 <= number <= len(versions) else None
+            cut = bool(match) and self.fake.cut_downloads.get(match.group(4), 0) > 0
+            if cut:
+                self.fake.cut_downloads[match.group(4)] -= 1
         record.status = code or (200 if data is not None else 404)
         if code is not None or data is None:
             self._send(record.status, {"code": record.status, "message": "no such file"})
+        elif cut:
+            self._send_cut_off(data)
         else:
             self._send(200, data, "application/octet-stream")
+
+    def _send_cut_off(self, data: bytes) -> None:
+        """Announce all of ``data``, send half of it, and hang up."""
+        self.send_response(200)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data[:len(data) // 2])
+        self.wfile.flush()
+        self.close_connection = True
+        self.connection.shutdown(socket.SHUT_RDWR)
 
     def do_PUT(self) -> None:
         data = self._body()

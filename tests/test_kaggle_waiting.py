@@ -91,6 +91,9 @@ def http_error(status: int, retry_after: str | None = None) -> requests.HTTPErro
     (http_error(429), True), (http_error(500), True), (http_error(503), True),
     (http_error(404), False), (http_error(401), False), (requests.ConnectTimeout(), True),
     (requests.ReadTimeout(), True), (requests.ConnectionError(), True), (ValueError("x"), False),
+    (requests.exceptions.ChunkedEncodingError("Connection broken: IncompleteRead"), True),
+    (requests.exceptions.ContentDecodingError("Received response with content-encoding: gzip, "
+                                              "but failed to decode it"), True),
 ])
 def test_what_counts_as_transient(exc, transient):
     assert is_transient(exc) is transient

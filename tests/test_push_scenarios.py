@@ -452,3 +452,32 @@ def test_a_token_in_the_home_folder_is_checked_with_the_redirected_server(tmp_pa
     assert result.returncode == 0, result.stderr
     assert len(fake.calls("IntrospectToken")) == 1  # by connect, not by the import
     assert "credentials: token from" in result.stdout and "kernels go to alice/" in result.stdout
+
+
+def test_a_download_cut_off_mid_transfer_is_retried(tmp_path, fake, setup):
+    _, args, env = setup
+    fake.cut_downloads["submission.csv"] = 1
+    result = push(tmp_path, [*args, "--submit"], env)
+    assert result.returncode == 0, result.stderr
+    assert "download submission.csv:" in result.stdout and "retry 1/3" in result.stdout
+    assert (tmp_path / "out" / TRAIN / "submission.csv").read_bytes() == b"id,label\n1,0\n2,1\n"
+    assert len(fake.submissions) == 1
+
+
+@pytest.mark.parametrize("failure", ["cut off every time", "output folder is a file"])
+def test_a_failure_after_the_runs_still_lists_what_finished(tmp_path, fake, setup, failure):
+    _, args, env = setup
+    if failure == "cut off every time":
+        fake.cut_downloads["submission.csv"] = 99
+        words = "download submission.csv: gave up after 4 attempts"
+    else:  # not a network error at all: an OSError from the local disk
+        (tmp_path / "out").write_text("in the way")
+        words = "Errno"
+    result = push(tmp_path, [*args, "--submit"], env)
+    assert result.returncode == 1
+    assert words in result.stderr and "summary:" in result.stdout
+    for slug in [*PRE, TRAIN]:
+        assert re.search(rf"alice/{slug} +v1  complete", result.stdout), slug
+    assert "--skip-unchanged" in result.stderr and not fake.submissions
+    if (tmp_path / "out").is_dir():
+        assert not list((tmp_path / "out").iterdir())  # no partial download left behind

@@ -10,6 +10,7 @@ whose report says what finished, so that a re-run (with ``--skip-unchanged``) pi
 from __future__ import annotations
 
 import time
+import traceback
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,11 +80,13 @@ class PushReport:
 
 
 class PushFailed(RuntimeError):
-    """The run stopped; ``report`` says what finished before it did."""
+    """The run stopped; ``report`` says what finished before it did. ``traceback`` is set
+    when the cause was unexpected (a bug, an answer the client could not read)."""
 
-    def __init__(self, message: str, report: PushReport) -> None:
+    def __init__(self, message: str, report: PushReport, traceback: str = "") -> None:
         super().__init__(message)
         self.report = report
+        self.traceback = traceback
 
 
 def preflight(kernels: KernelSet, rules: MetadataRules, credentials: Credentials | None) -> None:
@@ -219,28 +222,36 @@ class _Runner:
         return version
 
     def run(self) -> PushReport:
+        """``_run``, with every way it can stop turned into ``PushFailed`` and its report."""
         try:
             return self._run()
+        except PushFailed:
+            raise
+        except (KaggleCallError, RetriesExhausted, OSError, ValueError) as exc:
+            # OSError: requests' errors, a full disk while downloading, a missing file
+            raise PushFailed(str(exc), self.report) from exc
+        except KeyboardInterrupt:
+            raise PushFailed("interrupted (Ctrl-C)", self.report) from None
+        except Exception as exc:
+            raise PushFailed(f"unexpected {type(exc).__name__}: {exc}", self.report,
+                             traceback.format_exc()) from exc
         finally:
             order = {self.kernel_id(k): i for i, k in enumerate(self.kernels.kernels)}
             self.report.outcomes.sort(key=lambda o: order.get(o.kernel_id, len(order)))
 
     def _run(self) -> PushReport:
         options, train = self.options, self.kernels.train
-        try:
-            todo = [k for k in self.kernels.preprocess
-                    if not (options.skip_unchanged and self.unchanged(k))]
-            self.run_batch(todo, options.max_concurrent)
+        todo = [k for k in self.kernels.preprocess
+                if not (options.skip_unchanged and self.unchanged(k))]
+        self.run_batch(todo, options.max_concurrent)
+        self.fail_if_errors()
+        # New preprocessing outputs mean new inputs: the train kernel runs again then.
+        version = self.reuse_train(train) if options.skip_unchanged and not todo else None
+        if version is None:
+            done = self.run_batch([train], 1)
             self.fail_if_errors()
-            # New preprocessing outputs mean new inputs: the train kernel runs again then.
-            version = self.reuse_train(train) if options.skip_unchanged and not todo else None
-            if version is None:
-                done = self.run_batch([train], 1)
-                self.fail_if_errors()
-                version = done[train.slug].pushed.version
-            self.finish(train, version)
-        except (KaggleCallError, RetriesExhausted, FileNotFoundError, ValueError) as exc:
-            raise PushFailed(str(exc), self.report) from exc
+            version = done[train.slug].pushed.version
+        self.finish(train, version)
         return self.report
 
     def finish(self, train: KernelFolder, version: int | None) -> None:

@@ -1,7 +1,8 @@
 """Retry transient Kaggle API failures with bounded exponential backoff and jitter.
 
-Transient: HTTP 429 (honouring ``Retry-After`` up to the cap), HTTP 5xx, connection errors and
-timeouts. Everything else (a 4xx, a push refused inside a 200 response) fails at once.
+Transient: HTTP 429 (honouring ``Retry-After`` up to the cap), HTTP 5xx, connection errors,
+timeouts and a response body cut off mid-transfer. Everything else (a 4xx, a push refused
+inside a 200 response) fails at once.
 """
 
 from __future__ import annotations
@@ -59,10 +60,13 @@ def _status(exc: BaseException) -> int | None:
 
 
 def is_transient(exc: BaseException) -> bool:
-    """True for HTTP 429/5xx, connection failures, timeouts and ``TransientError``."""
+    """True for HTTP 429/5xx, connection failures, timeouts, a body cut off or garbled in
+    transfer, and ``TransientError``."""
     if isinstance(exc, TransientError):
         return True
-    if isinstance(exc, (requests.ConnectionError, requests.Timeout)):
+    if isinstance(exc, (requests.ConnectionError, requests.Timeout,
+                        requests.exceptions.ChunkedEncodingError,
+                        requests.exceptions.ContentDecodingError)):
         return True
     status = _status(exc)
     return isinstance(exc, requests.HTTPError) and status is not None and (
