@@ -85,6 +85,9 @@ class FakeKaggle:
         self.faults: dict[str, list[int]] = {}  # route -> HTTP statuses answered first, in order
         self.always_fail: dict[str, int] = {}  # route -> HTTP status answered every time
         self.delays: dict[str, list[float]] = {}  # route -> seconds to stall, one per call
+        # the same, but after the call took effect (Kaggle accepted it, then the answer failed)
+        self.faults_after: dict[str, list[int]] = {}
+        self.delays_after: dict[str, list[float]] = {}
         self.cut_downloads: dict[str, int] = {}  # output file -> downloads cut off mid-body
         self.logs: dict[str, str] = {}  # slug -> the log its runs write
         self.outputs_for: Callable[[FakeKernel, FakeVersion], dict[str, bytes]] = default_outputs
@@ -230,18 +233,30 @@ class FakeKaggle:
     def _CreateSubmission(self, body: dict, user: str) -> dict:
         if not self.uploads.get(body.get("blobFileTokens", "")):
             raise _Error(400, "No uploaded file for this token")
-        self.submissions.append({"kind": "csv", **body})
-        return {"message": f"Successfully submitted to {body['competitionName']}",
-                "ref": 5000 + len(self.submissions)}
+        return self._record_submission("csv", 5000, body)
 
     def _CreateCodeSubmission(self, body: dict, user: str) -> dict:
         kernel = self._kernel(body.get("kernelOwner", ""), body.get("kernelSlug", ""))
         version = self._version(kernel, f"v{body.get('kernelVersion')}")
         if version.final != "COMPLETE":
             raise _Error(400, "The notebook version did not complete")
-        self.submissions.append({"kind": "code", **body})
-        return {"message": f"Successfully submitted to {body['competitionName']}",
-                "ref": 7000 + len(self.submissions)}
+        return self._record_submission("code", 7000, body)
+
+    def _record_submission(self, kind: str, base: int, body: dict) -> dict:
+        ref = base + len(self.submissions) + 1
+        self.submissions.append({"kind": kind, "ref": ref, **body})
+        return {"message": f"Successfully submitted to {body['competitionName']}", "ref": ref}
+
+    def _ListSubmissions(self, body: dict, user: str) -> dict:
+        """The newest first, one page (the client asks for the first page only)."""
+        mine = [s for s in reversed(self.submissions)
+                if s["competitionName"] == body.get("competitionName")]
+        size = int(body.get("pageSize") or 20)
+        return {"submissions": [
+            {"ref": s["ref"], "date": "2026-01-01T00:00:00.000Z", "status": "PENDING",
+             "description": s.get("submissionDescription", ""),
+             "fileName": s.get("fileName", "submission.csv"), "submittedBy": user}
+            for s in mine[:size]]}
 
 
 class _Error(Exception):
@@ -315,6 +330,13 @@ class _Handler(BaseHTTPRequestHandler):
                 raise _Error(401, "Unauthenticated")
             with self.fake.lock:
                 answer = self.fake.api(route, body, user)
+                late = self.fake.faults_after.get(route, [])
+                code = late.pop(0) if late else None
+                stalls = self.fake.delays_after.get(route, [])
+                stall = stalls.pop(0) if stalls else 0.0
+            time.sleep(stall)
+            if code is not None:
+                raise _Error(code, "Internal error")
             record.status, record.answer = 200, answer
             self._send(200, answer)
         except _Error as exc:

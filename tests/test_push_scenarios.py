@@ -157,6 +157,44 @@ def test_transient_failure_then_success(tmp_path, fake, setup, fault):
     assert "retry 1/3" in result.stdout
     assert len(fake.calls("SaveKernel")) == 5  # one retried push, four kernels
     assert len(fake.submissions) == 1
+    if fault == "http-500":  # refused before it took effect: looked up, not there, made again
+        assert len(fake.calls("CreateSubmission")) == 2 and fake.calls("ListSubmissions")
+        assert "the failed attempt did not count" in result.stdout
+
+
+@pytest.mark.parametrize("submission", ["csv", "code"])
+@pytest.mark.parametrize("fault", ["http-500", "read-timeout"])
+def test_a_submission_kaggle_recorded_before_failing_is_not_made_twice(tmp_path, fake, setup,
+                                                                        submission, fault):
+    _, args, env = setup
+    write_config(tmp_path / "pipeline.toml", submission=submission)
+    route = "CreateSubmission" if submission == "csv" else "CreateCodeSubmission"
+    if fault == "http-500":
+        fake.faults_after[route] = [500]
+    else:
+        fake.delays_after[route] = [1.5]  # request_timeout is 1 s
+    fake.submissions.append({"kind": "csv", "ref": 4999, "competitionName": "fashion-mnist-demo",
+                             "submissionDescription": "alice/fmnist-train v1 (an earlier push)"})
+    result = push(tmp_path, [*args, "--submit", "--message", "alice/fmnist-train v1"], env)
+    assert result.returncode == 0, result.stderr
+    assert len(fake.calls(route)) == 1 and len(fake.submissions) == 2  # the earlier one + this
+    made = fake.submissions[-1]
+    assert re.fullmatch(r"alice/fmnist-train v1 \[ref [0-9a-f]{8}\]", made["submissionDescription"])
+    assert fake.calls("ListSubmissions")
+    assert f"Kaggle recorded it despite the error (ref {made['ref']})" in result.stdout
+    assert f"submission ref {made['ref']}" in result.stdout
+
+
+def test_a_submission_that_cannot_be_checked_is_not_made_again(tmp_path, fake, setup):
+    _, args, env = setup
+    fake.faults_after["CreateSubmission"] = [502]
+    fake.always_fail["ListSubmissions"] = 503
+    result = push(tmp_path, [*args, "--submit"], env)
+    assert result.returncode == 1
+    assert len(fake.calls("CreateSubmission")) == 1 and len(fake.submissions) == 1
+    assert "the submissions could not be listed to check" in result.stderr
+    assert "fashion-mnist-demo/submissions before submitting again" in result.stderr
+    assert "summary:" in result.stdout
 
 
 def test_429_storm_exhausts_the_retries(tmp_path, fake, setup):

@@ -22,7 +22,8 @@ from shared.kaggle_api.kernel_set import KernelSet
 from shared.kaggle_api.metadata import MetadataRules, validate_kernels
 from shared.kaggle_api.outputs import download_outputs, latest_bundle_fingerprint, log_tail
 from shared.kaggle_api.retry import RetriesExhausted
-from shared.kaggle_api.service import KaggleCallError, KaggleService, Submission
+from shared.kaggle_api.service import (KaggleCallError, KaggleService, Submission,
+                                       SubmissionUnknown)
 from shared.kaggle_api.waiting import PollSettings, RunWatch
 
 __all__ = ["PushOptions", "KernelOutcome", "PushReport", "PushFailed", "preflight", "run_push"]
@@ -75,7 +76,10 @@ class PushReport:
         if self.outputs:
             lines.append(f"  outputs downloaded to {self.outputs}")
         if self.submission:
-            lines.append(f"  submission ref {self.submission.ref}: {self.submission.message}")
+            sub = self.submission
+            lines.append(f"  submission ref {sub.ref}"
+                         + (f" ({sub.description!r})" if sub.description else "")
+                         + f": {sub.message}")
         return "\n".join(lines)
 
 
@@ -227,7 +231,7 @@ class _Runner:
             return self._run()
         except PushFailed:
             raise
-        except (KaggleCallError, RetriesExhausted, OSError, ValueError) as exc:
+        except (KaggleCallError, RetriesExhausted, SubmissionUnknown, OSError, ValueError) as exc:
             # OSError: requests' errors, a full disk while downloading, a missing file
             raise PushFailed(str(exc), self.report) from exc
         except KeyboardInterrupt:

@@ -94,22 +94,39 @@ def describe_error(exc: BaseException) -> str:
 
 def call_with_retry(func: Callable[[], T], *, what: str, policy: RetryPolicy,
                     on_retry: Callable[[str], None] | None = None,
-                    sleep: Callable[[float], None] = time.sleep) -> T:
-    """``func()``, retried on transient errors; ``what`` names the call in messages."""
+                    sleep: Callable[[float], None] = time.sleep,
+                    recover: Callable[[], T | None] | None = None) -> T:
+    """``func()``, retried on transient errors; ``what`` names the call in messages.
+
+    For a call that must not take effect twice, ``recover`` looks for its effect: it runs after
+    each transient failure and its pause (the last one too), and a result other than None is
+    returned as the call's result instead of calling ``func`` again.
+    """
     for attempt in range(1, policy.retries + 2):
         try:
             return func()
         except Exception as exc:
             if not is_transient(exc):
                 raise
-            if attempt > policy.retries:
-                raise RetriesExhausted(
-                    f"{what}: gave up after {attempt} attempts; last error: "
-                    f"{describe_error(exc)}. Kaggle may be rate-limiting or down: wait and re-run "
-                    "(raise [kaggle] retries for more patience)") from exc
+            last = attempt > policy.retries
+            if last and recover is None:
+                raise _exhausted(what, attempt, exc) from exc
             pause = policy.delay(attempt, _retry_after(exc))
             if on_retry is not None:
-                on_retry(f"{what}: {describe_error(exc)}; retry {attempt}/{policy.retries} in "
-                         f"{pause:.1f}s")
+                step = "a last check" if last else f"retry {attempt}/{policy.retries}"
+                on_retry(f"{what}: {describe_error(exc)}; {step} in {pause:.1f}s")
             sleep(pause)
+            if recover is not None:
+                found = recover()
+                if found is not None:
+                    return found
+            if last:
+                raise _exhausted(what, attempt, exc) from exc
     raise AssertionError("unreachable")  # the loop always returns or raises
+
+
+def _exhausted(what: str, attempts: int, exc: BaseException) -> RetriesExhausted:
+    return RetriesExhausted(
+        f"{what}: gave up after {attempts} attempts; last error: {describe_error(exc)}. Kaggle "
+        "may be rate-limiting or down: wait and re-run (raise [kaggle] retries for more "
+        "patience)")
