@@ -3,8 +3,9 @@
 Every call is retried on transient failures (``retry.py``) and checked for the client's quiet
 failures: a push refused inside an HTTP 200 response, sources Kaggle dropped, an upload that
 did not finish. A submission is retried only once the competition's submissions show that
-the failed attempt was not recorded, so it never counts twice. Runs are addressed by version (``version_label="v<N>"``) so that the status,
-log and outputs read are those of the version this run pushed, not of the previous one.
+the failed attempt was not recorded, so it never counts twice. Runs are addressed by version
+(``version_label="v<N>"``) so that the status, log and outputs read are those of the version
+this run pushed, not of the previous one.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ __all__ = ["KaggleService", "KaggleCallError", "PushRejected", "SubmissionUnknow
 
 ACTIVE_STATES = ("queued", "running", "new_script", "cancel_requested")
 FINISHED_STATES = ("complete", "error", "cancel_acknowledged")
-SUBMISSIONS_PAGE = 20  # (the client's default page) newest submissions searched for one that may have been recorded
+SUBMISSIONS_PAGE = 20  # the newest submissions searched for one that may have counted
 
 
 class KaggleCallError(RuntimeError):
