@@ -113,8 +113,11 @@ def call_with_retry(func: Callable[[], T], *, what: str, policy: RetryPolicy,
                 raise _exhausted(what, attempt, exc) from exc
             pause = policy.delay(attempt, _retry_after(exc))
             if on_retry is not None:
-                step = "a last check" if last else f"retry {attempt}/{policy.retries}"
-                on_retry(f"{what}: {describe_error(exc)}; {step} in {pause:.1f}s")
+                step = f"retry {attempt}/{policy.retries} in {pause:.1f}s"
+                if recover is not None:
+                    step = (f"a last look in {pause:.1f}s whether it went through" if last
+                            else f"{step} unless it went through")
+                on_retry(f"{what}: {describe_error(exc)}; {step}")
             sleep(pause)
             if recover is not None:
                 found = recover()
