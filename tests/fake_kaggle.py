@@ -4,7 +4,8 @@ The official client talks to it over real HTTP (``KAGGLE_PIPELINE_API_URL``): ``
 /v1/{service}/{Method}`` with camelCase JSON, errors as ``{"code", "message"}``, output files
 and submission uploads on their own URLs. Scenarios are scripted on the ``FakeKaggle``
 object: status sequences per kernel, stale statuses after a push, HTTP faults and delays per
-route, push errors inside a 200 response, downloads cut off mid-body. Every request is recorded for the assertions.
+route (before or after the call takes effect), push errors inside a 200 response, downloads
+cut off mid-body, how train runs end. Every request is recorded for the assertions.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any, Callable
 from shared.store.manifest import DatasetSpec, Manifest, RowRange
 
 FINISHED = ("COMPLETE", "ERROR", "CANCEL_ACKNOWLEDGED")
+TRAIN_EPOCHS = 4
 # the header shared/bundle/script.py writes into every kernel
 FINGERPRINT_RE = re.compile(r"^# Bundle fingerprint: sha256:([0-9a-f]+)$", re.MULTILINE)
 
@@ -45,6 +47,7 @@ class FakeVersion:
     outputs: dict[str, bytes] = field(default_factory=dict)
     log: str = ""
     polls: int = 0
+    stop_reason: str = "completed"  # how a train run's training ends (its metrics.json)
 
 
 @dataclass
@@ -65,8 +68,19 @@ def default_outputs(kernel: FakeKernel, version: FakeVersion) -> dict[str, bytes
         manifest = Manifest(producer=kernel.slug, spec=spec, ranges=(RowRange("train", 0, 10),),
                             shards=(), bundle_fingerprint=match.group(1) if match else "")
         return {"manifest.json": manifest.to_json().encode()}
-    return {"submission.csv": b"id,label\n1,0\n2,1\n",
-            "metrics.json": json.dumps({"val_accuracy": 0.9, "version": version.number}).encode(),
+    # Like kernels/train.py: TRAIN_EPOCHS planned; a session cut by the time limit trains two;
+    # with its own previous output mounted, it continues from that output's train_state.json.
+    resumed_from = None
+    previous = kernel.versions[version.number - 2] if version.number > 1 else None
+    if (f"{kernel.owner}/{kernel.slug}" in version.request.get("kernelDataSources", [])
+            and previous is not None and "train_state.json" in previous.outputs):
+        resumed_from = json.loads(previous.outputs["train_state.json"])["epochs_completed"]
+    done = (resumed_from or 0) + 2 if version.stop_reason == "time_limit" else TRAIN_EPOCHS
+    state = {"epochs_completed": done, "stop_reason": version.stop_reason}
+    metrics = {"val_accuracy": 0.9, "version": version.number, "epochs_planned": TRAIN_EPOCHS,
+               "resumed_from_epoch": resumed_from, **state}
+    return {"submission.csv": b"id,label\n1,0\n2,1\n", "metrics.json": json.dumps(metrics).encode(),
+            "train_state.json": json.dumps(state).encode(),
             "history.png": b"\x89PNG\r\n\x1a\n" + bytes(64)}
 
 
@@ -90,6 +104,7 @@ class FakeKaggle:
         self.delays_after: dict[str, list[float]] = {}
         self.cut_downloads: dict[str, int] = {}  # output file -> downloads cut off mid-body
         self.logs: dict[str, str] = {}  # slug -> the log its runs write
+        self.stop_reasons: dict[str, list[str]] = {}  # slug -> how its next train runs end
         self.outputs_for: Callable[[FakeKernel, FakeVersion], dict[str, bytes]] = default_outputs
         self.page_size_cap = 2  # forces the client to page through output listings
         self.labels_supported = True  # False: every versionLabel is answered with 404
@@ -181,6 +196,8 @@ class FakeKaggle:
         kernel = self.kernels.setdefault(slug, FakeKernel(owner, slug))
         version = FakeVersion(len(kernel.versions) + 1, body,
                               list(self.status_scripts.pop(slug, self.default_statuses)))
+        if self.stop_reasons.get(slug):
+            version.stop_reason = self.stop_reasons[slug].pop(0)
         kernel.versions.append(version)
         kernel.stale_polls = self.stale_after_push.pop(slug, 0)
         answer = {"ref": f"/code/{owner}/{slug}", "url": f"{self.url}/code/{owner}/{slug}",

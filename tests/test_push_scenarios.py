@@ -18,31 +18,8 @@ from pathlib import Path
 import pytest
 
 from fake_kaggle import FakeKaggle
-from kaggle_helpers import ROOT, clean_env, make_folder, make_kernel_set, run_push, write_config
-
-PRE = [f"fmnist-preprocess-{i:02d}" for i in range(3)]
-TRAIN = "fmnist-train"
-
-
-@pytest.fixture
-def fake():
-    with FakeKaggle() as server:
-        yield server
-
-
-@pytest.fixture
-def setup(tmp_path, fake):
-    """Built kernels, a test config, and an environment with API-key credentials."""
-    kernels = make_kernel_set(tmp_path / "kernels")
-    config = write_config(tmp_path / "pipeline.toml")
-    env = clean_env(tmp_path / "home", KAGGLE_USERNAME=fake.username, KAGGLE_KEY=fake.key,
-                    KAGGLE_PIPELINE_API_URL=fake.url)
-    args = ["--config", str(config), "--kernels", str(tmp_path / "kernels")]
-    return kernels, args, env
-
-
-def push(tmp_path, args, env):
-    return run_push(args, cwd=tmp_path, env=env)
+from kaggle_helpers import (PRE, ROOT, TRAIN, clean_env, fake, make_folder,  # noqa: F401
+                            make_kernel_set, push, run_push, setup, write_config)
 
 
 def max_running(fake: FakeKaggle, slugs: list[str]) -> int:
