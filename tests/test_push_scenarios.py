@@ -139,8 +139,7 @@ def test_transient_failure_then_success(tmp_path, fake, setup, fault):
         assert "the failed attempt did not count" in result.stdout
 
 
-@pytest.mark.parametrize("submission", ["csv", "code"])
-@pytest.mark.parametrize("fault", ["http-500", "read-timeout"])
+@pytest.mark.parametrize("submission, fault", [("csv", "http-500"), ("code", "read-timeout")])
 def test_a_submission_kaggle_recorded_before_failing_is_not_made_twice(tmp_path, fake, setup,
                                                                         submission, fault):
     _, args, env = setup
