@@ -62,6 +62,12 @@ def test_a_time_limited_training_is_reported_refused_then_continued(tmp_path, fa
         in result.stdout.replace(OWN, TRAIN)
     assert OWN not in kernels.train.metadata()["kernel_sources"]
 
+    # nothing left to continue: the finished run is reused with the option too
+    result = push(tmp_path, [*args, "--continue-training", "--skip-unchanged"], env)
+    assert result.returncode == 0, result.stderr
+    assert "its latest run already completed after 4 of 4 epochs" in result.stdout
+    assert len(fake.pushed_slugs()) == 5 and "reusing it" in result.stdout
+
 
 def test_a_fresh_time_limited_run_is_downloaded_but_not_submitted(tmp_path, fake, setup):
     _, args, env = setup

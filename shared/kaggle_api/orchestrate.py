@@ -255,8 +255,12 @@ class _Runner:
                 f"--continue-training: the latest output of {kernel_id} holds no {STATE_NAME} "
                 f"(and no {METRICS_NAME}), so there is no training to continue; nothing was "
                 "uploaded. Push without --continue-training to train from the start")
-        self.say(f"{kernel_id}: its latest run {run.describe()}; the train kernel mounts that "
-                 "output and continues from it")
+        if run.finished:
+            self.say(f"{kernel_id}: its latest run already {run.describe()}; it runs again (and "
+                     "continues from there) only if its settings changed, e.g. more epochs")
+        else:
+            self.say(f"{kernel_id}: its latest run {run.describe()}; the train kernel mounts "
+                     "that output and continues from it")
 
     def run(self) -> PushReport:
         """``_run``, with every way it can stop turned into ``PushFailed`` and its report."""

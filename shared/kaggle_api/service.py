@@ -80,7 +80,7 @@ class OutputListing:
 class Submission:
     ref: int
     message: str  # Kaggle's answer
-    description: str = ""  # the description it was submitted with (ends with its own ref)
+    description: str = ""  # what it was submitted with: the message and its own "[ref ...]"
 
 
 def version_label(version: int | None) -> str | None:
@@ -265,16 +265,16 @@ class KaggleService:
         return self._submit_once(f"submit {kernel_id} v{version} to {competition}", competition,
                                  message, create)
 
-    def find_submission(self, competition: str, description: str) -> Submission | None:
-        """The newest of the account's latest submissions to ``competition`` whose
-        description is exactly ``description``, or None."""
+    def find_submission(self, competition: str, tag: str) -> Submission | None:
+        """The newest of the latest submissions to ``competition`` whose description holds
+        ``tag`` (a reference made for one submission), or None."""
         listing = self._call(f"list the submissions to {competition}",
                              lambda: self.api.competition_submissions(
                                  competition, page_size=SUBMISSIONS_PAGE))
         for entry in listing or []:
-            if entry is not None and entry.description == description:
+            if entry is not None and tag in (entry.description or ""):
                 return Submission(int(entry.ref), f"recorded as {entry.status.name.lower()}",
-                                  description)
+                                  entry.description)
         return None
 
     def _submit_once(self, what: str, competition: str, message: str,
@@ -286,11 +286,12 @@ class KaggleService:
         the competition's submissions are searched for it; only when it is not there is the
         submission made again. A listing that cannot be read stops the retries.
         """
-        description = f"{message} [ref {secrets.token_hex(4)}]"
+        tag = f"[ref {secrets.token_hex(4)}]"
+        description = f"{message} {tag}" if message else tag
 
         def recover() -> Submission | None:
             try:
-                found = self.find_submission(competition, description)
+                found = self.find_submission(competition, tag)
             except (KaggleCallError, RetriesExhausted) as exc:
                 raise SubmissionUnknown(
                     f"{what}: an attempt failed after it may have reached Kaggle, and the "
