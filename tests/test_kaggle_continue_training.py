@@ -97,8 +97,8 @@ def test_continue_training_needs_an_earlier_run_with_a_state(tmp_path, fake, set
     _, args, env = setup
     result = push(tmp_path, [*args, "--continue-training", "--skip-unchanged"], env)
     assert result.returncode == 1
-    assert f"--continue-training: the latest output of {OWN} holds no train_state.json" \
-        in result.stderr
+    assert f"--continue-training: the latest output of {OWN} does not hold both " \
+           "train_state.json and metrics.json" in result.stderr
     assert "nothing was uploaded" in result.stderr and not fake.calls("SaveKernel")
 
 

@@ -252,9 +252,10 @@ class _Runner:
         run = read_train_run(self.service, kernel_id, None)
         if run is None or not run.has_state:
             raise ValueError(
-                f"--continue-training: the latest output of {kernel_id} holds no {STATE_NAME} "
-                f"(and no {METRICS_NAME}), so there is no training to continue; nothing was "
-                "uploaded. Push without --continue-training to train from the start")
+                f"--continue-training: the latest output of {kernel_id} does not hold both "
+                f"{STATE_NAME} and {METRICS_NAME} (or it has no run yet), so there is no training "
+                "to continue; nothing was uploaded. Push without --continue-training to train "
+                "from the start")
         if run.finished:
             self.say(f"{kernel_id}: its latest run already {run.describe()}; it runs again (and "
                      "continues from there) only if its settings changed, e.g. more epochs")
