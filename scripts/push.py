@@ -4,6 +4,8 @@ its outputs and (``--submit``) submit them. ``--plan`` only builds and shows the
     python scripts/push.py --plan                    # no network, no credentials
     python scripts/push.py --submit                  # the whole run
     python scripts/push.py --skip-unchanged --submit # re-run: only what changed or failed
+    python scripts/push.py --continue-training --skip-unchanged --submit
+                                                     # continue a time-limited training
 
 Credentials come from where the official ``kaggle`` client looks (``KAGGLE_USERNAME`` /
 ``KAGGLE_KEY``, ``kaggle.json``, ``KAGGLE_API_TOKEN``); ``KAGGLE_PIPELINE_API_URL`` sends the
@@ -14,6 +16,7 @@ finished is listed), 2 bad input or no credentials (nothing was uploaded).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -30,20 +33,11 @@ PLACEHOLDER_OWNER = "your-kaggle-username"
 
 
 def build_kernel_folders(config: PipelineConfig, out_dir: Path, *, owner: str) -> KernelSet:
-    """Plan the run from the local competition data and build one folder per kernel.
+    """Plan the run from the local competition data and build one folder per kernel."""
+    # Imported here: pushing a saved build (--kernels) needs neither pandas nor Pillow.
+    from shared.bundle.build import build_kernels
+    from shared.planning import make_plan
 
-    WIRING POINT (issues 3 and 5): the planner (``shared/planning.py``: ``make_plan``) and the
-    bundler (``shared/bundle/build.py``: ``build_kernels``) are written in parallel; this is
-    the one call the push makes into them. Until they are on this branch, push kernels that
-    were built elsewhere with ``--kernels DIR``.
-    """
-    try:
-        from shared.bundle.build import build_kernels
-        from shared.planning import make_plan
-    except ImportError as exc:
-        raise RuntimeError(f"cannot build kernels here yet ({exc}): the planner and bundler are "
-                           "not on this branch; pass --kernels DIR with built kernel folders "
-                           "(a folder holding kernels.json)") from None
     plan = make_plan(config, Path(config.competition.data_dir))
     built = build_kernels(plan.preprocess, plan.train, out_dir, owner=owner, config=config)
     kernels = KernelSet.from_built(built, plan_text=plan.table())
@@ -71,6 +65,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--poll-interval", type=float, metavar="SECONDS",
                    help="first status polling interval (default: [kaggle] poll_interval)")
     p.add_argument("--message", default="", help="submission description")
+    p.add_argument("--continue-training", action="store_true", help="the train kernel mounts "
+                   "its own latest output and continues the training recorded there (after a "
+                   "run stopped by [train] time_limit_hours); best with --skip-unchanged")
     return p.parse_args(argv)
 
 
@@ -86,21 +83,33 @@ def effective_config(args: argparse.Namespace) -> PipelineConfig:
 
 
 def load_kernels(args: argparse.Namespace, config: PipelineConfig, owner: str) -> KernelSet:
+    """The kernels to push, their train kernel mounting its own output iff
+    ``--continue-training`` (a saved build is updated in place, kernels.json included)."""
     if args.kernels:
-        return KernelSet.load(args.kernels)
-    data_dir = Path(config.competition.data_dir)
-    if not data_dir.is_dir():
-        raise FileNotFoundError(
-            f"competition data not found at {data_dir}: download it with 'kaggle competitions "
-            f"download -c {config.competition.slug}' and unzip it there, or pass --data DIR")
-    return build_kernel_folders(config, args.build_dir, owner=owner)
+        folder, kernels = args.kernels, KernelSet.load(args.kernels)
+    else:
+        data_dir = Path(config.competition.data_dir)
+        if not data_dir.is_dir():
+            raise FileNotFoundError(
+                f"competition data not found at {data_dir}: download it with 'kaggle "
+                f"competitions download -c {config.competition.slug}' and unzip it there, or "
+                "pass --data DIR")
+        folder, kernels = args.build_dir, build_kernel_folders(config, args.build_dir,
+                                                               owner=owner)
+    if kernels.continues_training != args.continue_training:
+        from shared.bundle.build import mount_own_output
+
+        train = mount_own_output(kernels.train, owner=owner, mounted=args.continue_training)
+        kernels = dataclasses.replace(kernels, train=train)
+        kernels.save(folder)
+    return kernels
 
 
-def rules_for(config: PipelineConfig, owner: str) -> MetadataRules:
+def rules_for(config: PipelineConfig, owner: str, args: argparse.Namespace) -> MetadataRules:
     k = config.kaggle
     return MetadataRules(owner=owner, competition=config.competition.slug,
                          is_private=k.is_private, enable_internet=k.enable_internet,
-                         machine_shape=k.machine_shape)
+                         machine_shape=k.machine_shape, continue_training=args.continue_training)
 
 
 def show_plan(args: argparse.Namespace, config: PipelineConfig) -> int:
@@ -114,7 +123,7 @@ def show_plan(args: argparse.Namespace, config: PipelineConfig) -> int:
         print(f"note: no user name in [kaggle] owner or the credentials; ids use "
               f"{PLACEHOLDER_OWNER!r}")
         return 0
-    preflight(kernels, rules_for(config, owner), None)
+    preflight(kernels, rules_for(config, owner, args), None)
     print("kernel-metadata.json: every kernel passes the checks")
     return 0
 
@@ -137,18 +146,22 @@ def push(args: argparse.Namespace, config: PipelineConfig) -> int:
         poll=PollSettings(first_interval=k.poll_interval, max_interval=max(k.max_poll_interval,
                           k.poll_interval), timeout=k.timeout_minutes * 60,
                           settle_seconds=k.settle_seconds),
-        output_dir=args.out or Path(k.output_dir), message=args.message)
+        output_dir=args.out or Path(k.output_dir), message=args.message,
+        continue_training=args.continue_training)
     service = KaggleService(api, retry=retry, say=lambda line: print(line, flush=True),
                             download_timeout=k.request_timeout)
     try:
         report = run_push(service, kernels, owner=owner, options=options,
-                          rules=rules_for(config, owner), credentials=credentials,
+                          rules=rules_for(config, owner, args), credentials=credentials,
                           say=lambda line: print(line, flush=True))
     except PushFailed as exc:
         print(exc.report.summary(), flush=True)
+        if exc.traceback:
+            print(exc.traceback, file=sys.stderr, end="")
         print(f"error: {exc}", file=sys.stderr)
-        print("what finished is listed above; re-run with --skip-unchanged to continue",
-              file=sys.stderr)
+        if exc.rerun_helps:
+            print("what finished is listed above; re-run with --skip-unchanged to continue",
+                  file=sys.stderr)
         return 1
     print(report.summary())
     return 0

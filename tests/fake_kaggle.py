@@ -4,7 +4,8 @@ The official client talks to it over real HTTP (``KAGGLE_PIPELINE_API_URL``): ``
 /v1/{service}/{Method}`` with camelCase JSON, errors as ``{"code", "message"}``, output files
 and submission uploads on their own URLs. Scenarios are scripted on the ``FakeKaggle``
 object: status sequences per kernel, stale statuses after a push, HTTP faults and delays per
-route, push errors inside a 200 response. Every request is recorded for the assertions.
+route (before or after the call takes effect), push errors inside a 200 response, downloads
+cut off mid-body, how train runs end. Every request is recorded for the assertions.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -21,6 +23,7 @@ from typing import Any, Callable
 from shared.store.manifest import DatasetSpec, Manifest, RowRange
 
 FINISHED = ("COMPLETE", "ERROR", "CANCEL_ACKNOWLEDGED")
+TRAIN_EPOCHS = 4
 # the header shared/bundle/script.py writes into every kernel
 FINGERPRINT_RE = re.compile(r"^# Bundle fingerprint: sha256:([0-9a-f]+)$", re.MULTILINE)
 
@@ -44,6 +47,7 @@ class FakeVersion:
     outputs: dict[str, bytes] = field(default_factory=dict)
     log: str = ""
     polls: int = 0
+    stop_reason: str = "completed"  # how a train run's training ends (its metrics.json)
 
 
 @dataclass
@@ -64,8 +68,19 @@ def default_outputs(kernel: FakeKernel, version: FakeVersion) -> dict[str, bytes
         manifest = Manifest(producer=kernel.slug, spec=spec, ranges=(RowRange("train", 0, 10),),
                             shards=(), bundle_fingerprint=match.group(1) if match else "")
         return {"manifest.json": manifest.to_json().encode()}
-    return {"submission.csv": b"id,label\n1,0\n2,1\n",
-            "metrics.json": json.dumps({"val_accuracy": 0.9, "version": version.number}).encode(),
+    # Like kernels/train.py: TRAIN_EPOCHS planned; a session cut by the time limit trains two;
+    # with its own previous output mounted, it continues from that output's train_state.json.
+    resumed_from = None
+    previous = kernel.versions[version.number - 2] if version.number > 1 else None
+    if (f"{kernel.owner}/{kernel.slug}" in version.request.get("kernelDataSources", [])
+            and previous is not None and "train_state.json" in previous.outputs):
+        resumed_from = json.loads(previous.outputs["train_state.json"])["epochs_completed"]
+    done = (resumed_from or 0) + 2 if version.stop_reason == "time_limit" else TRAIN_EPOCHS
+    state = {"epochs_completed": done, "stop_reason": version.stop_reason}
+    metrics = {"val_accuracy": 0.9, "version": version.number, "epochs_planned": TRAIN_EPOCHS,
+               "resumed_from_epoch": resumed_from, **state}
+    return {"submission.csv": b"id,label\n1,0\n2,1\n", "metrics.json": json.dumps(metrics).encode(),
+            "train_state.json": json.dumps(state).encode(),
             "history.png": b"\x89PNG\r\n\x1a\n" + bytes(64)}
 
 
@@ -84,7 +99,12 @@ class FakeKaggle:
         self.faults: dict[str, list[int]] = {}  # route -> HTTP statuses answered first, in order
         self.always_fail: dict[str, int] = {}  # route -> HTTP status answered every time
         self.delays: dict[str, list[float]] = {}  # route -> seconds to stall, one per call
+        # the same, but after the call took effect (Kaggle accepted it, then the answer failed)
+        self.faults_after: dict[str, list[int]] = {}
+        self.delays_after: dict[str, list[float]] = {}
+        self.cut_downloads: dict[str, int] = {}  # output file -> downloads cut off mid-body
         self.logs: dict[str, str] = {}  # slug -> the log its runs write
+        self.stop_reasons: dict[str, list[str]] = {}  # slug -> how its next train runs end
         self.outputs_for: Callable[[FakeKernel, FakeVersion], dict[str, bytes]] = default_outputs
         self.page_size_cap = 2  # forces the client to page through output listings
         self.labels_supported = True  # False: every versionLabel is answered with 404
@@ -176,6 +196,8 @@ class FakeKaggle:
         kernel = self.kernels.setdefault(slug, FakeKernel(owner, slug))
         version = FakeVersion(len(kernel.versions) + 1, body,
                               list(self.status_scripts.pop(slug, self.default_statuses)))
+        if self.stop_reasons.get(slug):
+            version.stop_reason = self.stop_reasons[slug].pop(0)
         kernel.versions.append(version)
         kernel.stale_polls = self.stale_after_push.pop(slug, 0)
         answer = {"ref": f"/code/{owner}/{slug}", "url": f"{self.url}/code/{owner}/{slug}",
@@ -228,18 +250,30 @@ class FakeKaggle:
     def _CreateSubmission(self, body: dict, user: str) -> dict:
         if not self.uploads.get(body.get("blobFileTokens", "")):
             raise _Error(400, "No uploaded file for this token")
-        self.submissions.append({"kind": "csv", **body})
-        return {"message": f"Successfully submitted to {body['competitionName']}",
-                "ref": 5000 + len(self.submissions)}
+        return self._record_submission("csv", 5000, body)
 
     def _CreateCodeSubmission(self, body: dict, user: str) -> dict:
         kernel = self._kernel(body.get("kernelOwner", ""), body.get("kernelSlug", ""))
         version = self._version(kernel, f"v{body.get('kernelVersion')}")
         if version.final != "COMPLETE":
             raise _Error(400, "The notebook version did not complete")
-        self.submissions.append({"kind": "code", **body})
-        return {"message": f"Successfully submitted to {body['competitionName']}",
-                "ref": 7000 + len(self.submissions)}
+        return self._record_submission("code", 7000, body)
+
+    def _record_submission(self, kind: str, base: int, body: dict) -> dict:
+        ref = base + len(self.submissions) + 1
+        self.submissions.append({"kind": kind, "ref": ref, **body})
+        return {"message": f"Successfully submitted to {body['competitionName']}", "ref": ref}
+
+    def _ListSubmissions(self, body: dict, user: str) -> dict:
+        """The newest first, one page (the client asks for the first page only)."""
+        mine = [s for s in reversed(self.submissions)
+                if s["competitionName"] == body.get("competitionName")]
+        size = int(body.get("pageSize") or 20)
+        return {"submissions": [
+            {"ref": s["ref"], "date": "2026-01-01T00:00:00.000Z", "status": "PENDING",
+             "description": s.get("submissionDescription", ""),
+             "fileName": s.get("fileName", "submission.csv"), "submittedBy": user}
+            for s in mine[:size]]}
 
 
 class _Error(Exception):
@@ -313,6 +347,13 @@ class _Handler(BaseHTTPRequestHandler):
                 raise _Error(401, "Unauthenticated")
             with self.fake.lock:
                 answer = self.fake.api(route, body, user)
+                late = self.fake.faults_after.get(route, [])
+                code = late.pop(0) if late else None
+                stalls = self.fake.delays_after.get(route, [])
+                stall = stalls.pop(0) if stalls else 0.0
+            time.sleep(stall)
+            if code is not None:
+                raise _Error(code, "Internal error")
             record.status, record.answer = 200, answer
             self._send(200, answer)
         except _Error as exc:
@@ -331,11 +372,27 @@ class _Handler(BaseHTTPRequestHandler):
             number = int(match.group(3)) if match else 0
             data = versions[number - 1].outputs.get(match.group(4)) \
                 if match and 1 <= number <= len(versions) else None
+            cut = bool(match) and self.fake.cut_downloads.get(match.group(4), 0) > 0
+            if cut:
+                self.fake.cut_downloads[match.group(4)] -= 1
         record.status = code or (200 if data is not None else 404)
         if code is not None or data is None:
             self._send(record.status, {"code": record.status, "message": "no such file"})
+        elif cut:
+            self._send_cut_off(data)
         else:
             self._send(200, data, "application/octet-stream")
+
+    def _send_cut_off(self, data: bytes) -> None:
+        """Announce all of ``data``, send half of it, and hang up."""
+        self.send_response(200)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data[:len(data) // 2])
+        self.wfile.flush()
+        self.close_connection = True
+        self.connection.shutdown(socket.SHUT_RDWR)
 
     def do_PUT(self) -> None:
         data = self._body()

@@ -1,4 +1,6 @@
-"""Kernel folders built by the bundler's rules, a tiny config, and a runner for push.py.
+"""Kernel folders built by the bundler's rules, a tiny config, a runner for push.py, and the
+fixtures of the push scenarios (``fake``: the fake Kaggle server; ``setup``: kernels, config
+and credentials for it).
 
 Each kernel folder holds a small script (with its bundle fingerprint in the header line the
 bundler writes) and a ``kernel-metadata.json`` filled from the templates in ``kernel-metadata/``.
@@ -13,12 +15,17 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from fake_kaggle import FakeKaggle
 from shared.bundle.folder import KernelFolder, kernel_title
 from shared.kaggle_api.kernel_set import KernelSet
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ROOT / "kernel-metadata"
 COMPETITION = "fashion-mnist-demo"
+PRE = [f"fmnist-preprocess-{i:02d}" for i in range(3)]  # make_kernel_set's defaults
+TRAIN = "fmnist-train"
 
 TEST_CONFIG = """\
 [competition]
@@ -109,3 +116,26 @@ def run_push(args: list[str], *, cwd: Path, env: dict[str, str],
     at import time, so every run imports it under the test's HOME)."""
     return subprocess.run([sys.executable, str(ROOT / "scripts" / "push.py"), *args], cwd=cwd,
                           env=env, capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture
+def fake():
+    """A fake Kaggle server on 127.0.0.1 for one test."""
+    with FakeKaggle() as server:
+        yield server
+
+
+@pytest.fixture
+def setup(tmp_path, fake):
+    """Built kernels, a test config, and an environment with API-key credentials."""
+    kernels = make_kernel_set(tmp_path / "kernels")
+    config = write_config(tmp_path / "pipeline.toml")
+    env = clean_env(tmp_path / "home", KAGGLE_USERNAME=fake.username, KAGGLE_KEY=fake.key,
+                    KAGGLE_PIPELINE_API_URL=fake.url)
+    args = ["--config", str(config), "--kernels", str(tmp_path / "kernels")]
+    return kernels, args, env
+
+
+def push(tmp_path: Path, args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
+    """``run_push`` in ``tmp_path``."""
+    return run_push(args, cwd=tmp_path, env=env)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
 
 import pytest
 
@@ -12,7 +13,9 @@ from kaggle_helpers import make_folder, make_kernel_set
 from shared.config import PipelineConfig
 from shared.kaggle_api import (CredentialsError, KernelSet, MetadataError, MetadataRules,
                                find_credentials, require_credentials, validate_kernels)
+from shared.bundle.build import mount_own_output
 from shared.kaggle_api.credentials import config_dir, find_secret_leaks, local_username
+from shared.kaggle_api.train_runs import load_train_run
 
 RULES = MetadataRules(owner="alice", competition="fashion-mnist-demo",
                       machine_shape="NvidiaTeslaT4")
@@ -156,6 +159,51 @@ def test_kernel_set_requires_the_train_kernel_to_mount_every_preprocess_kernel(t
     kernels = make_kernel_set(tmp_path, n_preprocess=2)
     with pytest.raises(ValueError, match="mounts .* expected every preprocessing kernel"):
         KernelSet(kernels.preprocess[:1], kernels.train)
+
+
+def test_the_train_kernel_may_mount_itself_only_to_continue_training(tmp_path):
+    kernels = make_kernel_set(tmp_path, n_preprocess=2)
+    train = mount_own_output(kernels.train, owner="alice", mounted=True)
+    assert train.sources == (*kernels.train.sources, "fmnist-train")
+    assert train.metadata()["kernel_sources"][-1] == "alice/fmnist-train"
+    assert mount_own_output(train, owner="alice", mounted=True) == train  # idempotent
+    continuing = KernelSet(kernels.preprocess, train)
+    assert continuing.continues_training and not kernels.continues_training
+    continuing.save(tmp_path)
+    assert KernelSet.load(tmp_path) == continuing
+    validate_kernels(kernels.preprocess, train, replace(RULES, continue_training=True))
+    with pytest.raises(MetadataError, match=r"kernel fmnist-train: kernel_sources: lists the "
+                       r"train kernel's own id 'alice/fmnist-train'.*--continue-training"):
+        validate_kernels(kernels.preprocess, train, RULES)
+    back = mount_own_output(train, owner="alice", mounted=False)
+    assert back.sources == kernels.train.sources
+    assert back.metadata()["kernel_sources"] == kernels.train.metadata()["kernel_sources"]
+    with pytest.raises(MetadataError, match=r"kernel_sources: --continue-training needs the "
+                       r"train kernel's own id"):
+        validate_kernels(kernels.preprocess, back, replace(RULES, continue_training=True))
+    with pytest.raises(ValueError, match="only the train kernel can continue"):
+        mount_own_output(kernels.preprocess[0], owner="alice", mounted=True)
+
+
+NO_REASON = "reported no stop_reason in its metrics.json"
+
+
+@pytest.mark.parametrize("metrics, finished, words", [
+    ({"stop_reason": "completed", "epochs_completed": 15, "epochs_planned": 15}, True,
+     "completed after 15 of 15 epochs"),
+    ({"stop_reason": "early_stopping", "epochs_completed": 9}, True,
+     "stopped early (no more improvement) after 9 epochs"),
+    ({"stop_reason": "time_limit", "epochs_completed": 7, "epochs_planned": 15}, False,
+     "stopped by the time limit after 7 of 15 epochs"),
+    ({"val_accuracy": 0.9}, False, NO_REASON),
+    ({"stop_reason": 3, "epochs_completed": "7"}, False, NO_REASON),
+])
+def test_how_a_train_run_ended_is_read_from_its_metrics(tmp_path, metrics, finished, words):
+    (tmp_path / "metrics.json").write_text(json.dumps(metrics))
+    run = load_train_run(tmp_path)
+    assert run.finished is finished and run.describe() == words and not run.has_state
+    (tmp_path / "train_state.json").write_text("{}")
+    assert load_train_run(tmp_path).has_state
 
 
 @pytest.mark.parametrize("values, words", [

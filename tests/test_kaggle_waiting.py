@@ -91,6 +91,9 @@ def http_error(status: int, retry_after: str | None = None) -> requests.HTTPErro
     (http_error(429), True), (http_error(500), True), (http_error(503), True),
     (http_error(404), False), (http_error(401), False), (requests.ConnectTimeout(), True),
     (requests.ReadTimeout(), True), (requests.ConnectionError(), True), (ValueError("x"), False),
+    (requests.exceptions.ChunkedEncodingError("Connection broken: IncompleteRead"), True),
+    (requests.exceptions.ContentDecodingError("Received response with content-encoding: gzip, "
+                                              "but failed to decode it"), True),
 ])
 def test_what_counts_as_transient(exc, transient):
     assert is_transient(exc) is transient
@@ -127,6 +130,31 @@ def test_call_with_retry_recovers_then_gives_up_with_the_last_error():
     with pytest.raises(RetriesExhausted, match=r"push x: gave up after 4 attempts.*429"):
         call_with_retry(storm, what="push x", policy=policy, sleep=sleeps.append)
     assert sleeps == [0.5, 1.0, 2.0]
+
+
+@pytest.mark.parametrize("recorded_after", [1, 2, 4, None])
+def test_recover_ends_the_retries_once_the_call_is_found_to_have_taken_effect(recorded_after):
+    """``recover`` runs after every transient failure, the last one too."""
+    calls, checks = [], []
+
+    def lost_answer():
+        calls.append(1)
+        raise http_error(500)
+
+    def recover():
+        checks.append(1)
+        return "found it" if len(calls) == recorded_after else None
+
+    policy = RetryPolicy(retries=3, base_seconds=0.5, jitter=0.0)
+    if recorded_after is None:
+        with pytest.raises(RetriesExhausted, match="gave up after 4 attempts"):
+            call_with_retry(lost_answer, what="submit", policy=policy, sleep=lambda s: None,
+                            recover=recover)
+        assert len(calls) == 4 and len(checks) == 4
+    else:
+        assert call_with_retry(lost_answer, what="submit", policy=policy, sleep=lambda s: None,
+                               recover=recover) == "found it"
+        assert len(calls) == recorded_after == len(checks)
 
 
 def test_permanent_errors_are_not_retried():

@@ -6,7 +6,9 @@ imported) with HOME in tmp_path and KAGGLE_PIPELINE_API_URL pointing at the fake
 
 from __future__ import annotations
 
+import base64
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -16,31 +18,8 @@ from pathlib import Path
 import pytest
 
 from fake_kaggle import FakeKaggle
-from kaggle_helpers import ROOT, clean_env, make_folder, make_kernel_set, run_push, write_config
-
-PRE = [f"fmnist-preprocess-{i:02d}" for i in range(3)]
-TRAIN = "fmnist-train"
-
-
-@pytest.fixture
-def fake():
-    with FakeKaggle() as server:
-        yield server
-
-
-@pytest.fixture
-def setup(tmp_path, fake):
-    """Built kernels, a test config, and an environment with API-key credentials."""
-    kernels = make_kernel_set(tmp_path / "kernels")
-    config = write_config(tmp_path / "pipeline.toml")
-    env = clean_env(tmp_path / "home", KAGGLE_USERNAME=fake.username, KAGGLE_KEY=fake.key,
-                    KAGGLE_PIPELINE_API_URL=fake.url)
-    args = ["--config", str(config), "--kernels", str(tmp_path / "kernels")]
-    return kernels, args, env
-
-
-def push(tmp_path, args, env):
-    return run_push(args, cwd=tmp_path, env=env)
+from kaggle_helpers import (PRE, ROOT, TRAIN, clean_env, fake, make_folder,  # noqa: F401
+                            make_kernel_set, push, run_push, setup, write_config)
 
 
 def max_running(fake: FakeKaggle, slugs: list[str]) -> int:
@@ -90,6 +69,8 @@ def test_happy_path_pushes_waits_downloads_and_submits(tmp_path, fake, setup, su
 @pytest.mark.parametrize("how", ["env", "kaggle.json", "token"])
 def test_credentials_never_travel(tmp_path, fake, setup, how):
     _, args, env = setup
+    # make VERBOSE=1 exports these; the client would then print every request's headers
+    env.update(VERBOSE="1", VERBOSE_OUTPUT="true")
     secret = fake.token if how == "token" else fake.key
     if how != "env":
         env = {k: v for k, v in env.items() if k not in ("KAGGLE_USERNAME", "KAGGLE_KEY")}
@@ -102,7 +83,10 @@ def test_credentials_never_travel(tmp_path, fake, setup, how):
     assert result.returncode == 0, result.stderr
     if how == "token":  # the owner came from the server: whose token is this?
         assert fake.calls("IntrospectToken")
-    assert secret not in result.stdout + result.stderr
+    printed = result.stdout + result.stderr
+    basic = base64.b64encode(f"{fake.username}:{fake.key}".encode()).decode()
+    for form in (secret, basic, f"Bearer {fake.token}", "Authorization"):
+        assert form not in printed, form
     bodies = [json.dumps(r.body) if not isinstance(r.body, bytes) else r.body.decode()
               for r in fake.requests if r.route != "IntrospectToken"]
     assert not any(secret in body for body in bodies)
@@ -150,6 +134,43 @@ def test_transient_failure_then_success(tmp_path, fake, setup, fault):
     assert "retry 1/3" in result.stdout
     assert len(fake.calls("SaveKernel")) == 5  # one retried push, four kernels
     assert len(fake.submissions) == 1
+    if fault == "http-500":  # refused before it took effect: looked up, not there, made again
+        assert len(fake.calls("CreateSubmission")) == 2 and fake.calls("ListSubmissions")
+        assert "the failed attempt did not count" in result.stdout
+
+
+@pytest.mark.parametrize("submission, fault", [("csv", "http-500"), ("code", "read-timeout")])
+def test_a_submission_kaggle_recorded_before_failing_is_not_made_twice(tmp_path, fake, setup,
+                                                                        submission, fault):
+    _, args, env = setup
+    write_config(tmp_path / "pipeline.toml", submission=submission)
+    route = "CreateSubmission" if submission == "csv" else "CreateCodeSubmission"
+    if fault == "http-500":
+        fake.faults_after[route] = [500]
+    else:
+        fake.delays_after[route] = [1.5]  # request_timeout is 1 s
+    fake.submissions.append({"kind": "csv", "ref": 4999, "competitionName": "fashion-mnist-demo",
+                             "submissionDescription": "alice/fmnist-train v1 (an earlier push)"})
+    result = push(tmp_path, [*args, "--submit", "--message", "alice/fmnist-train v1"], env)
+    assert result.returncode == 0, result.stderr
+    assert len(fake.calls(route)) == 1 and len(fake.submissions) == 2  # the earlier one + this
+    made = fake.submissions[-1]
+    assert re.fullmatch(r"alice/fmnist-train v1 \[ref [0-9a-f]{8}\]", made["submissionDescription"])
+    assert fake.calls("ListSubmissions")
+    assert f"Kaggle recorded it despite the error (ref {made['ref']})" in result.stdout
+    assert f"submission ref {made['ref']}" in result.stdout
+
+
+def test_a_submission_that_cannot_be_checked_is_not_made_again(tmp_path, fake, setup):
+    _, args, env = setup
+    fake.faults_after["CreateSubmission"] = [502]
+    fake.always_fail["ListSubmissions"] = 503
+    result = push(tmp_path, [*args, "--submit"], env)
+    assert result.returncode == 1
+    assert len(fake.calls("CreateSubmission")) == 1 and len(fake.submissions) == 1
+    assert "the submissions could not be listed to check" in result.stderr
+    assert "fashion-mnist-demo/submissions before submitting again" in result.stderr
+    assert "summary:" in result.stdout
 
 
 def test_429_storm_exhausts_the_retries(tmp_path, fake, setup):
@@ -206,10 +227,13 @@ def test_wait_that_times_out(tmp_path, fake, setup):
 def test_plan_needs_no_network_and_no_credentials(tmp_path, fake):
     make_kernel_set(tmp_path / "kernels")
     config = write_config(tmp_path / "pipeline.toml", owner="alice")
-    env = clean_env(tmp_path / "home", KAGGLE_PIPELINE_API_URL=fake.url)
+    env = clean_env(tmp_path / "home", KAGGLE_PIPELINE_API_URL=fake.url,
+                    PYTHONPROFILEIMPORTTIME="1")  # lists every module imported, on stderr
     result = run_push(["--config", str(config), "--kernels", str(tmp_path / "kernels"), "--plan"],
                       cwd=tmp_path, env=env)
     assert result.returncode == 0, result.stderr
+    assert "| shared.kaggle_api\n" in result.stderr
+    assert not re.search(r"\| +(kaggle|kagglesdk)\n", result.stderr)  # the client: never imported
     for slug in [*PRE, TRAIN]:
         assert f"alice/{slug}" in result.stdout
     assert "NvidiaTeslaT4, internet off, private" in result.stdout
@@ -217,7 +241,6 @@ def test_plan_needs_no_network_and_no_credentials(tmp_path, fake):
     assert "train [0, 200)" in result.stdout  # the planner's table: row ranges, budgets
     assert "every kernel passes the checks" in result.stdout
     assert not fake.requests
-    assert not (tmp_path / "home" / ".config" / "kaggle").exists()  # kaggle never imported
 
 
 def test_plan_reports_metadata_problems(tmp_path, fake):
@@ -380,3 +403,95 @@ def test_base_url_is_kaggle_unless_redirected(tmp_path, redirect):
     url, timeout = result.stdout.split()
     base = redirect.rstrip("/") if redirect else "https://api.kaggle.com"
     assert url == f"{base}/v1/kernels.KernelsApiService/SaveKernel" and timeout == "7.5"
+
+
+def test_an_import_error_while_building_is_reported_as_itself(tmp_path, fake):
+    """A broken install must not be passed off as 'the planner is not on this branch'."""
+    broken = tmp_path / "site" / "PIL"
+    broken.mkdir(parents=True)
+    (broken / "__init__.py").write_text("raise ImportError('this Pillow install is broken')\n")
+    (tmp_path / "data").mkdir()
+    config = write_config(tmp_path / "pipeline.toml", owner="alice")
+    env = clean_env(tmp_path / "home", KAGGLE_PIPELINE_API_URL=fake.url,
+                    PYTHONPATH=str(tmp_path / "site"))
+    result = run_push(["--config", str(config), "--build-dir", str(tmp_path / "build"), "--plan"],
+                      cwd=tmp_path, env=env)
+    assert result.returncode == 1
+    assert "this Pillow install is broken" in result.stderr
+    assert "not on this branch" not in result.stderr and not fake.requests
+
+
+IMPORT_PROBE = """
+import os, sys
+reached = []
+
+def refuse_sockets(event, args):
+    if event in ("socket.getaddrinfo", "socket.connect"):
+        reached.append(f"{event} {args[0] if event == 'socket.getaddrinfo' else args[1]}")
+        raise OSError("no connection during the import")
+
+sys.addaudithook(refuse_sockets)
+from shared.kaggle_api.client import import_kaggle_api
+import_kaggle_api()
+print("reached:", reached)
+print("home:", os.environ["HOME"])
+"""
+
+
+@pytest.mark.parametrize("stored", ["access_token", "credentials.json"])
+def test_importing_the_client_reaches_no_server(tmp_path, fake, stored):
+    """Stored credentials are only ever used by ``connect``, against the chosen server."""
+    home = tmp_path / "home"
+    (home / ".kaggle").mkdir(parents=True)
+    if stored == "access_token":
+        (home / ".kaggle" / "access_token").write_text(fake.token)
+    else:  # a `kaggle auth login` whose access token must be refreshed
+        (home / ".kaggle" / "credentials.json").write_text(
+            json.dumps({"refresh_token": "refresh-0123456789", "username": "alice"}))
+    env = clean_env(home, KAGGLE_PIPELINE_API_URL=fake.url, VERBOSE="1")
+    result = subprocess.run([sys.executable, "-c", IMPORT_PROBE], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "reached: []" in result.stdout and f"home: {home}" in result.stdout
+    assert not fake.requests and not list((home / ".config").glob("*"))
+
+
+def test_a_token_in_the_home_folder_is_checked_with_the_redirected_server(tmp_path, fake,
+                                                                           setup):
+    _, args, env = setup
+    env = {k: v for k, v in env.items() if k not in ("KAGGLE_USERNAME", "KAGGLE_KEY")}
+    (Path(env["HOME"]) / ".kaggle").mkdir(parents=True)
+    (Path(env["HOME"]) / ".kaggle" / "access_token").write_text(fake.token)
+    result = push(tmp_path, args, env)
+    assert result.returncode == 0, result.stderr
+    assert len(fake.calls("IntrospectToken")) == 1  # by connect, not by the import
+    assert "credentials: token from" in result.stdout and "kernels go to alice/" in result.stdout
+
+
+def test_a_download_cut_off_mid_transfer_is_retried(tmp_path, fake, setup):
+    _, args, env = setup
+    fake.cut_downloads["submission.csv"] = 1
+    result = push(tmp_path, [*args, "--submit"], env)
+    assert result.returncode == 0, result.stderr
+    assert "download submission.csv:" in result.stdout and "retry 1/3" in result.stdout
+    assert (tmp_path / "out" / TRAIN / "submission.csv").read_bytes() == b"id,label\n1,0\n2,1\n"
+    assert len(fake.submissions) == 1
+
+
+@pytest.mark.parametrize("failure", ["cut off every time", "output folder is a file"])
+def test_a_failure_after_the_runs_still_lists_what_finished(tmp_path, fake, setup, failure):
+    _, args, env = setup
+    if failure == "cut off every time":
+        fake.cut_downloads["submission.csv"] = 99
+        words = "download submission.csv: gave up after 4 attempts"
+    else:  # not a network error at all: an OSError from the local disk
+        (tmp_path / "out").write_text("in the way")
+        words = "Errno"
+    result = push(tmp_path, [*args, "--submit"], env)
+    assert result.returncode == 1
+    assert words in result.stderr and "summary:" in result.stdout
+    for slug in [*PRE, TRAIN]:
+        assert re.search(rf"alice/{slug} +v1  complete", result.stdout), slug
+    assert "--skip-unchanged" in result.stderr and not fake.submissions
+    if (tmp_path / "out").is_dir():
+        assert not list((tmp_path / "out").iterdir())  # no partial download left behind

@@ -21,7 +21,7 @@ from shared.bundle.script import fingerprint, package_zip, render_script
 from shared.config import PipelineConfig
 from shared.store.atomic import write_text_atomic
 
-__all__ = ["BuiltKernels", "build_kernels", "repo_root"]
+__all__ = ["BuiltKernels", "build_kernels", "mount_own_output", "repo_root"]
 
 
 def repo_root() -> Path:
@@ -119,3 +119,22 @@ def build_kernels(preprocess: Sequence[PreprocessAssignment], train: TrainAssign
     built = [_build_one(a, out, owner, config, root, zip_bytes) for a in preprocess]
     return BuiltKernels(preprocess=tuple(built),
                         train=_build_one(train, out, owner, config, root, zip_bytes))
+
+
+def mount_own_output(train: KernelFolder, *, owner: str, mounted: bool) -> KernelFolder:
+    """The train kernel with (``mounted``) or without its own id in ``kernel_sources``.
+
+    Mounted, its next run sees its previous output under ``/kaggle/input`` and continues the
+    training recorded in ``train_state.json`` there (``push.py --continue-training``). Rewrites
+    ``kernel-metadata.json``; the script, and so the fingerprint, stay as they are.
+    """
+    if train.role != "train":
+        raise ValueError(f"mount_own_output: {train.slug} is a {train.role!r} kernel; only the "
+                         "train kernel can continue its own earlier run")
+    own = f"{owner}/{train.slug}"
+    meta = train.metadata()
+    sources = [s for s in meta.get("kernel_sources", []) if s != own]
+    meta["kernel_sources"] = sources + ([own] if mounted else [])
+    _write(train.path / METADATA_NAME, json.dumps(meta, indent=2) + "\n")
+    slugs = tuple(s for s in train.sources if s != train.slug)
+    return dataclasses.replace(train, sources=slugs + ((train.slug,) if mounted else ()))

@@ -16,7 +16,9 @@ from shared.kaggle_api.orchestrate import (PushFailed, PushOptions, PushReport, 
                                            run_push)
 from shared.kaggle_api.plan_view import format_plan
 from shared.kaggle_api.retry import RetriesExhausted, RetryPolicy
-from shared.kaggle_api.service import KaggleCallError, KaggleService, PushRejected
+from shared.kaggle_api.service import (KaggleCallError, KaggleService, PushRejected,
+                                       SubmissionUnknown)
+from shared.kaggle_api.train_runs import TrainingUnfinished, TrainRun
 from shared.kaggle_api.waiting import PollSettings
 
 __all__ = [
@@ -26,5 +28,5 @@ __all__ = [
     "KernelSet", "MetadataError", "MetadataRules", "validate_kernels",
     "PushFailed", "PushOptions", "PushReport", "preflight", "run_push", "format_plan",
     "RetriesExhausted", "RetryPolicy", "KaggleCallError", "KaggleService", "PushRejected",
-    "PollSettings",
+    "SubmissionUnknown", "TrainingUnfinished", "TrainRun", "PollSettings",
 ]

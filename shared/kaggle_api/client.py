@@ -3,10 +3,12 @@
 Three things about the client shape this module:
 
 - ``import kaggle`` runs ``KaggleApi.authenticate()`` and fixes the config folder
-  (``KAGGLE_CONFIG_DIR`` / ``~/.kaggle``) at import time; with an access token it even asks the
-  production server who the token belongs to. ``import_kaggle_api`` imports it with the token
-  hidden and its help text silenced, and ``connect`` makes an instance that reads the config
-  folder as it is *now* and authenticates against the (possibly redirected) server.
+  (``KAGGLE_CONFIG_DIR`` / ``~/.kaggle``) at import time; with an access token (even one in
+  ``~/.kaggle/access_token``) it asks the production server who the token belongs to, without a
+  timeout. ``import_kaggle_api`` imports it with no credentials in sight (HOME and the config
+  folder in an empty temporary folder) and its help text silenced, and ``connect`` makes an
+  instance that reads the config folder as it is *now* and authenticates against the
+  (possibly redirected) server.
 - Its HTTP requests have no timeout. ``connect`` gives every request ``request_timeout``.
 - Its base URL is fixed per environment. ``KAGGLE_PIPELINE_API_URL`` (e.g.
   ``http://127.0.0.1:8123``) sends every API call to ``{url}/v1/{service}/{Method}`` instead
@@ -22,12 +24,15 @@ import contextlib
 import io
 import os
 import re
+import sys
+import tempfile
 import threading
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 from requests.adapters import HTTPAdapter
 
-from shared.kaggle_api.credentials import Credentials, CredentialsError, config_dir
+from shared.kaggle_api.credentials import (CONFIG_DIR_ENV, Credentials, CredentialsError,
+                                           config_dir)
 
 __all__ = ["API_URL_ENV", "api_base_url", "import_kaggle_api", "connect"]
 
@@ -48,17 +53,43 @@ def api_base_url(environ: Mapping[str, str] | None = None) -> str | None:
     return url.rstrip("/")
 
 
+# Read by ``import kaggle``: each could make the import-time authentication reach a server,
+# or (VERBOSE, VERBOSE_OUTPUT) make every later client print its Authorization header.
+_IMPORT_HIDDEN = ("KAGGLE_API_TOKEN", "KAGGLE_API_V1_TOKEN", "KAGGLE_USERNAME", "KAGGLE_KEY",
+                  "XDG_CONFIG_HOME", "VERBOSE", "VERBOSE_OUTPUT")
+
+
+@contextlib.contextmanager
+def _nothing_to_authenticate_with() -> Iterator[None]:
+    """``os.environ`` without credentials or verbosity, HOME and KAGGLE_CONFIG_DIR in an
+    empty temporary folder; restored afterwards."""
+    saved = {name: os.environ.get(name) for name in (*_IMPORT_HIDDEN, "HOME", CONFIG_DIR_ENV)}
+    with tempfile.TemporaryDirectory(prefix="kaggle-import-") as empty:
+        try:
+            for name in _IMPORT_HIDDEN:
+                os.environ.pop(name, None)
+            os.environ["HOME"] = empty
+            os.environ[CONFIG_DIR_ENV] = os.path.join(empty, "kaggle")
+            yield
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+
+
 def import_kaggle_api() -> type:
     """``kaggle.api.kaggle_api_extended.KaggleApi``, imported without import-time side effects
-    that matter: no token introspection against the production server, no help text."""
+    that matter: ``import kaggle`` authenticates at once (an access token, even one in
+    ``~/.kaggle/access_token``, is sent to the production server, without a timeout); here it
+    finds no credentials at all, so it reaches no server, prints nothing and turns on no
+    verbose output. ``connect`` authenticates later, against the chosen server."""
     with _import_lock:
-        hidden = os.environ.pop("KAGGLE_API_TOKEN", None)
-        try:
-            with contextlib.redirect_stdout(io.StringIO()):
-                from kaggle.api.kaggle_api_extended import KaggleApi
-        finally:
-            if hidden is not None:
-                os.environ["KAGGLE_API_TOKEN"] = hidden
+        if "kaggle" not in sys.modules:
+            with _nothing_to_authenticate_with(), contextlib.redirect_stdout(io.StringIO()):
+                import kaggle  # noqa: F401  (runs the client's authenticate())
+        from kaggle.api.kaggle_api_extended import KaggleApi
     return KaggleApi
 
 
@@ -92,7 +123,7 @@ def _api_class() -> type:
         def build_kaggle_client(self) -> Any:
             client = KaggleClient(
                 env=KaggleEnv.PROD if self.base_url else self._env(),
-                verbose="--verbose" in self.args,
+                verbose=False,  # verbose prints every request's Authorization header
                 username=self.config_values.get(self.CONFIG_NAME_USER),
                 password=self.config_values.get(self.CONFIG_NAME_KEY),
                 api_token=self.config_values.get(self.CONFIG_NAME_TOKEN),

@@ -1,7 +1,8 @@
 """KernelSet: the kernel folders of one pipeline run, and the index that finds them again.
 
 The push needs nothing but this: the preprocessing kernels, the train kernel that mounts
-them, and (for ``--plan``) the planner's table. ``save`` writes ``kernels.json`` beside the
+them (and, to continue an unfinished training, its own previous output), and (for
+``--plan``) the planner's table. ``save`` writes ``kernels.json`` beside the
 folders, so ``push.py --kernels DIR`` can push a build made earlier without planning again.
 """
 
@@ -48,14 +49,20 @@ class KernelSet:
             raise ValueError(f"KernelSet: roles are wrong (preprocess kernels with another role: "
                              f"{wrong}; train kernel role {self.train.role!r})")
         slugs = [k.slug for k in self.preprocess]
-        if sorted(self.train.sources) != sorted(slugs):
+        others = [s for s in self.train.sources if s != self.train.slug]
+        if sorted(others) != sorted(slugs):
             raise ValueError(f"KernelSet: the train kernel {self.train.slug} mounts "
                              f"{list(self.train.sources)}, expected every preprocessing kernel "
-                             f"{slugs}")
+                             f"{slugs} (and, to continue its training, itself)")
 
     @property
     def kernels(self) -> tuple[KernelFolder, ...]:
         return (*self.preprocess, self.train)
+
+    @property
+    def continues_training(self) -> bool:
+        """The train kernel mounts its own previous output (``push.py --continue-training``)."""
+        return self.train.slug in self.train.sources
 
     @classmethod
     def from_built(cls, built: Any, plan_text: str = "") -> "KernelSet":

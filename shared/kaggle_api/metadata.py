@@ -2,7 +2,8 @@
 
 The client accepts a lot that Kaggle later rejects or silently gets wrong: a title over 50
 characters breaks the push, a title that does not slugify to the id pushes to another kernel,
-a missing ``enable_internet`` means internet *on*, a misspelt key is ignored. Each problem
+a missing ``enable_internet`` means internet *on*, a misspelt key is ignored, a train kernel
+that mounts its own output silently continues an old training. Each problem
 names the kernel and the field, and all problems are reported at once.
 """
 
@@ -45,6 +46,7 @@ class MetadataRules:
     is_private: bool = True
     enable_internet: bool = False
     machine_shape: str = ""  # the train kernel's accelerator; "" = not checked
+    continue_training: bool = False  # the train kernel must mount its own previous output
 
 
 def _is_bool(meta: Mapping[str, Any], key: str) -> bool:
@@ -135,17 +137,32 @@ def _role_problems(kernel: KernelFolder, meta: Mapping[str, Any], rules: Metadat
         if sources:
             yield "kernel_sources", f"a preprocessing kernel mounts no kernels, lists {sources}"
     elif kernel.role == "train":
-        if isinstance(sources, list) and sorted(sources) != sorted(preprocess_ids):
-            missing = sorted(set(preprocess_ids) - set(sources))
-            extra = sorted(set(sources) - set(preprocess_ids))
-            yield "kernel_sources", (f"must be every preprocessing kernel; missing {missing}, "
-                                     f"unexpected {extra}")
+        if isinstance(sources, list):
+            yield from _train_source_problems(kernel, sources, rules, preprocess_ids)
         shape = meta.get("machine_shape")
         if rules.machine_shape and shape != rules.machine_shape:
             yield "machine_shape", (f"expected [kaggle] machine_shape {rules.machine_shape!r}, "
                                     f"received {shape!r}")
     else:
         yield "role", f"{kernel.role!r} is neither 'preprocess' nor 'train'"
+
+
+def _train_source_problems(kernel: KernelFolder, sources: list, rules: MetadataRules,
+                           preprocess_ids: tuple[str, ...]) -> Iterable[tuple[str, str]]:
+    own = f"{rules.owner}/{kernel.slug}"
+    others = [s for s in sources if s != own]
+    if sorted(others) != sorted(preprocess_ids):
+        missing = sorted(set(preprocess_ids) - set(others))
+        extra = sorted(set(others) - set(preprocess_ids))
+        yield "kernel_sources", (f"must be every preprocessing kernel; missing {missing}, "
+                                 f"unexpected {extra}")
+    if own in sources and not rules.continue_training:
+        yield "kernel_sources", (f"lists the train kernel's own id {own!r}, which mounts its "
+                                 "previous output and continues that training; pass "
+                                 "--continue-training to mean it, or rebuild the kernels")
+    elif own not in sources and rules.continue_training:
+        yield "kernel_sources", (f"--continue-training needs the train kernel's own id {own!r} "
+                                 "here, so that it mounts its previous output")
 
 
 def metadata_problems(kernel: KernelFolder, rules: MetadataRules,

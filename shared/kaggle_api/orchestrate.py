@@ -3,13 +3,16 @@
 ``run_push`` needs only the kernel folders (a ``KernelSet``) and an authenticated
 ``KaggleService``. It checks every folder before the first upload, runs at most
 ``max_concurrent`` preprocessing kernels at once, waits for each (``RunWatch``), pushes the
-train kernel, downloads its outputs and, if asked, submits. Any failure raises ``PushFailed``
+train kernel, downloads its outputs and, if asked, submits: only a run that finished its
+training (``train_runs.py``); one stopped by the time limit is continued with
+``continue_training``. Any failure raises ``PushFailed``
 whose report says what finished, so that a re-run (with ``--skip-unchanged``) picks up there.
 """
 
 from __future__ import annotations
 
 import time
+import traceback
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +24,10 @@ from shared.kaggle_api.kernel_set import KernelSet
 from shared.kaggle_api.metadata import MetadataRules, validate_kernels
 from shared.kaggle_api.outputs import download_outputs, latest_bundle_fingerprint, log_tail
 from shared.kaggle_api.retry import RetriesExhausted
-from shared.kaggle_api.service import KaggleCallError, KaggleService, Submission
+from shared.kaggle_api.service import (KaggleCallError, KaggleService, Submission,
+                                       SubmissionUnknown)
+from shared.kaggle_api.train_runs import (METRICS_NAME, STATE_NAME, TrainingUnfinished,
+                                          load_train_run, read_train_run, unfinished_message)
 from shared.kaggle_api.waiting import PollSettings, RunWatch
 
 __all__ = ["PushOptions", "KernelOutcome", "PushReport", "PushFailed", "preflight", "run_push"]
@@ -41,6 +47,7 @@ class PushOptions:
     poll: PollSettings = field(default_factory=PollSettings)
     output_dir: Path = Path("kaggle-output")
     message: str = ""  # the submission's description; "" = kernel id and version
+    continue_training: bool = False  # the train kernel mounts and continues its last run
 
     def __post_init__(self) -> None:
         if self.submission not in ("csv", "code"):
@@ -52,7 +59,7 @@ class PushOptions:
 @dataclass
 class KernelOutcome:
     kernel_id: str
-    state: str  # complete, skipped, error, timeout, failed, not pushed
+    state: str  # complete, skipped, unfinished, error, timeout, failed, running, not pushed
     version: int | None = None
     detail: str = ""
 
@@ -74,16 +81,24 @@ class PushReport:
         if self.outputs:
             lines.append(f"  outputs downloaded to {self.outputs}")
         if self.submission:
-            lines.append(f"  submission ref {self.submission.ref}: {self.submission.message}")
+            sub = self.submission
+            lines.append(f"  submission ref {sub.ref}"
+                         + (f" ({sub.description!r})" if sub.description else "")
+                         + f": {sub.message}")
         return "\n".join(lines)
 
 
 class PushFailed(RuntimeError):
-    """The run stopped; ``report`` says what finished before it did."""
+    """The run stopped; ``report`` says what finished before it did. ``traceback`` is set
+    when the cause was unexpected (a bug, an answer the client could not read);
+    ``rerun_helps`` is False when a plain re-run would stop the same way."""
 
-    def __init__(self, message: str, report: PushReport) -> None:
+    def __init__(self, message: str, report: PushReport, traceback: str = "",
+                 rerun_helps: bool = True) -> None:
         super().__init__(message)
         self.report = report
+        self.traceback = traceback
+        self.rerun_helps = rerun_helps  # False: the message says what to do instead
 
 
 def preflight(kernels: KernelSet, rules: MetadataRules, credentials: Credentials | None) -> None:
@@ -205,42 +220,84 @@ class _Runner:
             raise PushFailed("\n".join(self.errors), self.report)
 
     def reuse_train(self, train: KernelFolder) -> int | None:
-        """The version of an unchanged train kernel whose latest run completed, else None."""
-        latest = self.service.latest_version(self.kernel_id(train))
+        """The version of an unchanged train kernel whose latest run completed and finished
+        its training, else None (it runs again). An unfinished training (time limit) is a
+        ``TrainingUnfinished`` unless ``--continue-training`` continues it."""
+        kernel_id = self.kernel_id(train)
+        latest = self.service.latest_version(kernel_id)
         if latest is None or latest[0] is None:
             return None
         version, source = latest
         if source != train.script_path.read_text(encoding="utf-8"):
             return None
-        if self.service.status(self.kernel_id(train), version).state != "complete":
+        if self.service.status(kernel_id, version).state != "complete":
             return None
-        self.say(f"{self.kernel_id(train)}: unchanged and version {version} completed; reusing it")
-        self.outcome(train, "skipped", version, "unchanged")
-        return version
+        run = read_train_run(self.service, kernel_id, version)
+        if run is None or not run.stop_reason:
+            self.say(f"{kernel_id} v{version}: its output says nothing about how training ended "
+                     f"(no {METRICS_NAME} with a stop_reason); running it again")
+            return None
+        if run.finished:
+            self.say(f"{kernel_id}: unchanged and version {version} {run.describe()}; reusing it")
+            self.outcome(train, "skipped", version, "unchanged")
+            return version
+        if self.options.continue_training:
+            return None
+        self.outcome(train, "unfinished", version, run.describe())
+        raise TrainingUnfinished(unfinished_message(kernel_id, version, run))
+
+    def check_continuable(self, train: KernelFolder) -> None:
+        """``--continue-training`` needs an earlier run whose output holds the state."""
+        kernel_id = self.kernel_id(train)
+        run = read_train_run(self.service, kernel_id, None)
+        if run is None or not run.has_state:
+            raise ValueError(
+                f"--continue-training: the latest output of {kernel_id} does not hold both "
+                f"{STATE_NAME} and {METRICS_NAME} (or it has no run yet), so there is no training "
+                "to continue; nothing was uploaded. Push without --continue-training to train "
+                "from the start")
+        if run.finished:
+            self.say(f"{kernel_id}: its latest run already {run.describe()}; it runs again (and "
+                     "continues from there) only if its settings changed, e.g. more epochs")
+        else:
+            self.say(f"{kernel_id}: its latest run {run.describe()}; the train kernel mounts "
+                     "that output and continues from it")
 
     def run(self) -> PushReport:
+        """``_run``, with every way it can stop turned into ``PushFailed`` and its report."""
         try:
             return self._run()
+        except PushFailed:
+            raise
+        except TrainingUnfinished as exc:
+            raise PushFailed(str(exc), self.report, rerun_helps=False) from exc
+        except (KaggleCallError, RetriesExhausted, SubmissionUnknown, OSError, ValueError) as exc:
+            # OSError: requests' errors, a full disk while downloading, a missing file
+            raise PushFailed(str(exc), self.report) from exc
+        except KeyboardInterrupt:
+            raise PushFailed("interrupted (Ctrl-C)", self.report) from None
+        except Exception as exc:
+            raise PushFailed(f"unexpected {type(exc).__name__}: {exc}", self.report,
+                             traceback.format_exc()) from exc
         finally:
             order = {self.kernel_id(k): i for i, k in enumerate(self.kernels.kernels)}
             self.report.outcomes.sort(key=lambda o: order.get(o.kernel_id, len(order)))
 
     def _run(self) -> PushReport:
         options, train = self.options, self.kernels.train
-        try:
-            todo = [k for k in self.kernels.preprocess
-                    if not (options.skip_unchanged and self.unchanged(k))]
-            self.run_batch(todo, options.max_concurrent)
+        if options.continue_training:
+            self.check_continuable(train)
+        todo = [k for k in self.kernels.preprocess
+                if not (options.skip_unchanged and self.unchanged(k))]
+        self.run_batch(todo, options.max_concurrent)
+        self.fail_if_errors()
+        # New preprocessing outputs mean new inputs: the train kernel runs again then.
+        version = self.reuse_train(train) if options.skip_unchanged and not todo else None
+        if version is None:
+            done = self.run_batch([train], 1)
             self.fail_if_errors()
-            # New preprocessing outputs mean new inputs: the train kernel runs again then.
-            version = self.reuse_train(train) if options.skip_unchanged and not todo else None
-            if version is None:
-                done = self.run_batch([train], 1)
-                self.fail_if_errors()
-                version = done[train.slug].pushed.version
-            self.finish(train, version)
-        except (KaggleCallError, RetriesExhausted, FileNotFoundError, ValueError) as exc:
-            raise PushFailed(str(exc), self.report) from exc
+            version = done[train.slug].pushed.version
+        self.finish(train, version)
         return self.report
 
     def finish(self, train: KernelFolder, version: int | None) -> None:
@@ -251,6 +308,14 @@ class _Runner:
         self.report.outputs = dest
         self.say(f"downloaded {len(names)} output file(s) of {kernel_id} v{version} to {dest}: "
                  + ", ".join(names))
+        run = load_train_run(dest)
+        if not run.finished:
+            for outcome in self.report.outcomes:
+                if outcome.kernel_id == kernel_id:
+                    outcome.detail = f"training unfinished: {run.describe()}"
+            if options.submit:
+                raise TrainingUnfinished(unfinished_message(kernel_id, version, run))
+            self.say("note: " + unfinished_message(kernel_id, version, run))
         if not options.submit:
             return
         message = options.message or f"{kernel_id} v{version} (kaggle-memmap-pipeline)"
@@ -269,5 +334,10 @@ def run_push(service: KaggleService, kernels: KernelSet, *, owner: str, options:
              rules: MetadataRules, credentials: Credentials | None,
              say: Callable[[str], None] = print) -> PushReport:
     """Check, push, wait, download and (``options.submit``) submit; ``PushFailed`` on failure."""
+    if options.continue_training != kernels.continues_training:
+        mounts = "mounts" if kernels.continues_training else "does not mount"
+        raise ValueError(f"PushOptions.continue_training = {options.continue_training}, but the "
+                         f"train kernel {mounts} its own output; apply "
+                         "shared.bundle.build.mount_own_output first")
     preflight(kernels, rules, credentials)
     return _Runner(service, kernels, owner, options, say).run()

@@ -43,10 +43,14 @@ def download_outputs(service: KaggleService, kernel_id: str, version: int | None
     partial = dest.with_name(f".{dest.name}.partial")
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
-    for file in listing.files:
-        service.download(file, partial.joinpath(*_safe_name(file.name).parts))
-    if listing.log:
-        (partial / "kernel.log").write_text(listing.log, encoding="utf-8")
+    try:
+        for file in listing.files:
+            service.download(file, partial.joinpath(*_safe_name(file.name).parts))
+        if listing.log:
+            (partial / "kernel.log").write_text(listing.log, encoding="utf-8")
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
     old = dest.with_name(f".{dest.name}.old")
     shutil.rmtree(old, ignore_errors=True)
     if dest.exists():

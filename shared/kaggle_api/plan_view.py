@@ -36,9 +36,10 @@ def format_plan(kernels: KernelSet, *, competition: str, owner: str) -> str:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for row in rows:
         lines.append("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
-    train_sources = kernels.train.metadata().get("kernel_sources", [])
-    lines.append(f"{owner}/{kernels.train.slug} mounts the outputs of: "
-                 + (", ".join(train_sources) or "nothing"))
+    train_id = f"{owner}/{kernels.train.slug}"
+    train_sources = [s + (" (its own latest output: --continue-training)" if s == train_id else "")
+                     for s in kernels.train.metadata().get("kernel_sources", [])]
+    lines.append(f"{train_id} mounts the outputs of: " + (", ".join(train_sources) or "nothing"))
     lines.append("")
     lines.append(kernels.plan_text.rstrip() or "(no planner table: these kernels were loaded "
                  "from a kernels.json without one)")

@@ -1,7 +1,8 @@
 """Retry transient Kaggle API failures with bounded exponential backoff and jitter.
 
-Transient: HTTP 429 (honouring ``Retry-After`` up to the cap), HTTP 5xx, connection errors and
-timeouts. Everything else (a 4xx, a push refused inside a 200 response) fails at once.
+Transient: HTTP 429 (honouring ``Retry-After`` up to the cap), HTTP 5xx, connection errors,
+timeouts and a response body cut off mid-transfer. Everything else (a 4xx, a push refused
+inside a 200 response) fails at once.
 """
 
 from __future__ import annotations
@@ -59,10 +60,13 @@ def _status(exc: BaseException) -> int | None:
 
 
 def is_transient(exc: BaseException) -> bool:
-    """True for HTTP 429/5xx, connection failures, timeouts and ``TransientError``."""
+    """True for HTTP 429/5xx, connection failures, timeouts, a body cut off or garbled in
+    transfer, and ``TransientError``."""
     if isinstance(exc, TransientError):
         return True
-    if isinstance(exc, (requests.ConnectionError, requests.Timeout)):
+    if isinstance(exc, (requests.ConnectionError, requests.Timeout,
+                        requests.exceptions.ChunkedEncodingError,
+                        requests.exceptions.ContentDecodingError)):
         return True
     status = _status(exc)
     return isinstance(exc, requests.HTTPError) and status is not None and (
@@ -90,22 +94,42 @@ def describe_error(exc: BaseException) -> str:
 
 def call_with_retry(func: Callable[[], T], *, what: str, policy: RetryPolicy,
                     on_retry: Callable[[str], None] | None = None,
-                    sleep: Callable[[float], None] = time.sleep) -> T:
-    """``func()``, retried on transient errors; ``what`` names the call in messages."""
+                    sleep: Callable[[float], None] = time.sleep,
+                    recover: Callable[[], T | None] | None = None) -> T:
+    """``func()``, retried on transient errors; ``what`` names the call in messages.
+
+    For a call that must not take effect twice, ``recover`` looks for its effect: it runs after
+    each transient failure and its pause (the last one too), and a result other than None is
+    returned as the call's result instead of calling ``func`` again.
+    """
     for attempt in range(1, policy.retries + 2):
         try:
             return func()
         except Exception as exc:
             if not is_transient(exc):
                 raise
-            if attempt > policy.retries:
-                raise RetriesExhausted(
-                    f"{what}: gave up after {attempt} attempts; last error: "
-                    f"{describe_error(exc)}. Kaggle may be rate-limiting or down: wait and re-run "
-                    "(raise [kaggle] retries for more patience)") from exc
+            last = attempt > policy.retries
+            if last and recover is None:
+                raise _exhausted(what, attempt, exc) from exc
             pause = policy.delay(attempt, _retry_after(exc))
             if on_retry is not None:
-                on_retry(f"{what}: {describe_error(exc)}; retry {attempt}/{policy.retries} in "
-                         f"{pause:.1f}s")
+                step = f"retry {attempt}/{policy.retries} in {pause:.1f}s"
+                if recover is not None:
+                    step = (f"a last look in {pause:.1f}s whether it went through" if last
+                            else f"{step} unless it went through")
+                on_retry(f"{what}: {describe_error(exc)}; {step}")
             sleep(pause)
+            if recover is not None:
+                found = recover()
+                if found is not None:
+                    return found
+            if last:
+                raise _exhausted(what, attempt, exc) from exc
     raise AssertionError("unreachable")  # the loop always returns or raises
+
+
+def _exhausted(what: str, attempts: int, exc: BaseException) -> RetriesExhausted:
+    return RetriesExhausted(
+        f"{what}: gave up after {attempts} attempts; last error: {describe_error(exc)}. Kaggle "
+        "may be rate-limiting or down: wait and re-run (raise [kaggle] retries for more "
+        "patience)")

@@ -2,13 +2,16 @@
 
 Every call is retried on transient failures (``retry.py``) and checked for the client's quiet
 failures: a push refused inside an HTTP 200 response, sources Kaggle dropped, an upload that
-did not finish. Runs are addressed by version (``version_label="v<N>"``) so that the status,
-log and outputs read are those of the version this run pushed, not of the previous one.
+did not finish. A submission is retried only once the competition's submissions show that
+the failed attempt was not recorded, so it never counts twice. Runs are addressed by version
+(``version_label="v<N>"``) so that the status, log and outputs read are those of the version
+this run pushed, not of the previous one.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -16,14 +19,16 @@ from typing import Any, Callable
 import requests
 
 from shared.bundle.folder import KernelFolder
-from shared.kaggle_api.retry import (RetryPolicy, TransientError, call_with_retry,
-                                     describe_error)
+from shared.kaggle_api.retry import (RetriesExhausted, RetryPolicy, TransientError,
+                                     call_with_retry, describe_error)
 
-__all__ = ["KaggleService", "KaggleCallError", "PushRejected", "PushedVersion", "SessionStatus",
-           "OutputFile", "OutputListing", "Submission", "version_label"]
+__all__ = ["KaggleService", "KaggleCallError", "PushRejected", "SubmissionUnknown",
+           "PushedVersion", "SessionStatus", "OutputFile", "OutputListing", "Submission",
+           "version_label"]
 
 ACTIVE_STATES = ("queued", "running", "new_script", "cancel_requested")
 FINISHED_STATES = ("complete", "error", "cancel_acknowledged")
+SUBMISSIONS_PAGE = 20  # the newest submissions searched for one that may have counted
 
 
 class KaggleCallError(RuntimeError):
@@ -36,6 +41,10 @@ class KaggleCallError(RuntimeError):
 
 class PushRejected(KaggleCallError):
     """Kaggle did not accept a kernel version, even if the HTTP status said OK."""
+
+
+class SubmissionUnknown(RuntimeError):
+    """A submission attempt failed in a way that may have counted, and it could not be checked."""
 
 
 @dataclass(frozen=True)
@@ -70,7 +79,8 @@ class OutputListing:
 @dataclass(frozen=True)
 class Submission:
     ref: int
-    message: str
+    message: str  # Kaggle's answer
+    description: str = ""  # what it was submitted with: the message and its own "[ref ...]"
 
 
 def version_label(version: int | None) -> str | None:
@@ -98,14 +108,18 @@ class KaggleService:
         try:
             return call_with_retry(func, what=what, policy=self.retry, on_retry=self.say)
         except requests.HTTPError as exc:
-            status = getattr(exc.response, "status_code", None)
-            hint = {401: "the credentials were rejected: create a new API token at "
-                         "https://www.kaggle.com/settings",
-                    403: "permission denied: check that the kernels belong to the account in "
-                         "your credentials, and that you joined the competition",
-                    404: "not found: check the kernel id / competition slug"}.get(status, "")
-            raise KaggleCallError(f"{what}: {describe_error(exc)}" + (f"; {hint}" if hint else ""),
-                                  status) from exc
+            raise self._refused(what, exc) from exc
+
+    @staticmethod
+    def _refused(what: str, exc: requests.HTTPError) -> KaggleCallError:
+        status = getattr(exc.response, "status_code", None)
+        hint = {401: "the credentials were rejected: create a new API token at "
+                     "https://www.kaggle.com/settings",
+                403: "permission denied: check that the kernels belong to the account in "
+                     "your credentials, and that you joined the competition",
+                404: "not found: check the kernel id / competition slug"}.get(status, "")
+        return KaggleCallError(f"{what}: {describe_error(exc)}" + (f"; {hint}" if hint else ""),
+                               status)
 
     def _versioned(self, what: str, make_call: Callable[[str | None], Callable[[], Any]],
                    version: int | None) -> Any:
@@ -227,30 +241,79 @@ class KaggleService:
         return dest
 
     def submit_csv(self, competition: str, path: Path, message: str) -> Submission:
-        """Upload ``path`` as a submission to a CSV competition."""
-        def call() -> Any:
-            response = self.api.competition_submit(str(path), message, competition, quiet=True)
-            if response.message == self.api.COMPETITION_SUBMIT_UPLOAD_FAILED_MESSAGE:
-                raise TransientError(f"the upload of {path.name} did not complete")
-            return response
+        """Upload ``path`` as a submission to a CSV competition (once, see ``_submit_once``)."""
+        def create(description: str) -> Callable[[], Any]:
+            def call() -> Any:
+                response = self.api.competition_submit(str(path), description, competition,
+                                                       quiet=True)
+                if response.message == self.api.COMPETITION_SUBMIT_UPLOAD_FAILED_MESSAGE:
+                    raise TransientError(f"the upload of {path.name} did not complete")
+                return response
+            return call
 
-        return self._submission(self._call(f"submit {path.name} to {competition}", call),
-                                competition)
+        return self._submit_once(f"submit {path.name} to {competition}", competition, message,
+                                 create)
 
     def submit_code(self, competition: str, kernel_id: str, version: int | None,
                     file_name: str, message: str) -> Submission:
-        """Submit version ``version`` of ``kernel_id`` to a code competition."""
-        response = self._call(
-            f"submit {kernel_id} v{version} to {competition}",
-            lambda: self.api.competition_submit_code(file_name, message, competition,
-                                                     kernel=kernel_id, kernel_version=version,
-                                                     quiet=True))
-        return self._submission(response, competition)
+        """Submit version ``version`` of ``kernel_id`` to a code competition (once)."""
+        def create(description: str) -> Callable[[], Any]:
+            return lambda: self.api.competition_submit_code(
+                file_name, description, competition, kernel=kernel_id, kernel_version=version,
+                quiet=True)
 
-    @staticmethod
-    def _submission(response: Any, competition: str) -> Submission:
+        return self._submit_once(f"submit {kernel_id} v{version} to {competition}", competition,
+                                 message, create)
+
+    def find_submission(self, competition: str, tag: str) -> Submission | None:
+        """The newest of the latest submissions to ``competition`` whose description holds
+        ``tag`` (a reference made for one submission), or None."""
+        listing = self._call(f"list the submissions to {competition}",
+                             lambda: self.api.competition_submissions(
+                                 competition, page_size=SUBMISSIONS_PAGE))
+        for entry in listing or []:
+            if entry is not None and tag in (entry.description or ""):
+                return Submission(int(entry.ref), f"recorded as {entry.status.name.lower()}",
+                                  entry.description)
+        return None
+
+    def _submit_once(self, what: str, competition: str, message: str,
+                     create: Callable[[str], Callable[[], Any]]) -> Submission:
+        """One submission, retried without ever counting twice.
+
+        A 5xx or a timeout can come after Kaggle recorded the submission. Its description
+        carries a reference new to this call, so before each retry (and before giving up)
+        the competition's submissions are searched for it; only when it is not there is the
+        submission made again. A listing that cannot be read stops the retries.
+        """
+        tag = f"[ref {secrets.token_hex(4)}]"
+        description = f"{message} {tag}" if message else tag
+
+        def recover() -> Submission | None:
+            try:
+                found = self.find_submission(competition, tag)
+            except (KaggleCallError, RetriesExhausted) as exc:
+                raise SubmissionUnknown(
+                    f"{what}: an attempt failed after it may have reached Kaggle, and the "
+                    f"submissions could not be listed to check ({exc}). Look for "
+                    f"{description!r} at https://www.kaggle.com/competitions/{competition}/"
+                    "submissions before submitting again") from None
+            if found is None:
+                self.say(f"{what}: not among the submissions to {competition}: the failed "
+                         "attempt did not count")
+            else:
+                self.say(f"{what}: Kaggle recorded it despite the error (ref {found.ref}); "
+                         "not submitting again")
+            return found
+
+        try:
+            response = call_with_retry(create(description), what=what, policy=self.retry,
+                                       on_retry=self.say, recover=recover)
+        except requests.HTTPError as exc:
+            raise self._refused(what, exc) from exc
+        if isinstance(response, Submission):
+            return response
         if not response.ref:
             raise KaggleCallError(f"Kaggle did not accept the submission to {competition}: "
                                   f"{response.message or 'no reference returned'}")
-        return Submission(int(response.ref), response.message or "")
-
+        return Submission(int(response.ref), response.message or "", description)
