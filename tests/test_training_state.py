@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import pytest
 
-from shared.training.callbacks import ResumableEarlyStopping, WallClockGuard
+from shared.training.callbacks import ResumableEarlyStopping, TimeLimitReached, WallClockGuard
 from shared.training.resources import take_snapshot
 from shared.training.state import (STATE_NAME, StateMismatchError, TrainState, checkpoint_name,
                                    find_resume_state)
@@ -107,7 +107,7 @@ def test_wall_clock_guard_stops_when_one_more_epoch_would_cross_the_limit():
         guard.on_train_batch_end(0)
         guard.on_epoch_end(epoch)
         assert model.stop_training == (end == 60)  # 60 + 30 would pass 80, 30 + 30 not
-    assert guard.epoch_seconds == [30, 30] and not guard.cut_short
+    assert guard.epoch_seconds == [30, 30]
 
 
 def test_wall_clock_guard_cuts_an_epoch_at_the_limit_and_does_not_count_it():
@@ -115,10 +115,12 @@ def test_wall_clock_guard_cuts_an_epoch_at_the_limit_and_does_not_count_it():
     guard = WallClockGuard(100, started_at=0.0, clock=lambda: now[0])
     guard.set_model(tiny_model())
     guard.on_epoch_begin(0)
+    guard.on_train_batch_end(6)
     now[0] = 101
-    guard.on_train_batch_end(7)
-    guard.on_epoch_end(0)
-    assert guard.cut_short and guard.stopped and guard.epoch_seconds == []
+    with pytest.raises(TimeLimitReached, match=r"time limit of 100 s passed after batch 8 "
+                                               r"\(101 s elapsed\)"):
+        guard.on_train_batch_end(7)
+    assert guard.epoch_seconds == []
 
 
 def test_default_placement_on_cpu_ignores_mixed_precision():

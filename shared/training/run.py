@@ -31,7 +31,8 @@ from shared.store import DatasetSpec, ShardSet, ShardSetError
 from shared.submission import SubmissionFormat
 from shared.training.augment import make_augment, resolve_augment
 from shared.training.callbacks import (EpochRecorder, ResourceReport, ResumableEarlyStopping,
-                                       WallClockGuard, write_history_csv, HISTORY_NAME)
+                                       TimeLimitReached, WallClockGuard, write_history_csv,
+                                       HISTORY_NAME)
 from shared.training.data import TrainingData, build_training_data
 from shared.training.outputs import OUTPUT_NAMES, write_metrics, write_outputs
 from shared.training.resources import take_snapshot
@@ -136,9 +137,14 @@ def _fit(model: keras.Model, data: TrainingData, config: PipelineConfig, state: 
         callbacks.append(stopper)
     recorder = EpochRecorder(out_dir, state, guard=guard)
     callbacks += [recorder, ResourceReport(out_dir, epochs=train.epochs)]
-    model.fit(data.train, steps_per_epoch=data.train.steps_per_epoch, epochs=train.epochs,
-              initial_epoch=state.epochs_completed, shuffle=False,
-              validation_data=data.validation, callbacks=callbacks, verbose=verbose)
+    try:
+        model.fit(data.train, steps_per_epoch=data.train.steps_per_epoch, epochs=train.epochs,
+                  initial_epoch=state.epochs_completed, shuffle=False,
+                  validation_data=data.validation, callbacks=callbacks, verbose=verbose)
+    except TimeLimitReached as cut:
+        # nothing of the cut epoch was validated or committed: the next session repeats it
+        print(f"epoch {recorder.state.epochs_completed + 1} discarded: {cut}", flush=True)
+        return replace(recorder.state, stop_reason="time_limit")
     state = recorder.state
     if stopper is not None and stopper.triggered:
         reason = "early_stopping"
