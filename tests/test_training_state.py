@@ -6,7 +6,9 @@ import keras
 import numpy as np
 import pytest
 
-from shared.training.callbacks import ResumableEarlyStopping, TimeLimitReached, WallClockGuard
+from shared.model import build_model
+from shared.training.callbacks import (EpochSeeds, ResumableEarlyStopping, TimeLimitReached,
+                                       WallClockGuard, seed_states)
 from shared.training.resources import take_snapshot
 from shared.training.state import (STATE_NAME, StateMismatchError, TrainState, checkpoint_name,
                                    find_resume_state)
@@ -121,6 +123,25 @@ def test_wall_clock_guard_cuts_an_epoch_at_the_limit_and_does_not_count_it():
                                                r"\(101 s elapsed\)"):
         guard.on_train_batch_end(7)
     assert guard.epoch_seconds == []
+
+
+def seeded_states(model, seed, epoch):
+    callback = EpochSeeds(seed)
+    callback.set_model(model)
+    callback.on_epoch_begin(epoch)
+    return [tuple(keras.ops.convert_to_numpy(v).tolist()) for v in seed_states(model)]
+
+
+def test_epoch_seeds_make_dropout_masks_a_function_of_seed_and_epoch():
+    assert seed_states(build_model("article", (28, 28, 1), 10)) == []
+    # two models whose dropout layers started from different random seeds
+    first, second = (build_model("better", (28, 28, 1), 10, seed=s) for s in (1, 2))
+    assert len(seed_states(first)) == 3  # two conv blocks and the dense layer
+    states = seeded_states(first, 42, epoch=3)
+    assert states == seeded_states(second, 42, epoch=3)
+    assert len(set(states)) == 3 and all(step == 0 for _, step in states)
+    assert not set(states) & set(seeded_states(first, 42, epoch=4))
+    assert not set(states) & set(seeded_states(first, 7, epoch=3))
 
 
 def test_default_placement_on_cpu_ignores_mixed_precision():

@@ -4,10 +4,11 @@ List them in this order (``fit`` calls callbacks in list order):
 
 1. ``WallClockGuard``: times each epoch; stops training before the session's time limit
    (between epochs), or raises ``TimeLimitReached`` should the limit pass inside one.
-2. ``ResumableEarlyStopping``: Keras' early stopping, continued from a previous session.
-3. ``EpochRecorder``: after each finished epoch, the checkpoint, ``history.csv`` and, last,
+2. ``EpochSeeds``: makes the model's own randomness (dropout) a function of (seed, epoch).
+3. ``ResumableEarlyStopping``: Keras' early stopping, continued from a previous session.
+4. ``EpochRecorder``: after each finished epoch, the checkpoint, ``history.csv`` and, last,
    ``train_state.json`` (see ``shared.training.state``).
-4. ``ResourceReport``: one line per epoch with memory and disk figures.
+5. ``ResourceReport``: one line per epoch with memory and disk figures.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ from shared.store.manifest import fsync_dir
 from shared.training.resources import take_snapshot
 from shared.training.state import TrainState, checkpoint_name
 
-__all__ = ["WallClockGuard", "TimeLimitReached", "ResumableEarlyStopping", "EpochRecorder", "ResourceReport",
+__all__ = ["WallClockGuard", "TimeLimitReached", "EpochSeeds", "seed_states",
+           "ResumableEarlyStopping", "EpochRecorder", "ResourceReport",
            "save_model_atomic", "write_history_csv", "monitor_mode", "HISTORY_NAME"]
 
 HISTORY_NAME = "history.csv"
@@ -116,6 +118,32 @@ class WallClockGuard(keras.callbacks.Callback):
         self.epoch_seconds.append(self.clock() - self._epoch_start)
         if self.elapsed() + max(self.epoch_seconds) > self.limit_seconds:
             self.model.stop_training = True
+
+
+def seed_states(model: keras.Model) -> list:
+    """The state variable of every ``keras.random.SeedGenerator`` the model tracks (one per
+    Dropout layer), in layer order: ``model.variables`` are its weights plus these."""
+    weights = {id(v) for v in model.weights}
+    return [v for v in model.variables if id(v) not in weights]
+
+
+class EpochSeeds(keras.callbacks.Callback):
+    """Sets every seed-generator state of the model to ``[f(seed, epoch, i), 0]`` as each
+    epoch begins; each training step then advances it as usual.
+
+    Dropout masks thereby depend only on ``(seed, epoch, step)``. ``model.save`` does not
+    store seed-generator states and ``load_model`` starts them from fresh random seeds, so
+    without this a resumed run would drop other units than the uninterrupted one.
+    """
+
+    def __init__(self, seed: int) -> None:
+        super().__init__()
+        self.seed = int(seed)
+
+    def on_epoch_begin(self, epoch: int, logs=None) -> None:
+        for i, state in enumerate(seed_states(self.model)):
+            entropy = np.random.SeedSequence([self.seed, epoch, i]).generate_state(1)[0]
+            state.assign(np.array([entropy >> 1, 0], dtype=state.dtype))  # int64-safe
 
 
 class ResumableEarlyStopping(keras.callbacks.EarlyStopping):

@@ -30,9 +30,9 @@ from shared.model import build_model
 from shared.store import DatasetSpec, ShardSet, ShardSetError
 from shared.submission import SubmissionFormat
 from shared.training.augment import make_augment, resolve_augment
-from shared.training.callbacks import (EpochRecorder, ResourceReport, ResumableEarlyStopping,
-                                       TimeLimitReached, WallClockGuard, write_history_csv,
-                                       HISTORY_NAME)
+from shared.training.callbacks import (HISTORY_NAME, EpochRecorder, EpochSeeds, ResourceReport,
+                                       ResumableEarlyStopping, TimeLimitReached, WallClockGuard,
+                                       write_history_csv)
 from shared.training.data import TrainingData, build_training_data
 from shared.training.outputs import OUTPUT_NAMES, write_metrics, write_outputs
 from shared.training.resources import take_snapshot
@@ -128,7 +128,7 @@ def _start_state(input_dir: Path, out_dir: Path, key: dict[str, Any], monitor: s
 def _fit(model: keras.Model, data: TrainingData, config: PipelineConfig, state: TrainState,
          out_dir: Path, guard: WallClockGuard, verbose: int) -> TrainState:
     train = config.train
-    callbacks: list[keras.callbacks.Callback] = [guard]
+    callbacks: list[keras.callbacks.Callback] = [guard, EpochSeeds(config.loader.seed)]
     stopper = None
     if train.early_stopping_patience:
         stopper = ResumableEarlyStopping(
