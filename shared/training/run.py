@@ -190,12 +190,14 @@ def run_training(assignment: TrainAssignment, input_dir: str | Path, out_dir: st
     state, resumed = _start_state(input_dir, out_dir, key, monitor)
     start_epoch = state.epochs_completed
     data = build_training_data(shards, config.loader, global_batch=global_batch,
-                               start_epoch=start_epoch,
+                               replicas=placement.replicas, start_epoch=start_epoch,
                                augment=make_augment(augment, shards.spec.sample_shape))
     if with_validation and data.validation is None:
+        per_replica = (f" (at least {placement.replicas} are needed, one per replica)"
+                       if placement.replicas > 1 else "")
         raise ValueError(f"[loader] validation_fraction = {config.loader.validation_fraction} "
-                         f"holds out no row of {len(data.train_labels)}: raise it, or set it "
-                         "to 0 to train without validation")
+                         f"holds out no row of {len(data.train_labels)}{per_replica}: raise "
+                         "it, or set it to 0 to train without validation")
 
     guard = WallClockGuard(config.train.time_limit_hours * 3600, started_at=started, clock=clock)
     with placement.strategy.scope():
