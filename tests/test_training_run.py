@@ -15,7 +15,7 @@ from shared.submission import SubmissionError
 from shared.training import run_training
 from shared.training.state import (STATE_NAME, StateMismatchError, TrainState,
                                    checkpoint_name)
-from train_fixtures import CLASSES, make_assignment, make_input_root, sample_ids
+from train_fixtures import CLASSES, COMPETITION, make_assignment, make_input_root, sample_ids
 
 OUTPUTS = {"submission.csv", "model.keras", "history.csv", "metrics.json", "training_curves.png",
            "confusion_matrix.png", STATE_NAME}
@@ -81,6 +81,23 @@ def test_rejected_test_rows_get_the_most_frequent_training_class(tmp_path, fmnis
     assert metrics["test_rows_rejected"] == 2 and metrics["fallback_label"] == fallback
     sub = pd.read_csv(out / "submission.csv", dtype=str)
     assert len(sub) == 100 and sub.loc[[3, 50], "label"].tolist() == [fallback, fallback]
+
+
+def test_the_submission_uses_the_sample_submissions_own_column_names(tmp_path, fmnist):
+    # as in Digit Recognizer: train.csv's column is "label", sample_submission's "ImageId,Label"
+    root = make_input_root(tmp_path / "input", fmnist)
+    sample = root / COMPETITION / "sample_submission.csv"
+    pd.read_csv(sample, dtype=str).rename(columns={"id": "ImageId", "label": "Label"}).to_csv(
+        sample, index=False)
+    assignment = make_assignment()
+    assignment = replace(assignment, source=replace(assignment.source, id_column="ImageId",
+                                                    target_column="Label"))
+    assert assignment.source.label_column == "label"
+    out = tmp_path / "working"
+    run_training(assignment, root, out, verbose=0)
+    sub = pd.read_csv(out / "submission.csv", dtype=str)
+    assert list(sub.columns) == ["ImageId", "Label"] and sub["ImageId"].tolist() == sample_ids(100)
+    assert set(sub["Label"]) <= set(CLASSES)
 
 
 def last_weights(folder):

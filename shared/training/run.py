@@ -172,7 +172,8 @@ def run_training(assignment: TrainAssignment, input_dir: str | Path, out_dir: st
     layout = assignment.source
     competition = find_competition_dir(input_dir, assignment.competition, layout.sample_submission)
     fmt = SubmissionFormat.read(competition / layout.sample_submission, id_column=layout.id_column,
-                                label_column=layout.label_column, classes=shards.spec.classes)
+                                label_column=layout.submission_label_column,
+                                classes=shards.spec.classes)
     test = shards.split("test")
     fmt.check_test_split(test.source_rows(), test.ids(), shards.spec.split_rows["test"])
 
