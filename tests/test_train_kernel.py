@@ -3,6 +3,7 @@ path on two logical CPU devices."""
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -67,6 +68,20 @@ def test_baked_assignment_runs_without_arguments_and_failures_exit_non_zero(tmp_
     assert done.returncode != 0
     assert "competition data not found: no sample_submission.csv" in done.stderr
     assert list(working.iterdir()) == []
+
+
+@pytest.mark.parametrize("args, message", [
+    ([], r"no assignment baked in and 0 arguments given, expected one"),
+    (["a.json", "b.json"], r"no assignment baked in and 2 arguments given, expected one"),
+    (["missing.json"], r"cannot read the assignment file missing.json \(No such file"),
+])
+def test_without_an_assignment_the_script_prints_its_usage(tmp_path, args, message):
+    done = run_python([str(ROOT / "kernels" / "train.py"), *args], cwd=tmp_path)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert re.search(message, done.stderr)
+    assert "usage: python kernels/train.py ASSIGNMENT.json" in done.stderr
+    assert "shared.assignment.dump_assignment" in done.stderr
+    assert list(tmp_path.iterdir()) == []
 
 
 MIRRORED = """
