@@ -34,6 +34,13 @@ def test_state_is_found_at_any_depth_and_round_trips(tmp_path):
     assert find_resume_state(tmp_path / "notebooks" / "alice" / "train" / "..") is not None
 
 
+def test_a_state_written_with_the_former_extra_field_still_loads(tmp_path):
+    state = saved_state(tmp_path)
+    data = json.loads((tmp_path / STATE_NAME).read_text())
+    (tmp_path / STATE_NAME).write_text(json.dumps({**data, "extra": {}}))
+    assert TrainState.load(tmp_path / STATE_NAME) == state
+
+
 def test_no_state_means_a_fresh_start(tmp_path):
     assert find_resume_state(tmp_path) is None
 
