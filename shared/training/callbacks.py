@@ -120,7 +120,7 @@ class WallClockGuard(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
-def seed_states(model: keras.Model) -> list:
+def seed_states(model: keras.Model) -> list[keras.Variable]:
     """The state variable of every ``keras.random.SeedGenerator`` the model tracks (one per
     Dropout layer), in layer order: ``model.variables`` are its weights plus these."""
     weights = {id(v) for v in model.weights}
