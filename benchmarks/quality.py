@@ -71,7 +71,8 @@ def assignment(spec: DatasetSpec, model: str, epochs: int) -> TrainAssignment:
     layout = SourceLayout(kind="pixel_csv", train_csv="train.csv",
                           sample_submission="sample_submission.csv", id_column="id",
                           label_column="label", image_size=(28, 28), channels=1,
-                          classes=CLASSES, split_rows=dict(spec.split_rows))
+                          source_shape=(28, 28, 1), classes=CLASSES,
+                          split_rows=dict(spec.split_rows))
     return TrainAssignment(kernel=f"quality-train-{model}", competition=COMPETITION,
                            sources=("quality-preprocess-00", "quality-preprocess-01"),
                            spec=spec, source=layout, source_fingerprint="", config=config)

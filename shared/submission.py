@@ -59,7 +59,8 @@ class SubmissionFormat:
         if id_column not in columns or label_column not in columns:
             raise SubmissionError(
                 f"{path} has columns {columns}, expected the id column {id_column!r} and the "
-                f"label column {label_column!r} (set [source] id_column / label_column)")
+                f"label column {label_column!r}, as the planner found them in the competition's "
+                "sample submission: re-run the planner on this competition's data")
         if len(columns) != 2:
             raise SubmissionError(
                 f"{path} has columns {columns}: this pipeline writes one label per id "

@@ -3,6 +3,7 @@ path on two logical CPU devices."""
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -35,9 +36,9 @@ def run_python(args, *, cwd, env_root=None, timeout=240):
                           text=True, timeout=timeout)
 
 
-def assert_valid_submission(path):
+def assert_valid_submission(path, rows=100):
     sub = pd.read_csv(path, dtype=str)
-    assert sub["id"].tolist() == sample_ids(100) and set(sub["label"]) <= set(CLASSES)
+    assert sub["id"].tolist() == sample_ids(rows) and set(sub["label"]) <= set(CLASSES)
 
 
 def test_kernel_script_trains_from_an_assignment_file(kaggle_root, tmp_path):
@@ -69,6 +70,20 @@ def test_baked_assignment_runs_without_arguments_and_failures_exit_non_zero(tmp_
     assert list(working.iterdir()) == []
 
 
+@pytest.mark.parametrize("args, message", [
+    ([], r"no assignment baked in and 0 arguments given, expected one"),
+    (["a.json", "b.json"], r"no assignment baked in and 2 arguments given, expected one"),
+    (["missing.json"], r"cannot read the assignment file missing.json \(No such file"),
+])
+def test_without_an_assignment_the_script_prints_its_usage(tmp_path, args, message):
+    done = run_python([str(ROOT / "kernels" / "train.py"), *args], cwd=tmp_path)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert re.search(message, done.stderr)
+    assert "usage: python kernels/train.py ASSIGNMENT.json" in done.stderr
+    assert "shared.assignment.dump_assignment" in done.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
 MIRRORED = """
 import json, sys
 import tensorflow as tf
@@ -76,25 +91,31 @@ cpu = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
 from shared.training import run_training
 from train_fixtures import make_assignment
-outcome = run_training(make_assignment(train={"distribute": "mirrored", "epochs": 2}),
-                       sys.argv[1], sys.argv[2], verbose=0)
+assignment = make_assignment(n_test=53, train={"distribute": "mirrored", "epochs": 2},
+                             loader={"batch_size": 26, "validation_fraction": 0.09})
+outcome = run_training(assignment, sys.argv[1], sys.argv[2], verbose=0)
 print(json.dumps(outcome.metrics))
 """
 
 
-def test_mirrored_strategy_on_two_logical_cpu_devices_scales_the_batch(kaggle_root, tmp_path,
-                                                                       fmnist):
+def test_mirrored_strategy_on_two_logical_cpu_devices_scales_the_batch_and_evens_the_last(
+        tmp_path, fmnist):
+    # 2 x 26 = 52 rows per global batch; the hold-out (0.09 of 600) has 53 rows and the test
+    # split 53: each would end on a batch of one row, which two replicas cannot share
+    root = make_input_root(tmp_path / "input", fmnist, n_test=53)
     out = tmp_path / "working"
-    done = run_python(["-c", MIRRORED, str(kaggle_root / "input"), str(out)], cwd=tmp_path)
+    done = run_python(["-c", MIRRORED, str(root), str(out)], cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
     metrics = json.loads(done.stdout.strip().splitlines()[-1])
     assert metrics["replicas"] == 2 and len(metrics["devices"]) == 2
-    assert metrics["global_batch"] == 2 * 32
-    assert metrics["epochs_completed"] == 2 and metrics["train_samples"] == 538
+    assert metrics["global_batch"] == 2 * 26 and metrics["epochs_completed"] == 2
+    # the hold-out's odd row is left out; training keeps all of its 547 rows
+    assert metrics["val_samples"] == 52 and metrics["train_samples"] == 547
     assert "MirroredStrategy on /device:CPU:0, /device:CPU:1" in done.stdout
-    assert_valid_submission(out / "submission.csv")
-    # replicas' predictions come back in row order: a single-device prediction agrees
+    assert_valid_submission(out / "submission.csv", 53)
+    # replicas' predictions come back in row order, the padded last batch cut off: a
+    # single-device prediction agrees
     model = keras.models.load_model(out / "model.keras")
-    alone = model.predict(fmnist["x_test"].astype(np.float32) / 255, verbose=0).argmax(axis=1)
+    alone = model.predict(fmnist["x_test"][:53].astype(np.float32) / 255, verbose=0)
     labels = pd.read_csv(out / "submission.csv", dtype=str)["label"].map(CLASSES.index)
-    assert np.mean(labels.to_numpy() == alone) >= 0.97
+    assert np.mean(labels.to_numpy() == alone.argmax(axis=1)) >= 0.97

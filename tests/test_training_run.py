@@ -13,8 +13,9 @@ import pytest
 from shared.store import ShardSetError
 from shared.submission import SubmissionError
 from shared.training import run_training
-from shared.training.state import STATE_NAME, StateMismatchError, TrainState
-from train_fixtures import CLASSES, make_assignment, make_input_root, sample_ids
+from shared.training.state import (STATE_NAME, StateMismatchError, TrainState,
+                                   checkpoint_name)
+from train_fixtures import CLASSES, COMPETITION, make_assignment, make_input_root, sample_ids
 
 OUTPUTS = {"submission.csv", "model.keras", "history.csv", "metrics.json", "training_curves.png",
            "confusion_matrix.png", STATE_NAME}
@@ -82,24 +83,45 @@ def test_rejected_test_rows_get_the_most_frequent_training_class(tmp_path, fmnis
     assert len(sub) == 100 and sub.loc[[3, 50], "label"].tolist() == [fallback, fallback]
 
 
+def test_the_submission_uses_the_sample_submissions_own_column_names(tmp_path, fmnist):
+    # as in Digit Recognizer: train.csv's column is "label", sample_submission's "ImageId,Label"
+    root = make_input_root(tmp_path / "input", fmnist)
+    sample = root / COMPETITION / "sample_submission.csv"
+    pd.read_csv(sample, dtype=str).rename(columns={"id": "ImageId", "label": "Label"}).to_csv(
+        sample, index=False)
+    assignment = make_assignment()
+    assignment = replace(assignment, source=replace(assignment.source, id_column="ImageId",
+                                                    target_column="Label"))
+    assert assignment.source.label_column == "label"
+    out = tmp_path / "working"
+    run_training(assignment, root, out, verbose=0)
+    sub = pd.read_csv(out / "submission.csv", dtype=str)
+    assert list(sub.columns) == ["ImageId", "Label"] and sub["ImageId"].tolist() == sample_ids(100)
+    assert set(sub["Label"]) <= set(CLASSES)
+
+
 def last_weights(folder):
     state = TrainState.load(folder / STATE_NAME)
     return keras.models.load_model(folder / state.checkpoint).get_weights()
 
 
+@pytest.mark.parametrize("model", ["article", "better"])
 def test_resume_continues_at_the_next_epoch_exactly_as_an_uninterrupted_run(
-        input_root, tmp_path):
+        input_root, tmp_path, model):
+    # better: dropout, batch norm and flips; a constant rate, as the cosine decay would tie
+    # the run to its planned epochs
+    train = {"model": model, "lr_schedule": "constant"}
     straight = tmp_path / "straight"
-    run_training(make_assignment(train={"epochs": 2}), input_root, straight, verbose=0)
+    run_training(make_assignment(train={**train, "epochs": 2}), input_root, straight, verbose=0)
     first = tmp_path / "first"
-    run_training(make_assignment(train={"epochs": 1}), input_root, first, verbose=0)
+    run_training(make_assignment(train={**train, "epochs": 1}), input_root, first, verbose=0)
     second = tmp_path / "second"
-    outcome = run_training(make_assignment(train={"epochs": 2}),
+    outcome = run_training(make_assignment(train={**train, "epochs": 2}),
                            attach(tmp_path, input_root, first), second, verbose=0)
     assert outcome.metrics["resumed_from_epoch"] == 1
     assert outcome.metrics["epochs_this_session"] == 1 and outcome.state.sessions == 2
     assert pd.read_csv(second / "history.csv")["epoch"].tolist() == [1, 2]
-    # same data order, same optimizer state: the same weights as two epochs in one go
+    # same data order, optimizer state and dropout masks: the weights of two epochs in one go
     for a, b in zip(last_weights(straight), last_weights(second)):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
@@ -136,6 +158,44 @@ def test_wall_clock_guard_stops_between_epochs_and_saves_a_resumable_state(
     rates = history["learning_rate"].to_numpy()
     assert np.all(np.diff(rates) < 0)
     np.testing.assert_allclose(rates[-1], 1e-3 * 0.01, rtol=1e-3)
+
+
+class ClockJumpingOnceFileExists:
+    """One second per reading; from the first reading that finds ``path``, ``jump`` later."""
+
+    def __init__(self, path, jump):
+        self.path, self.jump, self.now = path, jump, 0.0
+
+    def __call__(self):
+        self.now += 1
+        return self.now + (self.jump if self.path.exists() else 0)
+
+
+def test_an_epoch_cut_by_the_time_limit_is_discarded_and_the_next_session_repeats_it(
+        input_root, tmp_path, capsys):
+    # a learning rate too small to change a prediction: no epoch after the first improves,
+    # so early stopping (patience 1) would end the run had the cut epoch been validated
+    assignment = make_assignment(train={"epochs": 3, "early_stopping_patience": 1,
+                                        "learning_rate": 1e-9, "time_limit_hours": 1.0})
+    out = tmp_path / "working"
+    # epoch 1 takes seconds; the clock jumps 2 h once epoch 1's checkpoint is written, so the
+    # limit passes after epoch 2's first batch
+    clock = ClockJumpingOnceFileExists(out / checkpoint_name(1), jump=7200)
+    outcome = run_training(assignment, input_root, out, clock=clock, verbose=0)
+    printed = capsys.readouterr().out
+    assert outcome.metrics["stop_reason"] == "time_limit"
+    assert outcome.state.epochs_completed == 1 and outcome.metrics["epochs_this_session"] == 1
+    assert "epoch 2 discarded: the time limit of 3600 s passed after batch 1" in printed
+    assert "[resources] epoch 1/3" in printed and "[resources] epoch 2/3" not in printed
+    assert pd.read_csv(out / "history.csv")["epoch"].tolist() == [1]
+    assert TrainState.load(out / STATE_NAME).stop_reason == "time_limit"
+    resumed = run_training(assignment, attach(tmp_path, input_root, out), tmp_path / "next",
+                           verbose=0)
+    assert resumed.metrics["resumed_from_epoch"] == 1
+    # epoch 2 is trained in full now, does not improve, and patience 1 ends the run there
+    assert resumed.state.epochs_completed == 2
+    assert resumed.metrics["stop_reason"] == "early_stopping"
+    assert pd.read_csv(tmp_path / "next" / "history.csv")["epoch"].tolist() == [1, 2]
 
 
 def test_time_limit_inside_the_first_epoch_is_a_clear_error(input_root, tmp_path):

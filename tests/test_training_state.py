@@ -6,7 +6,9 @@ import keras
 import numpy as np
 import pytest
 
-from shared.training.callbacks import ResumableEarlyStopping, WallClockGuard
+from shared.model import build_model
+from shared.training.callbacks import (EpochSeeds, ResumableEarlyStopping, TimeLimitReached,
+                                       WallClockGuard, seed_states)
 from shared.training.resources import take_snapshot
 from shared.training.state import (STATE_NAME, StateMismatchError, TrainState, checkpoint_name,
                                    find_resume_state)
@@ -30,6 +32,13 @@ def test_state_is_found_at_any_depth_and_round_trips(tmp_path):
     assert path == tmp_path / "notebooks" / "alice" / "train" / STATE_NAME
     assert found == state
     assert find_resume_state(tmp_path / "notebooks" / "alice" / "train" / "..") is not None
+
+
+def test_a_state_written_with_the_former_extra_field_still_loads(tmp_path):
+    state = saved_state(tmp_path)
+    data = json.loads((tmp_path / STATE_NAME).read_text())
+    (tmp_path / STATE_NAME).write_text(json.dumps({**data, "extra": {}}))
+    assert TrainState.load(tmp_path / STATE_NAME) == state
 
 
 def test_no_state_means_a_fresh_start(tmp_path):
@@ -107,7 +116,7 @@ def test_wall_clock_guard_stops_when_one_more_epoch_would_cross_the_limit():
         guard.on_train_batch_end(0)
         guard.on_epoch_end(epoch)
         assert model.stop_training == (end == 60)  # 60 + 30 would pass 80, 30 + 30 not
-    assert guard.epoch_seconds == [30, 30] and not guard.cut_short
+    assert guard.epoch_seconds == [30, 30]
 
 
 def test_wall_clock_guard_cuts_an_epoch_at_the_limit_and_does_not_count_it():
@@ -115,10 +124,31 @@ def test_wall_clock_guard_cuts_an_epoch_at_the_limit_and_does_not_count_it():
     guard = WallClockGuard(100, started_at=0.0, clock=lambda: now[0])
     guard.set_model(tiny_model())
     guard.on_epoch_begin(0)
+    guard.on_train_batch_end(6)
     now[0] = 101
-    guard.on_train_batch_end(7)
-    guard.on_epoch_end(0)
-    assert guard.cut_short and guard.stopped and guard.epoch_seconds == []
+    with pytest.raises(TimeLimitReached, match=r"time limit of 100 s passed after batch 8 "
+                                               r"\(101 s elapsed\)"):
+        guard.on_train_batch_end(7)
+    assert guard.epoch_seconds == []
+
+
+def seeded_states(model, seed, epoch):
+    callback = EpochSeeds(seed)
+    callback.set_model(model)
+    callback.on_epoch_begin(epoch)
+    return [tuple(keras.ops.convert_to_numpy(v).tolist()) for v in seed_states(model)]
+
+
+def test_epoch_seeds_make_dropout_masks_a_function_of_seed_and_epoch():
+    assert seed_states(build_model("article", (28, 28, 1), 10)) == []
+    # two models whose dropout layers started from different random seeds
+    first, second = (build_model("better", (28, 28, 1), 10, seed=s) for s in (1, 2))
+    assert len(seed_states(first)) == 3  # two conv blocks and the dense layer
+    states = seeded_states(first, 42, epoch=3)
+    assert states == seeded_states(second, 42, epoch=3)
+    assert len(set(states)) == 3 and all(step == 0 for _, step in states)
+    assert not set(states) & set(seeded_states(first, 42, epoch=4))
+    assert not set(states) & set(seeded_states(first, 7, epoch=3))
 
 
 def test_default_placement_on_cpu_ignores_mixed_precision():

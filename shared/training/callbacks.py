@@ -2,11 +2,13 @@
 
 List them in this order (``fit`` calls callbacks in list order):
 
-1. ``WallClockGuard``: times each epoch; stops training before the session's time limit.
-2. ``ResumableEarlyStopping``: Keras' early stopping, continued from a previous session.
-3. ``EpochRecorder``: after each finished epoch, the checkpoint, ``history.csv`` and, last,
+1. ``WallClockGuard``: times each epoch; stops training before the session's time limit
+   (between epochs), or raises ``TimeLimitReached`` should the limit pass inside one.
+2. ``EpochSeeds``: makes the model's own randomness (dropout) a function of (seed, epoch).
+3. ``ResumableEarlyStopping``: Keras' early stopping, continued from a previous session.
+4. ``EpochRecorder``: after each finished epoch, the checkpoint, ``history.csv`` and, last,
    ``train_state.json`` (see ``shared.training.state``).
-4. ``ResourceReport``: one line per epoch with memory and disk figures.
+5. ``ResourceReport``: one line per epoch with memory and disk figures.
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ from shared.store.manifest import fsync_dir
 from shared.training.resources import take_snapshot
 from shared.training.state import TrainState, checkpoint_name
 
-__all__ = ["WallClockGuard", "ResumableEarlyStopping", "EpochRecorder", "ResourceReport",
+__all__ = ["WallClockGuard", "TimeLimitReached", "EpochSeeds", "seed_states",
+           "ResumableEarlyStopping", "EpochRecorder", "ResourceReport",
            "save_model_atomic", "write_history_csv", "monitor_mode", "HISTORY_NAME"]
 
 HISTORY_NAME = "history.csv"
@@ -66,13 +69,21 @@ def write_history_csv(history: Sequence[Mapping[str, Any]], path: str | os.PathL
     os.replace(tmp, path)
 
 
+class TimeLimitReached(Exception):
+    """Raised out of ``fit`` by ``WallClockGuard`` when the time limit passes inside an epoch.
+
+    Keras 3 would still validate a stopped epoch and call every ``on_epoch_end``; raising
+    skips both, so the cut epoch is neither scored, counted by early stopping nor recorded. The
+    caller catches it; a resumed run repeats that epoch from the last checkpoint.
+    """
+
+
 class WallClockGuard(keras.callbacks.Callback):
     """Stops ``fit`` cleanly before ``limit_seconds`` after ``started_at`` have passed.
 
     At the end of each epoch it stops when one more epoch (as long as the longest so far)
-    would cross the limit. Should the limit pass inside an epoch anyway, it stops at the next
-    batch and marks the epoch ``cut_short``: that epoch is not recorded, and a resumed run
-    repeats it from the previous checkpoint.
+    would cross the limit. Should the limit pass inside an epoch anyway, it raises
+    ``TimeLimitReached`` after the batch in progress (see there).
     """
 
     def __init__(self, limit_seconds: float, *, started_at: float | None = None,
@@ -84,8 +95,6 @@ class WallClockGuard(keras.callbacks.Callback):
         self.clock = clock
         self.started_at = clock() if started_at is None else started_at
         self.epoch_seconds: list[float] = []
-        self.stopped = False
-        self.cut_short = False
         self._epoch_start = self.started_at
 
     def elapsed(self) -> float:
@@ -97,20 +106,44 @@ class WallClockGuard(keras.callbacks.Callback):
 
     def on_epoch_begin(self, epoch: int, logs=None) -> None:
         self._epoch_start = self.clock()
-        self.cut_short = False
 
     def on_train_batch_end(self, batch: int, logs=None) -> None:
-        if self.elapsed() >= self.limit_seconds:
-            self.cut_short = self.stopped = True
-            self.model.stop_training = True
+        elapsed = self.elapsed()
+        if elapsed >= self.limit_seconds:
+            raise TimeLimitReached(
+                f"the time limit of {self.limit_seconds:.0f} s passed after batch {batch + 1} "
+                f"({elapsed:.0f} s elapsed)")
 
     def on_epoch_end(self, epoch: int, logs=None) -> None:
-        if self.cut_short:
-            return
         self.epoch_seconds.append(self.clock() - self._epoch_start)
         if self.elapsed() + max(self.epoch_seconds) > self.limit_seconds:
-            self.stopped = True
             self.model.stop_training = True
+
+
+def seed_states(model: keras.Model) -> list[keras.Variable]:
+    """The state variable of every ``keras.random.SeedGenerator`` the model tracks (one per
+    Dropout layer), in layer order: ``model.variables`` are its weights plus these."""
+    weights = {id(v) for v in model.weights}
+    return [v for v in model.variables if id(v) not in weights]
+
+
+class EpochSeeds(keras.callbacks.Callback):
+    """Sets every seed-generator state of the model to ``[f(seed, epoch, i), 0]`` as each
+    epoch begins; each training step then advances it as usual.
+
+    Dropout masks thereby depend only on ``(seed, epoch, step)``. ``model.save`` does not
+    store seed-generator states and ``load_model`` starts them from fresh random seeds, so
+    without this a resumed run would drop other units than the uninterrupted one.
+    """
+
+    def __init__(self, seed: int) -> None:
+        super().__init__()
+        self.seed = int(seed)
+
+    def on_epoch_begin(self, epoch: int, logs=None) -> None:
+        for i, state in enumerate(seed_states(self.model)):
+            entropy = np.random.SeedSequence([self.seed, epoch, i]).generate_state(1)[0]
+            state.assign(np.array([entropy >> 1, 0], dtype=state.dtype))  # int64-safe
 
 
 class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
@@ -149,8 +182,6 @@ class EpochRecorder(keras.callbacks.Callback):
         return float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
 
     def on_epoch_end(self, epoch: int, logs=None) -> None:
-        if self.guard is not None and self.guard.cut_short:
-            return
         logs = {k: float(np.asarray(v)) for k, v in (logs or {}).items()}
         number = epoch + 1
         seconds = self.guard.last_epoch_seconds if self.guard is not None else 0.0

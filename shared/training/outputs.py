@@ -14,14 +14,15 @@ import keras
 import numpy as np
 
 from shared.config import LoaderConfig
+from shared.data.sequence import ShardedSequence
 from shared.reports import confusion_matrix, plot_confusion_matrix, plot_training_curves
 from shared.store.manifest import write_json_atomic
 from shared.submission import SubmissionFormat, write_submission
-from shared.training.data import TrainingData, prediction_sequence
+from shared.training.data import PaddedBatches, TrainingData, prediction_sequence
 from shared.training.state import TrainState, copy_atomic
 
 __all__ = ["OUTPUT_NAMES", "ValidationScore", "score_validation", "predict_test",
-           "write_outputs", "write_metrics"]
+           "predict_probabilities", "write_outputs", "write_metrics"]
 
 OUTPUT_NAMES = {"model": "model.keras", "submission": "submission.csv",
                 "metrics": "metrics.json", "curves": "training_curves.png",
@@ -36,11 +37,20 @@ class ValidationScore:
     matrix: np.ndarray | None
 
 
+def predict_probabilities(model: keras.Model, sequence: ShardedSequence, *,
+                          replicas: int = 1) -> np.ndarray:
+    """``model.predict`` of a finite sequence, one row per sample; the last batch is padded
+    to a multiple of ``replicas`` (as ``MirroredStrategy`` needs) and the padding dropped."""
+    probs = model.predict(PaddedBatches(sequence, replicas), verbose=0)
+    return np.asarray(probs)[:sequence.num_samples]
+
+
 def score_validation(model: keras.Model, data: TrainingData) -> ValidationScore:
     """Accuracy, cross-entropy and confusion matrix of ``model`` on the held-out rows."""
     if data.validation is None:
         return ValidationScore(None, None, None)
-    probs = np.asarray(model.predict(data.validation, verbose=0), np.float64)
+    probs = predict_probabilities(model, data.validation, replicas=data.replicas
+                                  ).astype(np.float64)
     true = data.val_labels
     predicted = probs.argmax(axis=1)
     picked = np.clip(probs[np.arange(len(true)), true], _EPSILON, 1.0)
@@ -54,7 +64,7 @@ def predict_test(model: keras.Model, data: TrainingData, loader: LoaderConfig) -
     if len(data.test) == 0:
         return np.zeros(0, np.int64)
     sequence = prediction_sequence(data.test, loader, data.global_batch)
-    return np.asarray(model.predict(sequence, verbose=0)).argmax(axis=1)
+    return predict_probabilities(model, sequence, replicas=data.replicas).argmax(axis=1)
 
 
 def write_outputs(*, out_dir: Path, model: keras.Model, best_checkpoint: Path,

@@ -30,8 +30,9 @@ from shared.model import build_model
 from shared.store import DatasetSpec, ShardSet, ShardSetError
 from shared.submission import SubmissionFormat
 from shared.training.augment import make_augment, resolve_augment
-from shared.training.callbacks import (EpochRecorder, ResourceReport, ResumableEarlyStopping,
-                                       WallClockGuard, write_history_csv, HISTORY_NAME)
+from shared.training.callbacks import (HISTORY_NAME, EpochRecorder, EpochSeeds, ResourceReport,
+                                       ResumableEarlyStopping, TimeLimitReached, WallClockGuard,
+                                       write_history_csv)
 from shared.training.data import TrainingData, build_training_data
 from shared.training.outputs import OUTPUT_NAMES, write_metrics, write_outputs
 from shared.training.resources import take_snapshot
@@ -127,7 +128,7 @@ def _start_state(input_dir: Path, out_dir: Path, key: dict[str, Any], monitor: s
 def _fit(model: keras.Model, data: TrainingData, config: PipelineConfig, state: TrainState,
          out_dir: Path, guard: WallClockGuard, verbose: int) -> TrainState:
     train = config.train
-    callbacks: list[keras.callbacks.Callback] = [guard]
+    callbacks: list[keras.callbacks.Callback] = [guard, EpochSeeds(config.loader.seed)]
     stopper = None
     if train.early_stopping_patience:
         stopper = ResumableEarlyStopping(
@@ -136,9 +137,14 @@ def _fit(model: keras.Model, data: TrainingData, config: PipelineConfig, state: 
         callbacks.append(stopper)
     recorder = EpochRecorder(out_dir, state, guard=guard)
     callbacks += [recorder, ResourceReport(out_dir, epochs=train.epochs)]
-    model.fit(data.train, steps_per_epoch=data.train.steps_per_epoch, epochs=train.epochs,
-              initial_epoch=state.epochs_completed, shuffle=False,
-              validation_data=data.validation, callbacks=callbacks, verbose=verbose)
+    try:
+        model.fit(data.train, steps_per_epoch=data.train.steps_per_epoch, epochs=train.epochs,
+                  initial_epoch=state.epochs_completed, shuffle=False,
+                  validation_data=data.validation, callbacks=callbacks, verbose=verbose)
+    except TimeLimitReached as cut:
+        # nothing of the cut epoch was validated or committed: the next session repeats it
+        print(f"epoch {recorder.state.epochs_completed + 1} discarded: {cut}", flush=True)
+        return replace(recorder.state, stop_reason="time_limit")
     state = recorder.state
     if stopper is not None and stopper.triggered:
         reason = "early_stopping"
@@ -166,7 +172,8 @@ def run_training(assignment: TrainAssignment, input_dir: str | Path, out_dir: st
     layout = assignment.source
     competition = find_competition_dir(input_dir, assignment.competition, layout.sample_submission)
     fmt = SubmissionFormat.read(competition / layout.sample_submission, id_column=layout.id_column,
-                                label_column=layout.label_column, classes=shards.spec.classes)
+                                label_column=layout.submission_label_column,
+                                classes=shards.spec.classes)
     test = shards.split("test")
     fmt.check_test_split(test.source_rows(), test.ids(), shards.spec.split_rows["test"])
 
@@ -184,12 +191,14 @@ def run_training(assignment: TrainAssignment, input_dir: str | Path, out_dir: st
     state, resumed = _start_state(input_dir, out_dir, key, monitor)
     start_epoch = state.epochs_completed
     data = build_training_data(shards, config.loader, global_batch=global_batch,
-                               start_epoch=start_epoch,
+                               replicas=placement.replicas, start_epoch=start_epoch,
                                augment=make_augment(augment, shards.spec.sample_shape))
     if with_validation and data.validation is None:
+        per_replica = (f" (at least {placement.replicas} are needed, one per replica)"
+                       if placement.replicas > 1 else "")
         raise ValueError(f"[loader] validation_fraction = {config.loader.validation_fraction} "
-                         f"holds out no row of {len(data.train_labels)}: raise it, or set it "
-                         "to 0 to train without validation")
+                         f"holds out no row of {len(data.train_labels)}{per_replica}: raise "
+                         "it, or set it to 0 to train without validation")
 
     guard = WallClockGuard(config.train.time_limit_hours * 3600, started_at=started, clock=clock)
     with placement.strategy.scope():

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -54,7 +54,6 @@ class TrainState:
     sessions: int = 1
     format: str = STATE_FORMAT
     format_version: int = STATE_VERSION
-    extra: Mapping[str, Any] = field(default_factory=dict)
 
     def save(self, folder: str | os.PathLike) -> Path:
         path = Path(folder) / STATE_NAME
@@ -78,14 +77,11 @@ class TrainState:
             raise ValueError(f"{path}: state format_version {data.get('format_version')!r}, "
                              f"this code reads {STATE_VERSION}; start training afresh")
         data["history"] = tuple(data.get("history", ()))
+        data.pop("extra", None)  # an always-empty field that earlier versions wrote
         try:
             return cls(**data)
         except TypeError as exc:
             raise ValueError(f"{path}: malformed training state ({exc})") from None
-
-    @property
-    def finished(self) -> bool:
-        return self.stop_reason in ("completed", "early_stopping")
 
     def check_key(self, key: Mapping[str, Any], where: str | os.PathLike) -> None:
         """Refuse to resume when the data order or the model would differ."""
