@@ -23,7 +23,9 @@ def main(assignment: PreprocessAssignment) -> int:
 
 if __name__ == "__main__":
     import sys
-    from shared.assignment import load_assignment
-    baked = globals().get("BAKED_ASSIGNMENT")  # the bundler defines it above this code
-    text = baked if baked is not None else open(sys.argv[1], encoding="utf-8").read()
-    sys.exit(main(load_assignment(text)))
+
+    from shared.kernel_entry import run_kernel
+
+    # The bundler defines BAKED_ASSIGNMENT above this code; by hand, pass a file.
+    run_kernel(main, globals().get("BAKED_ASSIGNMENT"), sys.argv,
+               script="kernels/preprocess.py", role="preprocess")

@@ -26,31 +26,11 @@ def main(assignment) -> int:
     return 0
 
 
-USAGE = ("usage: python kernels/train.py ASSIGNMENT.json\n"
-         "  ASSIGNMENT.json: the train kernel's assignment, a file written by "
-         "shared.assignment.dump_assignment (a bundled kernel carries it as BAKED_ASSIGNMENT "
-         "and takes no argument)")
-
-
-def read_assignment_text(argv: list[str]) -> str:
-    """The baked-in assignment, else the file named by the only argument; exits with the
-    usage message when there is neither."""
-    baked = globals().get("BAKED_ASSIGNMENT")  # the bundler defines it above this code
-    if baked is not None:
-        return baked
-    if len(argv) != 2:
-        raise SystemExit(f"kernels/train.py: no assignment baked in and {len(argv) - 1} "
-                         f"arguments given, expected one\n{USAGE}")
-    try:
-        with open(argv[1], encoding="utf-8") as fh:
-            return fh.read()
-    except OSError as exc:
-        raise SystemExit(f"kernels/train.py: cannot read the assignment file {argv[1]} "
-                         f"({exc.strerror})\n{USAGE}") from None
-
-
 if __name__ == "__main__":
     import sys
-    text = read_assignment_text(sys.argv)
-    from shared.assignment import load_assignment
-    sys.exit(main(load_assignment(text)))
+
+    from shared.kernel_entry import run_kernel
+
+    # The bundler defines BAKED_ASSIGNMENT above this code; by hand, pass a file.
+    run_kernel(main, globals().get("BAKED_ASSIGNMENT"), sys.argv, script="kernels/train.py",
+               role="train")
