@@ -135,6 +135,6 @@ def mount_own_output(train: KernelFolder, *, owner: str, mounted: bool) -> Kerne
     meta = train.metadata()
     sources = [s for s in meta.get("kernel_sources", []) if s != own]
     meta["kernel_sources"] = sources + ([own] if mounted else [])
-    _write(train.path / METADATA_NAME, json.dumps(meta, indent=2) + "\n")
+    write_text_atomic(train.path / METADATA_NAME, json.dumps(meta, indent=2) + "\n")
     slugs = tuple(s for s in train.sources if s != train.slug)
     return dataclasses.replace(train, sources=slugs + ((train.slug,) if mounted else ()))

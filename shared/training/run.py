@@ -221,8 +221,8 @@ def run_training(assignment: TrainAssignment, input_dir: str | Path, out_dir: st
             "or lower the data per epoch")
     if state.stop_reason == "time_limit":
         print(f"stopped by the time limit after {state.epochs_completed} of "
-              f"{config.train.epochs} epochs; attach this kernel's output as an input and run "
-              "it again to continue", flush=True)
+              f"{config.train.epochs} epochs; to continue, run it again with this output "
+              "attached as an input (scripts/push.py --continue-training does that)", flush=True)
 
     with placement.strategy.scope():
         best = keras.models.load_model(out_dir / state.best_checkpoint)
