@@ -14,7 +14,7 @@ from pathlib import Path, PurePosixPath
 from shared.kaggle_api.service import KaggleCallError, KaggleService, OutputFile
 from shared.store.manifest import MANIFEST_NAME, Manifest
 
-__all__ = ["download_outputs", "latest_bundle_fingerprint", "log_tail"]
+__all__ = ["download_outputs", "latest_bundle_fingerprint", "log_tail", "output_listing"]
 
 
 def _safe_name(name: str) -> PurePosixPath:
@@ -60,15 +60,22 @@ def download_outputs(service: KaggleService, kernel_id: str, version: int | None
     return tuple(sorted(names))
 
 
-def latest_bundle_fingerprint(service: KaggleService, kernel_id: str) -> str | None:
-    """``bundle_fingerprint`` of the manifest in the kernel's latest output, or None when
-    the kernel has no run, no manifest, or an unreadable one."""
+def output_listing(service: KaggleService, kernel_id: str, version: int | None):
+    """The files of run ``version`` (None: the latest); None when the kernel has no run."""
     try:
-        listing = service.outputs(kernel_id, None)
+        return service.outputs(kernel_id, version)
     except KaggleCallError as exc:
         if exc.status == 404:
             return None
         raise
+
+
+def latest_bundle_fingerprint(service: KaggleService, kernel_id: str) -> str | None:
+    """``bundle_fingerprint`` of the manifest in the kernel's latest output, or None when
+    the kernel has no run, no manifest, or an unreadable one."""
+    listing = output_listing(service, kernel_id, None)
+    if listing is None:
+        return None
     manifest = next((f for f in listing.files if f.name == MANIFEST_NAME), None)
     if manifest is None:
         return None

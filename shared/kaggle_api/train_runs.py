@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
-from shared.kaggle_api.service import KaggleCallError, KaggleService
+from shared.kaggle_api.outputs import output_listing
+from shared.kaggle_api.service import KaggleService
 
 __all__ = ["TrainRun", "TrainingUnfinished", "FINISHED_REASONS", "METRICS_NAME", "STATE_NAME",
            "train_run_from_metrics", "load_train_run", "read_train_run", "unfinished_message"]
@@ -89,12 +90,9 @@ def read_train_run(service: KaggleService, kernel_id: str,
                    version: int | None) -> TrainRun | None:
     """The run ``version`` (None: the latest) of the train kernel, read from its output on
     Kaggle; None when the kernel has no run or wrote no ``metrics.json``."""
-    try:
-        listing = service.outputs(kernel_id, version)
-    except KaggleCallError as exc:
-        if exc.status == 404:
-            return None
-        raise
+    listing = output_listing(service, kernel_id, version)
+    if listing is None:
+        return None
     files = {f.name: f for f in listing.files}
     if METRICS_NAME not in files:
         return None
