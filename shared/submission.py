@@ -19,7 +19,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from shared.store.manifest import fsync_dir
+from shared.store.atomic import atomic_path
 
 __all__ = ["SubmissionFormat", "SubmissionError", "write_submission"]
 
@@ -155,11 +155,6 @@ def write_submission(submission: pd.DataFrame, path: str | os.PathLike,
                      fmt: SubmissionFormat) -> Path:
     """Validate against ``fmt``, then write atomically (temporary name, fsync, rename)."""
     fmt.validate(submission)
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.partial")
-    submission.to_csv(tmp, index=False)
-    with open(tmp, "rb+") as fh:
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    fsync_dir(path.parent)
-    return path
+    with atomic_path(path) as tmp:
+        submission.to_csv(tmp, index=False)
+    return Path(path)

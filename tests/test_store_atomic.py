@@ -1,6 +1,6 @@
 import pytest
 
-from shared.store.atomic import write_bytes_atomic, write_text_atomic
+from shared.store.atomic import atomic_path, write_bytes_atomic, write_text_atomic
 
 
 def test_a_file_is_replaced_whole_and_no_temporary_stays(tmp_path):
@@ -18,3 +18,24 @@ def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path):
         write_bytes_atomic(path, "text is not bytes")
     assert path.read_text() == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["kernel.py"]
+
+
+def test_atomic_path_publishes_on_success_and_leaves_nothing_on_failure(tmp_path):
+    target = tmp_path / "history.csv"
+    with atomic_path(target) as tmp:
+        assert tmp.name == ".history.csv.tmp" and not target.exists()
+        tmp.write_text("epoch\n1\n")
+    assert target.read_text() == "epoch\n1\n"
+    with pytest.raises(RuntimeError, match="disk gone"):
+        with atomic_path(target) as tmp:
+            tmp.write_text("epoch\n")
+            raise RuntimeError("disk gone")
+    assert target.read_text() == "epoch\n1\n"  # the old file, never a half-written one
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["history.csv"]
+
+
+def test_atomic_path_can_keep_the_suffix(tmp_path):
+    with atomic_path(tmp_path / "model.keras", keep_suffix=True) as tmp:
+        assert tmp.name == ".model.tmp.keras"
+        tmp.write_bytes(b"weights")
+    assert (tmp_path / "model.keras").read_bytes() == b"weights"

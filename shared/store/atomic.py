@@ -8,26 +8,37 @@ shard writer's start-up sweep removes when a run died before renaming.
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
-__all__ = ["write_bytes_atomic", "write_text_atomic", "fsync_dir"]
+__all__ = ["atomic_path", "write_bytes_atomic", "write_text_atomic", "fsync_dir"]
 
 
-def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> Path:
-    """Write ``data`` to ``path`` via ``.<name>.tmp``, fsync and rename; returns ``path``."""
+@contextmanager
+def atomic_path(path: str | os.PathLike, *, keep_suffix: bool = False) -> Iterator[Path]:
+    """A temporary path to write ``path``'s content into; on success it is fsynced and
+    renamed to ``path``, on failure removed. ``keep_suffix`` ends the temporary name with
+    ``path``'s suffix (``.<stem>.tmp.keras``) for writers that insist on one."""
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
+    name = f".{path.stem}.tmp{path.suffix}" if keep_suffix else f".{path.name}.tmp"
+    tmp = path.with_name(name)
     try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
+        yield tmp
+        with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     fsync_dir(path.parent)
-    return path
+
+
+def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> Path:
+    """Write ``data`` to ``path`` via ``.<name>.tmp``, fsync and rename; returns ``path``."""
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+    return Path(path)
 
 
 def write_text_atomic(path: str | os.PathLike, text: str, encoding: str = "utf-8") -> Path:

@@ -24,7 +24,7 @@ import keras
 import numpy as np
 import pandas as pd
 
-from shared.store.manifest import fsync_dir
+from shared.store.atomic import atomic_path
 from shared.training.resources import take_snapshot
 from shared.training.state import TrainState, checkpoint_name
 
@@ -52,21 +52,14 @@ def _improves(value: float, best: float | None, mode: str) -> bool:
 
 def save_model_atomic(model: keras.Model, path: str | os.PathLike) -> None:
     """``model.save`` under a hidden temporary ``.keras`` name, fsync, rename."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.stem}.partial.keras")
-    model.save(tmp)
-    with open(tmp, "rb+") as fh:
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    fsync_dir(path.parent)
+    with atomic_path(path, keep_suffix=True) as tmp:  # model.save wants a .keras name
+        model.save(tmp)
 
 
 def write_history_csv(history: Sequence[Mapping[str, Any]], path: str | os.PathLike) -> None:
     """One row per epoch, written whole under a temporary name, then renamed."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.partial")
-    pd.DataFrame(list(history)).to_csv(tmp, index=False)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        pd.DataFrame(list(history)).to_csv(tmp, index=False)
 
 
 class TimeLimitReached(Exception):

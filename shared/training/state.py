@@ -18,7 +18,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
-from shared.store.manifest import fsync_dir, write_json_atomic
+from shared.store.atomic import atomic_path
+from shared.store.manifest import write_json_atomic
 
 __all__ = ["STATE_NAME", "TrainState", "find_resume_state", "checkpoint_name",
            "copy_atomic", "StateMismatchError"]
@@ -118,10 +119,5 @@ def find_resume_state(root: str | os.PathLike) -> tuple[Path, TrainState] | None
 
 def copy_atomic(source: str | os.PathLike, target: str | os.PathLike) -> None:
     """Copy under a hidden temporary name, fsync, rename: never a half-copied file."""
-    target = Path(target)
-    tmp = target.with_name(f".{target.name}.partial")
-    shutil.copyfile(source, tmp)
-    with open(tmp, "rb+") as fh:
-        os.fsync(fh.fileno())
-    os.replace(tmp, target)
-    fsync_dir(target.parent)
+    with atomic_path(target) as tmp:
+        shutil.copyfile(source, tmp)
