@@ -9,19 +9,18 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from shared.store import DatasetSpec, RowRange, ShardSet, ShardWriter, WriterOptions  # noqa: E402
+from shared.store import DatasetSpec, RowRange, ShardSet, ShardWriter, WriterOptions
 
 __all__ = ["fashion_mnist_train", "write_shards", "proc_status_kb", "emit", "timed", "ROOT"]
 
 
 def fashion_mnist_train(idx_dir: str | None = None) -> tuple[np.ndarray, np.ndarray, str]:
     """60k real images (n, 28, 28, 1) uint8 and labels; synthetic if the IDX files are absent."""
-    from idx import load_fashion_mnist
+    from host.examples.idx import load_fashion_mnist
 
     try:
         x, y, _, _ = load_fashion_mnist(idx_dir)

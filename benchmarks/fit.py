@@ -21,6 +21,7 @@ from loader import ClassicMemmapSequence, write_classic
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
+from shared.data import ShuffleOptions
 from shared.data.sequence import ShardedSequence  # noqa: E402
 
 BATCH = 128
@@ -70,9 +71,9 @@ def main() -> None:
     x, y, source = fashion_mnist_train(args.idx_dir)
     x, y = x[:args.samples], y[:args.samples]
     with tempfile.TemporaryDirectory(prefix="bench-fit-") as tmp:
-        index = write_shards(Path(tmp) / "shards", x, y, shard_files=8).split("train")
-        sequence = ShardedSequence(index, batch_size=BATCH, shuffle="block", seed=0,
-                                   drop_remainder=True)
+        split = write_shards(Path(tmp) / "shards", x, y, shard_files=8).split("train")
+        sequence = ShardedSequence(split, batch_size=BATCH, drop_remainder=True,
+                                   shuffle=ShuffleOptions(mode="block"))
         seq_s, seq_n = run_sequence(sequence, sequence.steps_per_epoch,
                                     sequence.steps_per_epoch * BATCH)
         mem_s, mem_n = run_memory((x / np.float32(255)).astype(np.float32), y)

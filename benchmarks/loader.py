@@ -25,6 +25,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 from shared.data.order import epoch_order  # noqa: E402
+from shared.data import ShuffleOptions
 from shared.data.sequence import ShardedSequence  # noqa: E402
 
 BATCH = 128
@@ -101,8 +102,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-loader-") as tmp:
         folder = Path(tmp)
         shards = write_shards(folder / "shards", x, y, shard_files=8)
-        index = shards.split("train")
-        ours = ShardedSequence(index, batch_size=BATCH, shuffle="block", seed=0)
+        split = shards.split("train")
+        ours = ShardedSequence(split, batch_size=BATCH, shuffle=ShuffleOptions(mode="block"))
         memory = InMemorySequence(x, y, ours)
         classic = ClassicMemmapSequence(write_classic(folder, x, y), n)
         rates = {"ours": [], "memory": [], "classic": []}
@@ -120,7 +121,8 @@ def main() -> None:
             rates["classic"].append(epoch_rate(classic, epoch))
         others = {}
         for mode in ("none", "full"):
-            seq = ShardedSequence(index, batch_size=BATCH, shuffle=mode, seed=0, repeat=True)
+            seq = ShardedSequence(split, batch_size=BATCH, shuffle=ShuffleOptions(mode=mode),
+                                  repeat=True)
             epoch_rate(seq, 0)
             others[mode] = statistics.median(epoch_rate(seq, e) for e in range(1, 4))
         shard_bytes = sum(p.stat().st_size for p in (folder / "shards").glob("*.npy"))
@@ -132,7 +134,7 @@ def main() -> None:
         "benchmark": "loader",
         "data": source,
         "samples": n,
-        "shard_files": len(index.shards),
+        "shard_files": len(split.shards),
         "batch_size": BATCH,
         "measured_epochs": args.epochs,
         "sharded_block_samples_per_s": round(med["ours"]),

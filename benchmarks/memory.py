@@ -22,12 +22,13 @@ from common import emit, fashion_mnist_train, proc_status_kb, write_shards
 def child(folder: str, batch: int) -> None:
     import keras
 
+    from shared.data import ShuffleOptions
     from shared.data.sequence import ShardedSequence
     from shared.store import ShardSet
 
-    index = ShardSet.discover(folder).split("train")
-    sequence = ShardedSequence(index, batch_size=batch, shuffle="block", seed=0,
-                               drop_remainder=True)
+    split = ShardSet.discover(folder).split("train")
+    sequence = ShardedSequence(split, batch_size=batch, drop_remainder=True,
+                               shuffle=ShuffleOptions(mode="block"))
     keras.utils.set_random_seed(0)
     model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Conv2D(8, 3, strides=2),
                               keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(10)])
@@ -44,7 +45,7 @@ def child(folder: str, batch: int) -> None:
     start = proc_status_kb("RssAnon")
     model.fit(sequence, steps_per_epoch=sequence.steps_per_epoch, epochs=1, shuffle=False,
               verbose=0, callbacks=[Probe()])
-    print(json.dumps({"samples": len(index), "anon_start_kb": start,
+    print(json.dumps({"samples": len(split), "anon_start_kb": start,
                       "anon_peak_kb": max(readings["anon"]),
                       "file_peak_kb": max(readings["file"])}))
 

@@ -29,7 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import emit, fashion_mnist_train, proc_status_kb  # also puts the repo on sys.path
+from common import emit, fashion_mnist_train, proc_status_kb  # sets TF_CPP_MIN_LOG_LEVEL first
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
@@ -66,7 +66,7 @@ def write_competition(folder: Path, case: str, n: int, x: np.ndarray, y: np.ndar
 def plan_assignment(folder: Path, case: str, out: Path) -> Path:
     from shared.assignment import dump_assignment
     from shared.config import PipelineConfig
-    from shared.planning import make_plan
+    from host.planning import make_plan
 
     _, size, channels = CASES[case]
     config = PipelineConfig().replace(

@@ -20,16 +20,14 @@ from pathlib import Path
 
 from common import ROOT, emit
 
-sys.path.insert(0, str(ROOT / "scripts"))
+import numpy as np
+import pandas as pd
 
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from idx import load_fashion_mnist  # noqa: E402
-from shared.assignment import TrainAssignment  # noqa: E402
-from shared.config import PipelineConfig  # noqa: E402
-from shared.sources.layout import SourceLayout  # noqa: E402
-from shared.store import DatasetSpec, PlanEntry, RowRange, ShardWriter, WriterOptions  # noqa: E402
+from host.examples.idx import load_fashion_mnist
+from shared.assignment import TrainAssignment
+from shared.config import PipelineConfig
+from shared.sources.layout import SourceLayout
+from shared.store import DatasetSpec, PlanEntry, RowRange, ShardWriter, WriterOptions
 
 CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker",
            "Bag", "Ankle boot")

@@ -15,10 +15,9 @@ import argparse
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from shared.config import format_size, load_config, parse_size  # noqa: E402
-from shared.dryrun import DryRunError, DryRunOptions, run_dry_run  # noqa: E402
+from host.config_file import load_config
+from shared.config import format_size, parse_size
+from host.dryrun import DryRunError, DryRunOptions, run_dry_run
 
 
 def _positive(text: str) -> int:

@@ -20,14 +20,13 @@ import dataclasses
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from shared.config import PipelineConfig, load_config  # noqa: E402
-from shared.kaggle_api import (CredentialsError, KaggleService, KernelSet,  # noqa: E402
+from host.config_file import load_config
+from shared.config import PipelineConfig
+from host.kaggle_api import (CredentialsError, KaggleService, KernelSet,
                                MetadataRules, PollSettings, PushFailed, PushOptions, RetryPolicy,
                                api_base_url, connect, format_plan, local_username, preflight,
                                require_credentials, run_push)
-from shared.kaggle_api.retry import call_with_retry  # noqa: E402
+from host.kaggle_api.retry import call_with_retry
 
 PLACEHOLDER_OWNER = "your-kaggle-username"
 
@@ -35,8 +34,8 @@ PLACEHOLDER_OWNER = "your-kaggle-username"
 def build_kernel_folders(config: PipelineConfig, out_dir: Path, *, owner: str) -> KernelSet:
     """Plan the run from the local competition data and build one folder per kernel."""
     # Imported here: pushing a saved build (--kernels) needs neither pandas nor Pillow.
-    from shared.bundle.build import build_kernels
-    from shared.planning import make_plan
+    from host.bundle.build import build_kernels
+    from host.planning import make_plan
 
     plan = make_plan(config, Path(config.competition.data_dir))
     built = build_kernels(plan.preprocess, plan.train, out_dir, owner=owner, config=config)
@@ -97,7 +96,7 @@ def load_kernels(args: argparse.Namespace, config: PipelineConfig, owner: str) -
         folder, kernels = args.build_dir, build_kernel_folders(config, args.build_dir,
                                                                owner=owner)
     if kernels.continues_training != args.continue_training:
-        from shared.bundle.build import mount_own_output
+        from host.bundle.build import mount_own_output
 
         train = mount_own_output(kernels.train, owner=owner, mounted=args.continue_training)
         kernels = dataclasses.replace(kernels, train=train)
@@ -131,7 +130,7 @@ def show_plan(args: argparse.Namespace, config: PipelineConfig) -> int:
 def push(args: argparse.Namespace, config: PipelineConfig) -> int:
     credentials = require_credentials()
     k = config.kaggle
-    retry = RetryPolicy(k.retries, k.retry_base_seconds, k.retry_max_seconds)
+    retry = RetryPolicy.from_config(k)
     base_url = api_base_url()
     api = call_with_retry(lambda: connect(credentials, base_url=base_url,
                                           request_timeout=k.request_timeout),
@@ -143,9 +142,7 @@ def push(args: argparse.Namespace, config: PipelineConfig) -> int:
     options = PushOptions(
         competition=config.competition.slug, submission=config.competition.submission,
         submit=args.submit, skip_unchanged=args.skip_unchanged, max_concurrent=k.max_concurrent,
-        poll=PollSettings(first_interval=k.poll_interval, max_interval=max(k.max_poll_interval,
-                          k.poll_interval), timeout=k.timeout_minutes * 60,
-                          settle_seconds=k.settle_seconds),
+        poll=PollSettings.from_config(k),
         output_dir=args.out or Path(k.output_dir), message=args.message,
         continue_training=args.continue_training)
     service = KaggleService(api, retry=retry, say=lambda line: print(line, flush=True),

@@ -1,4 +1,8 @@
-"""The code every kernel shares: sources, planning, the shard store, the sharded sequence,
-the model and training loop, and Kaggle paths. Bundled into each kernel at build time."""
+"""The runtime: the code that kernels run (sources, the shard store, the sharded sequence,
+preprocessing, the model and training loop, submissions, Kaggle paths).
 
-__version__ = "0.1.0"
+Each kernel carries only the modules its role imports (``host.bundle.closure``), and nothing
+here imports ``host``, the code that runs on the user's machine.
+"""
+
+__version__ = "0.2.0"

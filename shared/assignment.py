@@ -6,6 +6,7 @@ pipeline config) into the kernel script, and the kernel rebuilds it with ``load_
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import MISSING, asdict, dataclass
 from typing import Any, Mapping
@@ -14,7 +15,8 @@ from shared.config import PipelineConfig
 from shared.sources.layout import SourceLayout
 from shared.store.manifest import DatasetSpec, PlanEntry, RowRange
 
-__all__ = ["PreprocessAssignment", "TrainAssignment", "dump_assignment", "load_assignment"]
+__all__ = ["PreprocessAssignment", "TrainAssignment", "baked", "dump_assignment",
+           "load_assignment"]
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,8 @@ class PreprocessAssignment:
     bundle_fingerprint: str = ""
 
     role = "preprocess"
+    # the settings this role reads; the bundle bakes in only these (see ``baked``)
+    settings_read = ("competition", "source", "store", "plan")
 
 
 @dataclass(frozen=True)
@@ -48,9 +52,17 @@ class TrainAssignment:
     bundle_fingerprint: str = ""
 
     role = "train"
+    settings_read = ("competition", "source", "store", "loader", "train")
 
 
 Assignment = PreprocessAssignment | TrainAssignment
+
+
+def baked(assignment: Assignment) -> Assignment:
+    """The assignment as its kernel carries it: only the settings its role reads (the others
+    at their defaults) and no fingerprint yet (the bundler signs it)."""
+    return dataclasses.replace(assignment, config=assignment.config.only(assignment.settings_read),
+                               bundle_fingerprint="")
 
 
 def dump_assignment(assignment: Assignment) -> str:

@@ -1,19 +1,19 @@
 """Pipeline settings: one TOML file loaded into frozen, self-validating dataclasses.
 
-Every setting lives in ``pipeline.toml`` at the repository root. ``load_config`` reads it
-on the user's machine; a kernel never reads the repo: its bundle carries ``to_dict()`` of
-the config and rebuilds it with ``PipelineConfig.from_dict``.
+Every setting lives in ``pipeline.toml`` at the repository root. ``host.config_file.load_config``
+reads it on the user's machine; a kernel never reads the repo: its bundle carries ``to_dict()``
+of the config and rebuilds it with ``PipelineConfig.from_dict``.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import difflib
-import math
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Mapping
+
+from shared.checks import check_choice, check_int, check_mean_std, check_number, refuse
 
 __all__ = [
     "CompetitionConfig",
@@ -24,7 +24,6 @@ __all__ = [
     "TrainConfig",
     "KaggleConfig",
     "PipelineConfig",
-    "load_config",
     "parse_size",
     "format_size",
 ]
@@ -63,19 +62,11 @@ def format_size(num_bytes: int | float) -> str:
 
 
 def _choice(section: str, name: str, value: Any, choices: tuple[str, ...]) -> None:
-    if value not in choices:
-        raise ValueError(f"[{section}] {name} = {value!r} is not one of {', '.join(choices)}")
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    check_choice(f"[{section}] {name}", value, choices)
 
 
 def _positive(section: str, name: str, value: Any, *, allow_zero: bool = False) -> None:
-    low = 0 if allow_zero else 1
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        kind = "a non-negative" if allow_zero else "a positive"
-        raise ValueError(f"[{section}] {name} must be {kind} integer, received {value!r}")
+    check_int(f"[{section}] {name}", value, minimum=0 if allow_zero else 1)
 
 
 @dataclass(frozen=True)
@@ -112,11 +103,11 @@ class SourceConfig:
         _choice("source", "resize", self.resize, ("stretch", "pad"))
         if self.image_size and (len(self.image_size) != 2 or any(
                 isinstance(v, bool) or not isinstance(v, int) or v < 1 for v in self.image_size)):
-            raise ValueError(f"[source] image_size = {list(self.image_size)!r}: expected "
-                             "[height, width] in pixels, or [] to detect it")
+            raise refuse("[source] image_size", list(self.image_size),
+                         "[height, width] in pixels, or [] to detect it")
         if self.channels not in (0, 1, 3):
-            raise ValueError(f"[source] channels = {self.channels!r}: expected 1 (grayscale), "
-                             "3 (RGB) or 0 to detect it")
+            raise refuse("[source] channels", self.channels,
+                         "1 (grayscale), 3 (RGB) or 0 to detect it")
 
 
 @dataclass(frozen=True)
@@ -172,21 +163,11 @@ class LoaderConfig:
         _positive("loader", "workers", self.workers)
         _positive("loader", "max_queue_size", self.max_queue_size)
         _positive("loader", "seed", self.seed, allow_zero=True)
-        if not _is_number(self.validation_fraction) or not 0.0 <= self.validation_fraction < 1.0:
-            raise ValueError(f"[loader] validation_fraction = {self.validation_fraction!r}: "
-                             "expected a fraction in [0, 1), e.g. 0.1")
-        for name in ("mean", "std"):
-            values = getattr(self, name)
-            if isinstance(values, str) or not all(_is_number(v) and math.isfinite(v)
-                                                  for v in values):
-                raise ValueError(f"[loader] {name} = {list(values)!r}: expected numbers, e.g. "
-                                 "[0.5] or [0.49, 0.48, 0.45] (one per channel), or []")
-            object.__setattr__(self, name, tuple(float(v) for v in values))
-        if bool(self.mean) != bool(self.std) or len(self.mean) != len(self.std):
-            raise ValueError(f"[loader] mean = {list(self.mean)} and std = {list(self.std)}: give "
-                             "both with one value per channel (or one value), or neither")
-        if any(s <= 0 for s in self.std):
-            raise ValueError(f"[loader] std = {list(self.std)}: every value must be > 0")
+        check_number("[loader] validation_fraction", self.validation_fraction, at_least=0.0,
+                     below=1.0, fix="e.g. 0.1")
+        mean, std = check_mean_std(self.mean, self.std, prefix="[loader] ")
+        object.__setattr__(self, "mean", mean)
+        object.__setattr__(self, "std", std)
 
 
 @dataclass(frozen=True)
@@ -213,11 +194,9 @@ class TrainConfig:
         _positive("train", "epochs", self.epochs)
         _positive("train", "early_stopping_patience", self.early_stopping_patience,
                   allow_zero=True)
-        if not self.learning_rate > 0:
-            raise ValueError(f"[train] learning_rate = {self.learning_rate!r}: must be > 0")
-        if not 0 < self.time_limit_hours <= 12:
-            raise ValueError(f"[train] time_limit_hours = {self.time_limit_hours!r}: expected "
-                             "hours in (0, 12]; Kaggle stops a session at 12 hours")
+        check_number("[train] learning_rate", self.learning_rate, above=0.0)
+        check_number("[train] time_limit_hours", self.time_limit_hours, above=0.0, at_most=12.0,
+                     fix="Kaggle stops a session at 12 hours")
 
 
 @dataclass(frozen=True)
@@ -245,11 +224,8 @@ class KaggleConfig:
         _positive("kaggle", "retries", self.retries, allow_zero=True)
         for name in ("poll_interval", "timeout_minutes", "max_poll_interval",
                      "retry_base_seconds", "retry_max_seconds", "request_timeout"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-                raise ValueError(f"[kaggle] {name} = {value!r}: must be a number > 0")
-        if not self.settle_seconds >= 0:
-            raise ValueError(f"[kaggle] settle_seconds = {self.settle_seconds!r}: must be >= 0")
+            check_number(f"[kaggle] {name}", getattr(self, name), above=0.0)
+        check_number("[kaggle] settle_seconds", self.settle_seconds, at_least=0.0)
         if self.owner and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", self.owner):
             raise ValueError(f"[kaggle] owner = {self.owner!r}: expected your Kaggle user name "
                              "(letters, digits, '-' or '_'), or \"\" to take it from the "
@@ -302,6 +278,15 @@ class PipelineConfig:
                        for k, v in dataclasses.asdict(getattr(self, name)).items()}
                 for name in _SECTIONS}
 
+    def only(self, sections: tuple[str, ...]) -> "PipelineConfig":
+        """A copy that keeps ``sections`` and has every other table at its defaults: what a
+        kernel role reads, so settings it never reads neither travel in its bundle nor change
+        its fingerprint."""
+        unknown = [s for s in sections if s not in _SECTIONS]
+        if unknown:
+            raise ValueError(f"unknown settings table(s) {unknown}: expected {list(_SECTIONS)}")
+        return PipelineConfig(**{name: getattr(self, name) for name in sections})
+
     def replace(self, **sections: Mapping[str, Any]) -> "PipelineConfig":
         """A copy with some settings changed: ``cfg.replace(train={"epochs": 1})``."""
         data = self.to_dict()
@@ -340,23 +325,3 @@ def _build_section(origin: str, name: str, cls: type, values: Any):
                              f"{expected.__name__} like its default {f.default!r}")
         kwargs[key] = value
     return cls(**kwargs)
-
-
-def load_config(path: str | Path = "pipeline.toml") -> PipelineConfig:
-    """Read a ``pipeline.toml``; relative ``data_dir`` is resolved against the file's folder."""
-    import tomllib
-
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"config file {path} not found: copy pipeline.toml from the "
-                                "repository root or pass --config PATH")
-    with path.open("rb") as fh:
-        try:
-            data = tomllib.load(fh)
-        except tomllib.TOMLDecodeError as exc:
-            raise ValueError(f"{path}: not valid TOML: {exc}") from None
-    config = PipelineConfig.from_dict(data, origin=str(path))
-    data_dir = Path(config.competition.data_dir)
-    if config.competition.data_dir and not data_dir.is_absolute():
-        config = config.replace(competition={"data_dir": str((path.parent / data_dir).resolve())})
-    return config

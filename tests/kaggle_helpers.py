@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from fake_kaggle import FakeKaggle
-from shared.bundle.folder import KernelFolder, kernel_title
-from shared.kaggle_api.kernel_set import KernelSet
+from host.bundle.folder import KernelFolder, kernel_title
+from host.kaggle_api.kernel_set import KernelSet
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ROOT / "kernel-metadata"

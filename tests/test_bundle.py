@@ -7,7 +7,12 @@ import subprocess
 import sys
 import zipfile
 
-from shared.bundle.script import fingerprint, package_zip, render_script
+from pathlib import Path
+
+from host.bundle.closure import runtime_closure
+from host.bundle.script import fingerprint, package_zip, render_script
+
+ROOT = Path(__file__).resolve().parents[1]
 
 ENTRY = '''\
 """A test entry: prints what the baked assignment and the embedded package say."""
@@ -32,12 +37,19 @@ if __name__ == "__main__":
 '''
 
 
+def entry_zip(tmp_path) -> bytes:
+    entry = tmp_path / "entry.py"
+    entry.write_text(ENTRY)
+    return package_zip(runtime_closure(entry, ROOT), ROOT)
+
+
 def render(tmp_path, assignment: dict) -> str:
     text = json.dumps(assignment)
+    zip_bytes = entry_zip(tmp_path)
     return render_script(slug="demo-preprocess-00", role="preprocess",
                          entry_name="kernels/preprocess.py", entry_source=ENTRY,
-                         zip_bytes=package_zip(), assignment_json=text,
-                         bundle_fingerprint=fingerprint(package_zip(), ENTRY, text))
+                         zip_bytes=zip_bytes, assignment_json=text,
+                         bundle_fingerprint=fingerprint(zip_bytes, ENTRY, text))
 
 
 def run_alone(script: str, folder, env_extra=None):
@@ -63,23 +75,26 @@ def test_an_exception_or_exit_code_fails_the_kernel(tmp_path):
     proc = run_alone(render(tmp_path, {"config": {}, "exit": 3}), tmp_path / "a")
     assert proc.returncode == 3
     proc = run_alone(render(tmp_path, {"config": {"train": {"epochs": -1}}}), tmp_path / "b")
-    assert proc.returncode == 1 and "[train] epochs must be a positive integer" in proc.stderr
+    assert proc.returncode == 1
+    assert "[train] epochs = -1: expected a positive integer" in proc.stderr
 
 
 def test_header_says_what_it_is_and_its_fingerprint(tmp_path):
     script = render(tmp_path, {"config": {}})
     head = script.splitlines()[:4]
     assert head[0].startswith("# Kaggle kernel 'demo-preprocess-00' (preprocess)")
-    assert "kernels/preprocess.py plus the `shared` package" in head[1]
+    assert "kernels/preprocess.py plus the" in head[1] and "modules of `shared` it runs" in head[1]
     assert head[3].startswith("# Bundle fingerprint: sha256:")
     assert script.index("from __future__ import annotations") < script.index("_SHARED_ZIP")
 
 
-def test_package_zip_is_deterministic_and_complete():
-    first, second = package_zip(), package_zip()
+def test_package_zip_is_deterministic_and_holds_what_the_entry_imports(tmp_path):
+    first, second = entry_zip(tmp_path), entry_zip(tmp_path)
     assert first == second
     names = zipfile.ZipFile(io.BytesIO(first)).namelist()
-    assert "shared/store/writer.py" in names and "shared/__init__.py" in names
+    assert "shared/config.py" in names and "shared/__init__.py" in names
+    assert "shared/checks.py" in names  # imported by shared/config.py
+    assert "shared/store/writer.py" not in names  # the entry never imports the store
     assert not [n for n in names if "__pycache__" in n or not n.endswith(".py")]
 
 

@@ -2,7 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from shared.config import PipelineConfig, load_config, parse_size
+from host.config_file import load_config
+from shared.config import PipelineConfig, parse_size
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -32,18 +33,18 @@ def test_unknown_setting_suggests_the_close_name(tmp_path):
 
 
 @pytest.mark.parametrize("table, message", [
-    ({"loader": {"shuffle": "random"}}, r"\[loader\] shuffle = 'random' is not one of none"),
-    ({"loader": {"batch_size": 0}}, r"\[loader\] batch_size must be a positive integer"),
+    ({"loader": {"shuffle": "random"}}, r"\[loader\] shuffle = 'random': expected one of none"),
+    ({"loader": {"batch_size": 0}}, r"\[loader\] batch_size = 0: expected a positive integer"),
     ({"train": {"epochs": "ten"}}, r"\[train\] epochs = 'ten' should be of type int"),
     ({"plan": {"kernel_budget": "lots"}}, r"\[plan\] kernel_budget: could not read 'lots'"),
     ({"loader": {"mean": [0.5]}}, r"give both with one value per channel"),
     ({"train": {"time_limit_hours": 13}}, r"Kaggle stops a session at 12 hours"),
-    ({"loader": {"seed": -1}}, r"\[loader\] seed must be a non-negative integer, received -1"),
+    ({"loader": {"seed": -1}}, r"\[loader\] seed = -1: expected a non-negative integer"),
     ({"loader": {"mean": ["0.5"], "std": [0.2]}},
      r"\[loader\] mean = \['0.5'\]: expected numbers, e.g. \[0.5\] or \[0.49, 0.48, 0.45\]"),
     ({"loader": {"mean": [0.5], "std": [True]}}, r"\[loader\] std = \[True\]: expected numbers"),
     ({"loader": {"mean": [0.5], "std": [float("nan")]}}, r"\[loader\] std = \[nan\]: expected"),
-    ({"loader": {"mean": [0.5], "std": [0.0]}}, r"\[loader\] std = \[0.0\]: every value must be"),
+    ({"loader": {"mean": [0.5], "std": [0.0]}}, r"\[loader\] std = \[0.0\]: expected numbers > 0"),
 ])
 def test_bad_values_name_the_setting(table, message):
     with pytest.raises(ValueError, match=message):

@@ -7,11 +7,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from shared.bundle.folder import KernelFolder
-from shared.config import load_config
-from shared.dryrun import DryRunError, DryRunOptions, run_dry_run
-from shared.dryrun.pipeline import _run_checked
-from shared.dryrun.tree import make_tree, mount_competition
+from host.bundle.folder import KernelFolder
+from host.config_file import load_config
+from host.dryrun import DryRunError, DryRunOptions, run_dry_run
+from host.dryrun.pipeline import _run_checked
+from host.dryrun.tree import make_tree, mount_competition
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "fashion-mnist-mini"
@@ -121,8 +121,8 @@ def test_a_kernel_that_writes_its_input_fails(tmp_path):
 
 
 def test_fingerprints_follow_what_decides_each_output(tmp_path):
-    from shared.bundle.build import build_kernels
-    from shared.planning import make_plan
+    from host.bundle.build import build_kernels
+    from host.planning import make_plan
 
     data = tiny_competition(tmp_path / "comp", train=60, test=20)
     config = options(tmp_path, data).config
@@ -143,7 +143,7 @@ def test_fingerprints_follow_what_decides_each_output(tmp_path):
 
 
 def test_local_score_reads_the_submission_column(tmp_path):
-    from shared.dryrun.scoring import score_accuracy
+    from host.dryrun.scoring import score_accuracy
 
     pd.DataFrame({"ImageId": ["1", "2", "3", "4"], "Label": ["7", "2", "1", "0"]}).to_csv(
         tmp_path / "solution.csv", index=False)
@@ -157,7 +157,7 @@ def test_local_score_reads_the_submission_column(tmp_path):
 
 
 def test_kernels_get_no_credentials(tmp_path, monkeypatch):
-    from shared.dryrun.runner import kernel_environment
+    from host.dryrun.runner import kernel_environment
 
     monkeypatch.setenv("KAGGLE_KEY", "secret")
     monkeypatch.setenv("KAGGLE_USERNAME", "alice")

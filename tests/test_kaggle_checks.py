@@ -11,11 +11,11 @@ import pytest
 
 from kaggle_helpers import make_folder, make_kernel_set
 from shared.config import PipelineConfig
-from shared.kaggle_api import (CredentialsError, KernelSet, MetadataError, MetadataRules,
+from host.kaggle_api import (CredentialsError, KernelSet, MetadataError, MetadataRules,
                                find_credentials, require_credentials, validate_kernels)
-from shared.bundle.build import mount_own_output
-from shared.kaggle_api.credentials import config_dir, find_secret_leaks, local_username
-from shared.kaggle_api.train_runs import load_train_run
+from host.bundle.build import mount_own_output
+from host.kaggle_api.credentials import config_dir, find_secret_leaks, local_username
+from host.kaggle_api.train_runs import load_train_run
 
 RULES = MetadataRules(owner="alice", competition="fashion-mnist-demo",
                       machine_shape="NvidiaTeslaT4")
@@ -207,9 +207,9 @@ def test_how_a_train_run_ended_is_read_from_its_metrics(tmp_path, metrics, finis
 
 
 @pytest.mark.parametrize("values, words", [
-    ({"timeout_minutes": 0}, r"\[kaggle\] timeout_minutes = 0.0: must be a number > 0"),
-    ({"retries": -1}, r"\[kaggle\] retries must be a non-negative integer"),
-    ({"settle_seconds": -1.0}, r"\[kaggle\] settle_seconds = -1.0: must be >= 0"),
+    ({"timeout_minutes": 0}, r"\[kaggle\] timeout_minutes = 0.0: expected a number > 0"),
+    ({"retries": -1}, r"\[kaggle\] retries = -1: expected a non-negative integer"),
+    ({"settle_seconds": -1.0}, r"\[kaggle\] settle_seconds = -1.0: expected a number >= 0"),
     ({"owner": "alice smith"}, r"\[kaggle\] owner = 'alice smith'"),
     ({"slug_prefix": "My_Prefix"}, r"\[kaggle\] slug_prefix = 'My_Prefix'"),
     ({"machine_shape": "GPU T4 x2"}, r"\[kaggle\] machine_shape = 'GPU T4 x2'.*NvidiaTeslaT4"),

@@ -7,11 +7,11 @@ import json
 import pytest
 import requests
 
-from shared.kaggle_api.outputs import log_tail
-from shared.kaggle_api.retry import (RetriesExhausted, RetryPolicy, call_with_retry,
+from host.kaggle_api.outputs import log_tail
+from host.kaggle_api.retry import (RetriesExhausted, RetryPolicy, call_with_retry,
                                      is_transient)
-from shared.kaggle_api.service import PushedVersion, SessionStatus
-from shared.kaggle_api.waiting import PollSettings, RunWatch
+from host.kaggle_api.service import PushedVersion, SessionStatus
+from host.kaggle_api.waiting import PollSettings, RunWatch
 
 PUSHED = PushedVersion("alice/k-preprocess-00", 4, "https://www.kaggle.com/code/alice/k")
 RUNNING, DONE, FAILED = SessionStatus("running"), SessionStatus("complete"), SessionStatus("error")
@@ -71,8 +71,8 @@ def test_settle_zero_trusts_at_once():
 
 
 @pytest.mark.parametrize("settings, words", [
-    ({"first_interval": 0}, "first_interval = 0: must be > 0"),
-    ({"backoff": 0.5}, "backoff >= 1"),
+    ({"first_interval": 0}, "first_interval = 0: expected a number > 0"),
+    ({"backoff": 0.5}, "backoff = 0.5: expected a number >= 1"),
 ])
 def test_poll_settings_are_validated(settings, words):
     with pytest.raises(ValueError, match=words):

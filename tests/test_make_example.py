@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-IDS = ("import sys; sys.path.insert(0, 'scripts'); import numpy as np; "
-       "from make_example import unique_ids; print(unique_ids(200, np.random.default_rng(0)))")
+IDS = ("import numpy as np; from host.examples.fashion_mnist import unique_ids; "
+       "print(unique_ids(200, np.random.default_rng(0)))")
 
 
 def _ids(hash_seed: str) -> str:

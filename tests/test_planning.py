@@ -5,7 +5,7 @@ from competitions import image_folder, pixel_csv
 from conftest import make_spec
 from shared.assignment import dump_assignment, load_assignment
 from shared.config import PipelineConfig
-from shared.planning import make_plan, plan_kernels
+from host.planning import make_plan, plan_kernels
 from shared.store import RowRange, ShardWriter, WriterOptions
 
 SPEC = make_spec(600, 100)  # 28x28x1, labelled train, test ids of 8 characters

@@ -7,7 +7,7 @@ from PIL import Image
 
 from competitions import CLASS_NAMES, image_folder, pixel_csv, save_image, submission_id, train_id
 from shared.config import PipelineConfig
-from shared.planning import make_plan
+from host.planning import make_plan
 from shared.preprocess import PREVIEW_NAME, run_preprocess
 from shared.sources import source_fingerprint
 from shared.store import MANIFEST_NAME, Manifest, ShardSet

@@ -10,7 +10,7 @@ from competitions import image_folder, pixel_csv, train_id
 from shared.assignment import dump_assignment
 from shared.config import PipelineConfig
 from shared.kaggle_paths import ROOT_ENV
-from shared.planning import make_plan
+from host.planning import make_plan
 from shared.store import MANIFEST_NAME, ShardSet
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -232,7 +232,7 @@ def test_plan_needs_no_network_and_no_credentials(tmp_path, fake):
     result = run_push(["--config", str(config), "--kernels", str(tmp_path / "kernels"), "--plan"],
                       cwd=tmp_path, env=env)
     assert result.returncode == 0, result.stderr
-    assert "| shared.kaggle_api\n" in result.stderr
+    assert "| host.kaggle_api\n" in result.stderr
     assert not re.search(r"\| +(kaggle|kagglesdk)\n", result.stderr)  # the client: never imported
     for slug in [*PRE, TRAIN]:
         assert f"alice/{slug}" in result.stdout
@@ -338,7 +338,7 @@ def test_rejected_key_says_so(tmp_path, fake, setup):
 def test_poll_interval_flag_is_validated_like_the_setting(tmp_path, fake, setup):
     _, args, env = setup
     result = push(tmp_path, [*args, "--poll-interval", "0"], env)
-    assert result.returncode == 2 and "[kaggle] poll_interval = 0.0: must be a number > 0" \
+    assert result.returncode == 2 and "[kaggle] poll_interval = 0.0: expected a number > 0" \
         in result.stderr and not fake.requests
 
 
@@ -380,7 +380,7 @@ def test_interrupted_wait_lists_what_is_still_running(tmp_path, fake, setup):
 
 
 PROBE = """
-from shared.kaggle_api import api_base_url, connect, find_credentials
+from host.kaggle_api import api_base_url, connect, find_credentials
 api = connect(find_credentials(), base_url=api_base_url(), request_timeout=7.5)
 client = api.build_kaggle_client()
 http = client.http_client()
@@ -431,7 +431,7 @@ def refuse_sockets(event, args):
         raise OSError("no connection during the import")
 
 sys.addaudithook(refuse_sockets)
-from shared.kaggle_api.client import import_kaggle_api
+from host.kaggle_api.client import import_kaggle_api
 import_kaggle_api()
 print("reached:", reached)
 print("home:", os.environ["HOME"])

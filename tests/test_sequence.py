@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from conftest import make_spec, write_output
-from shared.data import Normalization, holdout
+from shared.data import Normalization, ShuffleOptions, WorkerOptions, holdout
 from shared.data.sequence import ShardedSequence
 from shared.store import RowRange, ShardSet
 
@@ -23,9 +23,14 @@ def shards(tmp_path_factory, fmnist):
     return ShardSet.discover(root)
 
 
-def seq(shards, **kw):
-    defaults = dict(batch_size=32, block_rows=40, window_blocks=3)
-    return ShardedSequence(shards.split("train"), **{**defaults, **kw})
+def seq(shards, *, shuffle="none", seed=0, block_rows=40, window_blocks=3, workers=1,
+        use_multiprocessing=False, **kw):
+    """The train split's sequence, 32 per batch, blocks of 40 rows mixed 3 at a time."""
+    return ShardedSequence(
+        shards.split("train"), **{"batch_size": 32, **kw},
+        shuffle=ShuffleOptions(mode=shuffle, seed=seed, block_rows=block_rows,
+                               window_blocks=window_blocks),
+        workers=WorkerOptions(workers=workers, use_multiprocessing=use_multiprocessing))
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -136,9 +141,9 @@ def test_augment_is_reproducible(shards):
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    (dict(batch_size=0), "batch_size=0: expected a positive integer"),
+    (dict(batch_size=0), "batch_size = 0: expected a positive integer"),
     (dict(batch_size=601, drop_remainder=True), "600 samples make no batch of 601"),
-    (dict(shuffle="random"), "shuffle='random': expected one of none, block, full"),
+    (dict(shuffle="random"), "shuffle = 'random': expected one of none, block, full"),
     (dict(labels="onehot"), "labels='onehot' needs num_classes"),
     (dict(rows=np.array([0, 600])), r"rows must be sample indices in \[0, 600\)"),
     (dict(rows=np.array([3, 3])), "contains an index twice"),
@@ -205,3 +210,14 @@ def test_keras_worker_threads_never_read_a_recycled_window(shards, window_blocks
                 wrong.append(epoch * steps + step)
         adapter.on_epoch_end()
     assert wrong == [], f"{len(wrong)} of {steps * epochs} batches differ from the reference"
+
+
+def test_the_keywords_of_earlier_releases_still_work_with_a_warning(shards):
+    with pytest.warns(DeprecationWarning, match="pass shuffle=ShuffleOptions"):
+        old = ShardedSequence(shards.split("train"), batch_size=32, shuffle="block", seed=4,
+                              block_rows=40, window_blocks=3, workers=2, max_queue_size=4)
+    new = seq(shards, shuffle="block", seed=4)
+    assert old.shuffle == new.shuffle and old.worker_options == WorkerOptions(2, False, 4)
+    np.testing.assert_array_equal(old[5][0], new[5][0])
+    with pytest.raises(TypeError, match="unexpected keyword argument.*seeds"):
+        ShardedSequence(shards.split("train"), seeds=3)

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from conftest import make_spec, write_output
+from shared.data import ShuffleOptions, WorkerOptions
 from shared.data.sequence import ShardedSequence
 from shared.store import RowRange, ShardSet
 
@@ -36,7 +37,8 @@ def tiny_model():
 
 
 def test_fit_walks_consecutive_batches_so_each_epoch_sees_every_row(train_index):
-    s = Recording(train_index, batch_size=50, shuffle="block", seed=0, drop_remainder=True)
+    s = Recording(train_index, batch_size=50, shuffle=ShuffleOptions(mode="block"),
+                  drop_remainder=True)
     tiny_model().fit(s, epochs=3, steps_per_epoch=s.steps_per_epoch, shuffle=False, verbose=0)
     steps = s.steps_per_epoch
     served = set(s.calls)
@@ -48,9 +50,9 @@ def test_fit_walks_consecutive_batches_so_each_epoch_sees_every_row(train_index)
         assert len(np.unique(rows)) == 600
 
 
-def weights_after_fit(index, **loader):
-    s = ShardedSequence(index, batch_size=50, shuffle="block", seed=1, drop_remainder=True,
-                        **loader)
+def weights_after_fit(index, workers=WorkerOptions()):
+    s = ShardedSequence(index, batch_size=50, shuffle=ShuffleOptions(mode="block", seed=1),
+                        drop_remainder=True, workers=workers)
     model = tiny_model()
     model.fit(s, epochs=2, steps_per_epoch=s.steps_per_epoch, shuffle=False, verbose=0)
     return model.get_weights()
@@ -58,6 +60,7 @@ def weights_after_fit(index, **loader):
 
 def test_training_is_identical_with_worker_processes(train_index):
     in_process = weights_after_fit(train_index)
-    with_processes = weights_after_fit(train_index, workers=2, use_multiprocessing=True)
+    with_processes = weights_after_fit(train_index, WorkerOptions(workers=2,
+                                                                  use_multiprocessing=True))
     for a, b in zip(in_process, with_processes):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)

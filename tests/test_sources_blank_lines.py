@@ -11,7 +11,7 @@ import pytest
 
 from competitions import image_folder, pixel_csv, train_id
 from shared.config import PipelineConfig
-from shared.planning import make_plan
+from host.planning import make_plan
 from shared.preprocess import run_preprocess
 from shared.sources import source_fingerprint
 from shared.sources.tables import count_rows, read_columns, trailing_blank_lines

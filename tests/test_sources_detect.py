@@ -4,7 +4,8 @@ import pytest
 
 from competitions import CLASS_NAMES, image_folder, pixel_csv, save_image, train_id
 from shared.config import SourceConfig
-from shared.sources import SourceLayout, detect_layout
+from host.planning import detect_layout
+from shared.sources import SourceLayout
 
 
 def test_image_folder_with_string_labels(tmp_path, fmnist):

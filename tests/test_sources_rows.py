@@ -3,7 +3,8 @@ import pandas as pd
 import pytest
 
 from competitions import CLASS_NAMES, image_folder, pixel_csv, train_id
-from shared.sources import (check_source_fingerprint, detect_layout, iter_pixel_rows,
+from host.planning import detect_layout
+from shared.sources import (check_source_fingerprint, iter_pixel_rows,
                             read_split_rows, source_fingerprint)
 
 

@@ -5,7 +5,7 @@ import pytest
 
 from shared.config import LoaderConfig
 from shared.store import ShardSet
-from shared.training.data import PaddedBatches, build_training_data, prediction_sequence
+from shared.training.sequences import PaddedBatches, build_training_data, prediction_sequence
 from train_fixtures import make_input_root
 
 
@@ -35,7 +35,7 @@ def test_padded_batches_keep_x_of_labelled_batches_and_refuse_endless_ones(shard
     data = build_training_data(shards, LoaderConfig(), global_batch=32)
     with pytest.raises(ValueError, match=r"needs a finite sequence"):
         PaddedBatches(data.train, 2)
-    with pytest.raises(ValueError, match=r"multiple=0: expected a positive integer"):
+    with pytest.raises(ValueError, match=r"multiple = 0: expected a positive integer; give the replica count"):
         PaddedBatches(labelled, 0)
 
 

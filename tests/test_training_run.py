@@ -130,7 +130,7 @@ def test_resume_refuses_a_run_made_with_other_settings(input_root, tmp_path):
     first = tmp_path / "first"
     run_training(make_assignment(), input_root, first, verbose=0)
     with pytest.raises(StateMismatchError,
-                       match=r"seed: 42 then, 7 now.*restore those settings, or detach"):
+                       match=r"shuffle\.seed: 42 then, 7 now.*restore those settings, or detach"):
         run_training(make_assignment(loader={"seed": 7}, train={"epochs": 2}),
                      attach(tmp_path, input_root, first), tmp_path / "second", verbose=0)
 

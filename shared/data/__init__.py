@@ -3,11 +3,13 @@
 ``ShardedSequence`` imports Keras; the rest does not, so it lives behind a lazy import.
 """
 
-from shared.data.gather import Normalization, ShardGather
-from shared.data.order import ShuffleOptions, epoch_order, holdout
+from shared.data.gather import ShardGather
+from shared.data.normalization import Normalization
+from shared.data.options import ShuffleOptions, WorkerOptions
+from shared.data.order import epoch_order, holdout
 
-__all__ = ["Normalization", "ShardGather", "ShardedSequence", "ShuffleOptions", "epoch_order",
-           "holdout"]
+__all__ = ["Normalization", "ShardGather", "ShardedSequence", "ShuffleOptions", "WorkerOptions",
+           "epoch_order", "holdout"]
 
 
 def __getattr__(name: str):

@@ -6,52 +6,22 @@ the first time it reads (pickling an ``np.memmap`` would copy its whole content)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
+from shared.data.normalization import Normalization
 from shared.store.reader import SplitIndex
 
-__all__ = ["Normalization", "ShardGather"]
-
-
-@dataclass(frozen=True)
-class Normalization:
-    """``x = (pixel * scale - mean) / std`` per channel; by default only ``pixel / 255``."""
-
-    scale: float = 1.0 / 255.0
-    mean: tuple[float, ...] = ()
-    std: tuple[float, ...] = ()
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "mean", tuple(float(m) for m in self.mean))
-        object.__setattr__(self, "std", tuple(float(s) for s in self.std))
-        if len(self.mean) != len(self.std):
-            raise ValueError(f"mean {self.mean} and std {self.std}: give both with the same "
-                             "number of values (one, or one per channel), or neither")
-        if any(s <= 0 for s in self.std):
-            raise ValueError(f"std {self.std}: every value must be > 0")
-
-    def coefficients(self, channels: int) -> tuple[np.ndarray, np.ndarray | None]:
-        """``(a, b)`` with ``x = pixel * a + b``, each of shape ``(channels,)``."""
-        if not self.mean:
-            return np.full(channels, self.scale, np.float32), None
-        if len(self.mean) not in (1, channels):
-            raise ValueError(f"mean/std have {len(self.mean)} values for {channels} channels: "
-                             "give one value, or one per channel")
-        mean = np.broadcast_to(np.asarray(self.mean, np.float64), (channels,))
-        std = np.broadcast_to(np.asarray(self.std, np.float64), (channels,))
-        return (self.scale / std).astype(np.float32), (-mean / std).astype(np.float32)
+__all__ = ["ShardGather"]
 
 
 class ShardGather:
     """Gathers samples by index across all shards of one split."""
 
-    def __init__(self, index: SplitIndex, normalization: Normalization = Normalization()) -> None:
-        self.index = index
+    def __init__(self, split: SplitIndex, normalization: Normalization = Normalization()) -> None:
+        self.split = split
         self.normalization = normalization
-        self._offsets = index.offsets
-        height, width, channels = index.sample_shape
+        self._offsets = split.offsets
+        height, width, channels = split.sample_shape
         self.features = height * width * channels
         a, b = normalization.coefficients(channels)
         # One scalar when every channel shares it, else tiled over the flattened sample.
@@ -67,7 +37,7 @@ class ShardGather:
     def _map(self, shard: int, key: str) -> np.ndarray:
         found = self._maps.get((shard, key))
         if found is None:
-            path = getattr(self.index.shards[shard], key)
+            path = getattr(self.split.shards[shard], key)
             mapped = np.load(path, mmap_mode="r", allow_pickle=False)
             # A plain ndarray view of the map: np.memmap's subclass hooks cost more per batch
             # than the copy itself. Pixels are viewed as (count, H*W*C) rows.
@@ -98,7 +68,7 @@ class ShardGather:
             out = np.empty((len(samples), self.features), np.uint8)
         for shard, local, where in self._segments(samples):
             out[where] = self._take(self._map(shard, "x"), local)
-        return out if flat else out.reshape(len(samples), *self.index.sample_shape)
+        return out if flat else out.reshape(len(samples), *self.split.sample_shape)
 
     def normalize(self, pixels: np.ndarray) -> np.ndarray:
         """float32 ``(n, H, W, C)`` from uint8 pixels (flat or not)."""
@@ -106,7 +76,7 @@ class ShardGather:
                           dtype=np.float32)
         if self._b is not None:
             out += self._b
-        return out.reshape(len(pixels), *self.index.sample_shape)
+        return out.reshape(len(pixels), *self.split.sample_shape)
 
     def labels(self, samples: np.ndarray, *, out: np.ndarray | None = None) -> np.ndarray:
         """Class indices as int32 (or into ``out``); ``samples`` sorted ascending."""

@@ -6,48 +6,19 @@ Every order is a pure function of ``(seed, epoch)`` and the sizes, computed with
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
-
 import numpy as np
+
+from shared.data.options import ShuffleOptions, default_block_rows
 
 __all__ = ["ShuffleOptions", "epoch_order", "block_order", "compose_block_order", "holdout",
            "default_block_rows", "index_dtype"]
 
-SHUFFLE_MODES = ("none", "block", "full")
 _HOLDOUT_STREAM = 0x5EED
-_BLOCK_TARGET_BYTES = 2**20
 
 
 def index_dtype(n: int) -> np.dtype:
     """int32 indices while they fit: half the memory of int64 on large data sets."""
     return np.dtype(np.int32 if n < 2**31 else np.int64)
-
-
-def default_block_rows(sample_bytes: int, batch_size: int) -> int:
-    """About 1 MiB of contiguous samples per block, and never fewer than one batch."""
-    return max(batch_size, math.ceil(_BLOCK_TARGET_BYTES / max(sample_bytes, 1)))
-
-
-@dataclass(frozen=True)
-class ShuffleOptions:
-    """``none``: row order. ``block``: permute contiguous blocks, then mix rows within a
-    window of ``window_blocks`` blocks. ``full``: a global permutation."""
-
-    mode: str = "block"
-    seed: int = 0
-    block_rows: int = 1024
-    window_blocks: int = 16
-
-    def __post_init__(self) -> None:
-        if self.mode not in SHUFFLE_MODES:
-            raise ValueError(f"shuffle={self.mode!r}: expected one of {', '.join(SHUFFLE_MODES)}")
-        for name in ("block_rows", "window_blocks"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name}={value!r}: expected a positive integer")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
-            raise ValueError(f"seed={self.seed!r}: expected a non-negative integer")
 
 
 def _rng(seed: int, *stream: int) -> np.random.Generator:
@@ -61,6 +32,9 @@ def block_order(n: int, epoch: int, options: ShuffleOptions) -> tuple[np.ndarray
     for each final position ``i`` in window ``w = i // window``, the index within that
     window's slice of ``blocks``: final order ``i -> blocks[w * window + mix[i]]``.
     """
+    if not options.block_rows:
+        raise ValueError("block_rows = 0: expected the rows of a block; call "
+                         "options.resolve(sample_bytes, batch_size) first")
     dtype = index_dtype(n)
     rng = _rng(options.seed, epoch)
     b = options.block_rows

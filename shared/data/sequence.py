@@ -2,17 +2,17 @@
 
 Train with::
 
-    train = ShardedSequence(index, rows=train_rows, batch_size=128, shuffle="block", seed=42,
-                            drop_remainder=True)           # repeat=True for shuffled data
+    train = ShardedSequence(split, rows=train_rows, batch_size=128, drop_remainder=True,
+                            shuffle=ShuffleOptions(mode="block", seed=42))
     model.fit(train, epochs=15, steps_per_epoch=train.steps_per_epoch, shuffle=False,
-              validation_data=ShardedSequence(index, rows=val_rows, batch_size=512))
+              validation_data=ShardedSequence(split, rows=val_rows, batch_size=512))
 
 Always pass ``shuffle=False`` to ``fit``: otherwise Keras reshuffles the batch order itself,
 unseeded, which breaks both read locality and reproducibility.
 
 A shuffled sequence repeats (``num_batches`` is ``None``) and batch ``i`` belongs to epoch
 ``start_epoch + i // steps_per_epoch``: every batch is a pure function of
-``(seed, epoch, index)``, identical in any worker thread or process. An epoch counter kept in
+``(seed, epoch, batch)``, identical in any worker thread or process. An epoch counter kept in
 ``on_epoch_end`` would not be: Keras 3 calls ``on_epoch_end`` once before the first epoch
 (when ``fit`` resets its iterator), worker processes only see a changed counter when their
 pool is re-created, and the next epoch's iterator is created before ``on_epoch_end`` runs.
@@ -23,87 +23,92 @@ Pass ``steps_per_epoch`` to ``fit``; to resume at epoch ``k``, build the sequenc
 from __future__ import annotations
 
 import threading
-from typing import Callable
+import warnings
+from typing import Any, Callable
 
 import keras
 import numpy as np
 
-from shared.data.gather import Normalization, ShardGather
-from shared.data.order import (ShuffleOptions, block_order, compose_block_order,
-                               default_block_rows, epoch_order, index_dtype)
+from shared.checks import check_choice, check_int
+from shared.data.gather import ShardGather
+from shared.data.normalization import Normalization
+from shared.data.options import ShuffleOptions, WorkerOptions
+from shared.data.order import block_order, compose_block_order, epoch_order, index_dtype
 from shared.data.window_cache import WindowCache
 from shared.store.reader import SplitIndex
 
-__all__ = ["ShardedSequence", "Normalization"]
+__all__ = ["ShardedSequence", "Normalization", "ShuffleOptions", "WorkerOptions"]
 
 Augment = Callable[[np.ndarray, np.random.Generator], np.ndarray]
+_SHUFFLE_KEYWORDS = ("seed", "block_rows", "window_blocks")
+_WORKER_KEYWORDS = ("use_multiprocessing", "max_queue_size")
 
 
 class ShardedSequence(keras.utils.PyDataset):
     """Batches of ``(x, y)`` (or ``x`` alone) read from a split's shards.
 
     Args:
-        index: the split, from ``ShardSet.discover(root).split("train")``.
+        split: the split, from ``ShardSet.discover(root).split("train")``.
         rows: sample indices to use (e.g. one side of ``holdout``); default all samples.
-        batch_size: samples per batch.
-        shuffle: ``"none"``, ``"block"`` or ``"full"`` (see ``ShuffleOptions``).
-        seed, block_rows, window_blocks: the shuffle's settings; ``block_rows=0`` picks about
-            1 MiB of samples per block.
-        drop_remainder: drop each epoch's last partial batch (fixed batch shapes).
-        repeat: serve epoch after epoch (``None``: when shuffled); see module docstring.
-        start_epoch: the epoch of batch 0 (to resume training).
-        labels: ``"sparse"`` (int32 class indices), ``"onehot"`` (float32) or ``None`` (x only).
-        normalization: how uint8 pixels become float32.
+        batch_size: samples per batch; ``drop_remainder`` drops each epoch's last partial
+            batch (fixed batch shapes).
+        shuffle: the epoch order (``ShuffleOptions``; default: row order).
+        normalization: how uint8 pixels become float32 (``Normalization``).
+        workers: threads or processes for Keras (``WorkerOptions``).
+        labels: ``"sparse"`` (int32 class indices), ``"onehot"`` (float32, needs
+            ``num_classes``) or ``None`` (x only).
         augment: ``f(x_batch, rng) -> x_batch``, a picklable function; ``rng`` is seeded by
             ``(seed, epoch, batch)`` so augmentation is reproducible too.
-        workers, use_multiprocessing, max_queue_size: as for ``keras.utils.PyDataset``.
+        repeat: serve epoch after epoch (``None``: when shuffled); ``start_epoch`` is the
+            epoch of batch 0 (to resume training). See the module docstring.
+
+    The keywords of earlier releases (``shuffle="block"``, ``seed``, ``block_rows``,
+    ``window_blocks``, ``workers=4``, ``use_multiprocessing``, ``max_queue_size``) still work
+    for this release, with a ``DeprecationWarning``.
     """
 
-    def __init__(self, index: SplitIndex, *, rows: np.ndarray | None = None,
-                 batch_size: int = 128, shuffle: str = "none", seed: int = 0,
-                 block_rows: int = 0, window_blocks: int = 16, drop_remainder: bool = False,
-                 repeat: bool | None = None, start_epoch: int = 0,
+    def __init__(self, split: SplitIndex, *, rows: np.ndarray | None = None,
+                 batch_size: int = 128, drop_remainder: bool = False,
+                 shuffle: ShuffleOptions | str = ShuffleOptions(),
+                 normalization: Normalization = Normalization(),
+                 workers: WorkerOptions | int = WorkerOptions(),
                  labels: str | None = "sparse", num_classes: int | None = None,
-                 normalization: Normalization = Normalization(), augment: Augment | None = None,
-                 workers: int = 1, use_multiprocessing: bool = False,
-                 max_queue_size: int = 10) -> None:
-        super().__init__(workers=workers, use_multiprocessing=use_multiprocessing,
-                         max_queue_size=max_queue_size)
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-            raise ValueError(f"batch_size={batch_size!r}: expected a positive integer")
-        if labels not in ("sparse", "onehot", None):
-            raise ValueError(f"labels={labels!r}: expected 'sparse', 'onehot' or None")
-        if labels is not None and not index.labelled:
-            raise ValueError(f"the {index.split} split has no labels: pass labels=None to get "
+                 augment: Augment | None = None, repeat: bool | None = None,
+                 start_epoch: int = 0, **legacy: Any) -> None:
+        shuffle, workers = _legacy_options(shuffle, workers, legacy)
+        super().__init__(workers=workers.workers, use_multiprocessing=workers.use_multiprocessing,
+                         max_queue_size=workers.max_queue_size)
+        check_int("batch_size", batch_size)
+        check_choice("labels", labels, ("sparse", "onehot", None))  # type: ignore[arg-type]
+        check_int("start_epoch", start_epoch, minimum=0)
+        if labels is not None and not split.labelled:
+            raise ValueError(f"the {split.split} split has no labels: pass labels=None to get "
                              "x alone (for predict)")
         if labels == "onehot" and not num_classes:
             raise ValueError("labels='onehot' needs num_classes (len(shard_set.classes))")
-        if isinstance(start_epoch, bool) or not isinstance(start_epoch, int) or start_epoch < 0:
-            raise ValueError(f"start_epoch={start_epoch!r}: expected an integer >= 0")
-        self.index = index
-        self.num_samples_total = len(index)
+        self.split = split
+        self.num_samples_total = len(split)
         self.rows = None if rows is None else self._check_rows(np.asarray(rows))
         self.batch_size = batch_size
-        sample_bytes = int(np.prod(index.sample_shape))
-        self.shuffle = ShuffleOptions(
-            mode=shuffle, seed=seed, window_blocks=window_blocks,
-            block_rows=block_rows or default_block_rows(sample_bytes, batch_size))
+        self.shuffle = shuffle.resolve(int(np.prod(split.sample_shape)), batch_size)
+        self.worker_options = workers
         self.drop_remainder = drop_remainder
-        self.repeat = (shuffle != "none") if repeat is None else bool(repeat)
+        self.repeat = (shuffle.mode != "none") if repeat is None else bool(repeat)
         self.start_epoch = start_epoch
         self.label_mode = labels
         self.num_classes = num_classes
         self.augment = augment
-        self.gather = ShardGather(index, normalization)
+        self.gather = ShardGather(split, normalization)
         self.window_len = self.shuffle.block_rows * self.shuffle.window_blocks
         self.windows = WindowCache(self.gather, self.rows, self.window_len,
-                                   with_labels=labels is not None) if shuffle == "block" else None
+                                   with_labels=labels is not None) \
+            if self.shuffle.mode == "block" else None
         if self.steps_per_epoch == 0:
             raise ValueError(
                 f"{self.num_samples} samples make no batch of {batch_size}"
                 + (" with drop_remainder=True" if drop_remainder else "")
                 + ": lower batch_size or use more data")
-        self._orders: dict[int, np.ndarray] = {}
+        self._orders: dict[int, Any] = {}
         self._orders_lock = threading.Lock()
 
     def _check_rows(self, rows: np.ndarray) -> np.ndarray:
@@ -159,19 +164,19 @@ class ShardedSequence(keras.utils.PyDataset):
                 self._orders[epoch] = order
         return order
 
-    def locate(self, index: int) -> tuple[int, int]:
-        """``(epoch, batch within epoch)`` of global batch ``index``."""
-        if index < 0:
-            raise IndexError(f"batch index {index} < 0")
+    def locate(self, step: int) -> tuple[int, int]:
+        """``(epoch, batch within epoch)`` of global batch number ``step``."""
+        if step < 0:
+            raise IndexError(f"batch index {step} < 0")
         steps = self.steps_per_epoch
-        if not self.repeat and index >= steps:
-            raise IndexError(f"batch index {index} out of range for {steps} batches")
-        return self.start_epoch + index // steps, index % steps
+        if not self.repeat and step >= steps:
+            raise IndexError(f"batch index {step} out of range for {steps} batches")
+        return self.start_epoch + step // steps, step % steps
 
-    def batch_samples(self, index: int) -> np.ndarray:
-        """Sample indices of global batch ``index``, in the order the batch holds them
+    def batch_samples(self, step: int) -> np.ndarray:
+        """Sample indices of global batch ``step``, in the order the batch holds them
         (ascending, except in block mode where they keep the window's mixed order)."""
-        epoch, batch = self.locate(index)
+        epoch, batch = self.locate(step)
         lo, hi = batch * self.batch_size, min((batch + 1) * self.batch_size, self.num_samples)
         order = self._order(epoch)
         if self.windows is not None:
@@ -189,15 +194,15 @@ class ShardedSequence(keras.utils.PyDataset):
                                for i in range(self.steps_per_epoch)])
 
     # -- batches ----------------------------------------------------------------------------
-    def __getitem__(self, index: int):
-        epoch, batch = self.locate(int(index))
+    def __getitem__(self, step: int):
+        epoch, batch = self.locate(int(step))
         if self.windows is not None:
             lo = batch * self.batch_size
             hi = min(lo + self.batch_size, self.num_samples)
             blocks, mix = self._order(epoch)
             pixels, y = self.windows.read(epoch, blocks, mix, lo, hi)
         else:
-            samples = self.batch_samples(int(index))
+            samples = self.batch_samples(int(step))
             pixels = self.gather.pixels(samples, flat=True)
             y = self.gather.labels(samples) if self.label_mode is not None else None
         x = self.gather.normalize(pixels)
@@ -210,3 +215,28 @@ class ShardedSequence(keras.utils.PyDataset):
         if self.label_mode == "onehot":
             y = np.eye(self.num_classes, dtype=np.float32)[y]
         return x, y
+
+
+def _legacy_options(shuffle: ShuffleOptions | str, workers: WorkerOptions | int,
+                    legacy: dict[str, Any]) -> tuple[ShuffleOptions, WorkerOptions]:
+    """Options from the keywords of earlier releases (deprecated), or as given."""
+    unknown = sorted(set(legacy) - {*_SHUFFLE_KEYWORDS, *_WORKER_KEYWORDS})
+    if unknown:
+        raise TypeError(f"ShardedSequence() got unexpected keyword argument(s) "
+                        f"{', '.join(unknown)}")
+    old_shuffle = isinstance(shuffle, str) or any(k in legacy for k in _SHUFFLE_KEYWORDS)
+    old_workers = isinstance(workers, int) or any(k in legacy for k in _WORKER_KEYWORDS)
+    if old_shuffle or old_workers:
+        warnings.warn("ShardedSequence(shuffle=<str>, seed=, block_rows=, window_blocks=, "
+                      "workers=<int>, use_multiprocessing=, max_queue_size=) is deprecated: pass "
+                      "shuffle=ShuffleOptions(...) and workers=WorkerOptions(...)",
+                      DeprecationWarning, stacklevel=3)
+    if old_shuffle:
+        base = shuffle if isinstance(shuffle, ShuffleOptions) else ShuffleOptions(mode=shuffle)
+        shuffle = ShuffleOptions(mode=base.mode, **{
+            k: legacy.get(k, getattr(base, k)) for k in _SHUFFLE_KEYWORDS})
+    if old_workers:
+        base_w = workers if isinstance(workers, WorkerOptions) else WorkerOptions(workers=workers)
+        workers = WorkerOptions(workers=base_w.workers, **{
+            k: legacy.get(k, getattr(base_w, k)) for k in _WORKER_KEYWORDS})
+    return shuffle, workers  # type: ignore[return-value]

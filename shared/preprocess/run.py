@@ -23,14 +23,13 @@ from tqdm import tqdm
 from shared.assignment import PreprocessAssignment
 from shared.config import format_size
 from shared.kaggle_paths import find_competition_dir
-from shared.planning.plan import writer_options
 from shared.preprocess.assigned import AssignedRows
 from shared.preprocess.pool import available_cpus, ordered_map
 from shared.preprocess.preview import write_preview
 from shared.preprocess.tasks import (DecodedBatch, decode_task, init_worker, iter_tasks,
                                      rows_per_task, worker_setup)
 from shared.sources import check_source_fingerprint, read_split_rows
-from shared.store import MANIFEST_NAME, Reject, ShardWriter
+from shared.store import MANIFEST_NAME, Reject, ShardWriter, WriterOptions
 
 __all__ = ["PreprocessSummary", "run_preprocess", "competition_folder"]
 
@@ -93,7 +92,8 @@ def run_preprocess(assignment: PreprocessAssignment, input_root: str | Path,
     strict = assignment.config.source.strict
     workers = workers or assignment.config.plan.decode_workers or available_cpus()
     with ShardWriter(out_dir, spec=assignment.spec, ranges=assignment.ranges,
-                     producer=assignment.kernel, options=writer_options(assignment.config),
+                     producer=assignment.kernel,
+                     options=WriterOptions.from_config(assignment.config),
                      source_fingerprint=assignment.source_fingerprint,
                      bundle_fingerprint=assignment.bundle_fingerprint,
                      plan=assignment.plan) as writer:

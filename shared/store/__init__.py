@@ -1,18 +1,18 @@
 """The shard store: uint8 ``.npy`` shards plus ``manifest.json`` (the on-disk contract).
 
-Writing: :class:`ShardWriter`. Reading and validating: :meth:`ShardSet.discover`.
+Writing: :class:`ShardWriter`. Reading and validating: :meth:`ShardSet.discover`. Names are
+imported from their module on first use (``shared.lazy``).
 """
 
-from shared.store.coverage import CoverageError
-from shared.store.diskspace import DiskFullError
-from shared.store.layout import WriterOptions
-from shared.store.manifest import (FORMAT_VERSION, MANIFEST_NAME, DatasetSpec, FileRecord, Manifest,
-                                   PlanEntry, Reject, RowRange, ShardRecord)
-from shared.store.reader import ShardFiles, ShardSet, ShardSetError, SplitIndex, find_manifests
-from shared.store.writer import ShardWriter
+from shared.lazy import lazy_exports
 
-__all__ = [
-    "CoverageError", "DatasetSpec", "DiskFullError", "FORMAT_VERSION", "FileRecord",
-    "MANIFEST_NAME", "Manifest", "PlanEntry", "Reject", "RowRange", "ShardFiles", "ShardRecord",
-    "ShardSet", "ShardSetError", "ShardWriter", "SplitIndex", "WriterOptions", "find_manifests",
-]
+__getattr__, __dir__, __all__ = lazy_exports(__name__, {
+    "shared.store.coverage": ("CoverageError",),
+    "shared.store.diskspace": ("DiskFullError",),
+    "shared.store.sharding": ("WriterOptions",),
+    "shared.store.manifest": ("FORMAT_VERSION", "MANIFEST_NAME", "DatasetSpec", "FileRecord",
+                              "Manifest", "PlanEntry", "Reject", "RowRange", "ShardRecord"),
+    "shared.store.reader": ("ShardFiles", "ShardSet", "ShardSetError", "SplitIndex",
+                            "find_manifests"),
+    "shared.store.writer": ("ShardWriter",),
+})

@@ -169,7 +169,7 @@ class DatasetSpec:
     def id_dtype(self) -> np.dtype:
         return np.dtype(f"<U{max(self.id_width, 1)}")
 
-    def file_layout(self, split: str) -> dict[str, tuple[tuple[int, ...], np.dtype]]:
+    def sample_files(self, split: str) -> dict[str, tuple[tuple[int, ...], np.dtype]]:
         """Per-sample shape and dtype of each file a shard of ``split`` holds."""
         files: dict[str, tuple[tuple[int, ...], np.dtype]] = {
             "x": (self.sample_shape, np.dtype(PIXEL_DTYPE))}

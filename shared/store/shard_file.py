@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from shared.store.diskspace import reserve
-from shared.store.layout import PlannedShard
+from shared.store.sharding import PlannedShard
 from shared.store.manifest import DatasetSpec, FileRecord, Reject, ShardRecord, fsync_dir
 from shared.store.npy import header_bytes, header_size, sha256_file
 
@@ -95,7 +95,7 @@ class OpenShard:
         capacity = planned.stop - planned.start
         self._files: dict[str, _File] = {}
         try:
-            for key, (shape, dtype) in spec.file_layout(planned.split).items():
+            for key, (shape, dtype) in spec.sample_files(planned.split).items():
                 self._files[key] = _File(directory, planned.file_name(key), capacity, shape, dtype)
         except BaseException:
             self.discard()

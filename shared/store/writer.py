@@ -26,7 +26,7 @@ import numpy as np
 
 from shared.config import format_size
 from shared.store.diskspace import DiskFullError, free_bytes
-from shared.store.layout import PlannedShard, WriterOptions, job_fingerprint, plan_shards
+from shared.store.sharding import PlannedShard, WriterOptions, job_fingerprint, plan_shards
 from shared.store.manifest import (MANIFEST_NAME, DatasetSpec, Manifest, PlanEntry, Reject,
                                    RowRange, ShardRecord, write_json_atomic)
 from shared.store.shard_file import OpenShard
@@ -188,7 +188,7 @@ class ShardWriter:
             raise ValueError(
                 f"rows from {split} row {start_row}: received pixels of shape {x.shape} and dtype "
                 f"{x.dtype}, expected shape {expected} and dtype uint8 (height, width, channels)")
-        layout = self.spec.file_layout(split)
+        layout = self.spec.sample_files(split)
         labels_arr = ids_arr = None
         if "y" in layout:
             if labels is None:

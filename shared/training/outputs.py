@@ -18,7 +18,7 @@ from shared.data.sequence import ShardedSequence
 from shared.reports import confusion_matrix, plot_confusion_matrix, plot_training_curves
 from shared.store.manifest import write_json_atomic
 from shared.submission import SubmissionFormat, write_submission
-from shared.training.data import PaddedBatches, TrainingData, prediction_sequence
+from shared.training.sequences import PaddedBatches, TrainingData, prediction_sequence
 from shared.training.state import TrainState, copy_atomic
 
 __all__ = ["OUTPUT_NAMES", "ValidationScore", "score_validation", "predict_test",

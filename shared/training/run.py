@@ -16,6 +16,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -25,6 +27,8 @@ import keras
 
 from shared.assignment import TrainAssignment
 from shared.config import PipelineConfig
+from shared.data.normalization import Normalization
+from shared.data.options import ShuffleOptions
 from shared.kaggle_paths import find_competition_dir
 from shared.model import build_model
 from shared.store import DatasetSpec, ShardSet, ShardSetError
@@ -33,7 +37,7 @@ from shared.training.augment import make_augment, resolve_augment
 from shared.training.callbacks import (HISTORY_NAME, EpochRecorder, EpochSeeds, ResourceReport,
                                        ResumableEarlyStopping, TimeLimitReached, WallClockGuard,
                                        write_history_csv)
-from shared.training.data import TrainingData, build_training_data
+from shared.training.sequences import TrainingData, build_training_data
 from shared.training.outputs import OUTPUT_NAMES, write_metrics, write_outputs
 from shared.training.resources import take_snapshot
 from shared.training.state import STATE_NAME, TrainState, copy_atomic, find_resume_state
@@ -83,19 +87,25 @@ def _check_against_assignment(shards: ShardSet, assignment: TrainAssignment) -> 
 
 def _resume_key(config: PipelineConfig, spec: DatasetSpec, global_batch: int, *,
                 augment: str, schedule: str, monitor: str, fingerprint: str) -> dict[str, Any]:
-    """Settings that decide the data order and the model: a resumed run must share them."""
-    loader, train = config.loader, config.train
+    """What decides the data order and the model: a resumed run must share all of it. The
+    loader's part is its options objects, whole, so a new option joins the key by itself."""
+    train = config.train
     key = {"model": train.model, "augment": augment, "lr_schedule": schedule,
-           "learning_rate": train.learning_rate, "monitor": monitor, "seed": loader.seed,
-           "global_batch": global_batch, "shuffle": loader.shuffle,
-           "block_rows": loader.block_rows, "window_blocks": loader.window_blocks,
-           "validation_fraction": loader.validation_fraction, "mean": list(loader.mean),
-           "std": list(loader.std), "sample_shape": list(spec.sample_shape),
-           "classes": list(spec.classes), "train_rows": spec.split_rows["train"],
-           "source_fingerprint": fingerprint}
+           "learning_rate": train.learning_rate, "monitor": monitor,
+           "global_batch": global_batch,
+           "shuffle": _plain(ShuffleOptions.from_config(config.loader)),
+           "normalization": _plain(Normalization.from_config(config.loader)),
+           "validation_fraction": config.loader.validation_fraction,
+           "sample_shape": list(spec.sample_shape), "classes": list(spec.classes),
+           "train_rows": spec.split_rows["train"], "source_fingerprint": fingerprint}
     if schedule == "cosine":  # the decay spans the planned epochs
         key["epochs"] = train.epochs
     return key
+
+
+def _plain(options: Any) -> dict[str, Any]:
+    """An options dataclass as JSON values (tuples as lists), as ``train_state.json`` holds it."""
+    return json.loads(json.dumps(dataclasses.asdict(options)))
 
 
 def _learning_rate(config: PipelineConfig, schedule: str, steps_per_epoch: int):

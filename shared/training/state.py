@@ -86,13 +86,25 @@ class TrainState:
 
     def check_key(self, key: Mapping[str, Any], where: str | os.PathLike) -> None:
         """Refuse to resume when the data order or the model would differ."""
-        differ = [f"{name}: {self.key.get(name)!r} then, {value!r} now"
-                  for name, value in key.items() if self.key.get(name) != value]
+        then, now = _flat(self.key), _flat(key)
+        differ = [f"{name}: {then.get(name)!r} then, {value!r} now"
+                  for name, value in now.items() if then.get(name) != value]
         if differ:
             raise StateMismatchError(
                 f"{where} holds a previous training run made with other data or settings "
                 f"({'; '.join(differ)}). Resuming would not continue the same run: restore those "
                 "settings, or detach that output from the kernel's inputs to start afresh")
+
+
+def _flat(key: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """``{"shuffle": {"seed": 1}}`` as ``{"shuffle.seed": 1}``: differences name the option."""
+    out: dict[str, Any] = {}
+    for name, value in key.items():
+        if isinstance(value, Mapping):
+            out.update(_flat(value, f"{prefix}{name}."))
+        else:
+            out[f"{prefix}{name}"] = value
+    return out
 
 
 def find_resume_state(root: str | os.PathLike) -> tuple[Path, TrainState] | None:

@@ -11,7 +11,7 @@ import shutil
 import tempfile
 from pathlib import Path, PurePosixPath
 
-from shared.kaggle_api.service import KaggleCallError, KaggleService, OutputFile
+from host.kaggle_api.service import KaggleCallError, KaggleService, OutputFile
 from shared.store.manifest import MANIFEST_NAME, Manifest
 
 __all__ = ["download_outputs", "latest_bundle_fingerprint", "log_tail", "output_listing"]

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from shared.kaggle_api.service import PushedVersion, SessionStatus
+from host.kaggle_api.service import PushedVersion, SessionStatus
+from shared.checks import check_number
+from shared.config import KaggleConfig
 
 __all__ = ["PollSettings", "RunWatch"]
 
@@ -29,11 +31,18 @@ class PollSettings:
 
     def __post_init__(self) -> None:
         for name in ("first_interval", "max_interval", "timeout"):
-            if not getattr(self, name) > 0:
-                raise ValueError(f"PollSettings.{name} = {getattr(self, name)!r}: must be > 0")
-        if not self.settle_seconds >= 0 or not self.backoff >= 1:
-            raise ValueError(f"PollSettings: settle_seconds must be >= 0 and backoff >= 1, "
-                             f"received {self.settle_seconds!r} and {self.backoff!r}")
+            check_number(f"PollSettings.{name}", getattr(self, name), above=0)
+        check_number("PollSettings.settle_seconds", self.settle_seconds, at_least=0)
+        check_number("PollSettings.backoff", self.backoff, at_least=1)
+
+    @classmethod
+    def from_config(cls, kaggle: KaggleConfig, *,
+                    first_interval: float | None = None) -> "PollSettings":
+        """``[kaggle] poll_interval`` (or ``first_interval``), ``max_poll_interval``,
+        ``timeout_minutes`` and ``settle_seconds``."""
+        first = kaggle.poll_interval if first_interval is None else first_interval
+        return cls(first_interval=first, max_interval=max(kaggle.max_poll_interval, first),
+                   timeout=kaggle.timeout_minutes * 60, settle_seconds=kaggle.settle_seconds)
 
 
 class RunWatch:

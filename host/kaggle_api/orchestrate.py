@@ -18,17 +18,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from shared.bundle.folder import KernelFolder
-from shared.kaggle_api.credentials import Credentials, find_secret_leaks
-from shared.kaggle_api.kernel_set import KernelSet
-from shared.kaggle_api.metadata import MetadataRules, validate_kernels
-from shared.kaggle_api.outputs import download_outputs, latest_bundle_fingerprint, log_tail
-from shared.kaggle_api.retry import RetriesExhausted
-from shared.kaggle_api.service import (KaggleCallError, KaggleService, Submission,
+from host.bundle.folder import KernelFolder
+from host.kaggle_api.credentials import Credentials, find_secret_leaks
+from host.kaggle_api.kernel_set import KernelSet
+from host.kaggle_api.metadata import MetadataRules, validate_kernels
+from host.kaggle_api.outputs import download_outputs, latest_bundle_fingerprint, log_tail
+from host.kaggle_api.retry import RetriesExhausted
+from host.kaggle_api.service import (KaggleCallError, KaggleService, Submission,
                                        SubmissionUnknown)
-from shared.kaggle_api.train_runs import (METRICS_NAME, STATE_NAME, TrainingUnfinished,
+from host.kaggle_api.train_runs import (METRICS_NAME, STATE_NAME, TrainingUnfinished,
                                           load_train_run, read_train_run, unfinished_message)
-from shared.kaggle_api.waiting import PollSettings, RunWatch
+from host.kaggle_api.waiting import PollSettings, RunWatch
+from shared.checks import check_choice, check_int
 
 __all__ = ["PushOptions", "KernelOutcome", "PushReport", "PushFailed", "preflight", "run_push"]
 
@@ -50,10 +51,8 @@ class PushOptions:
     continue_training: bool = False  # the train kernel mounts and continues its last run
 
     def __post_init__(self) -> None:
-        if self.submission not in ("csv", "code"):
-            raise ValueError(f"PushOptions.submission = {self.submission!r}: expected csv or code")
-        if self.max_concurrent < 1:
-            raise ValueError(f"PushOptions.max_concurrent = {self.max_concurrent}: must be >= 1")
+        check_choice("PushOptions.submission", self.submission, ("csv", "code"))
+        check_int("PushOptions.max_concurrent", self.max_concurrent)
 
 
 @dataclass
@@ -338,6 +337,6 @@ def run_push(service: KaggleService, kernels: KernelSet, *, owner: str, options:
         mounts = "mounts" if kernels.continues_training else "does not mount"
         raise ValueError(f"PushOptions.continue_training = {options.continue_training}, but the "
                          f"train kernel {mounts} its own output; apply "
-                         "shared.bundle.build.mount_own_output first")
+                         "host.bundle.build.mount_own_output first")
     preflight(kernels, rules, credentials)
     return _Runner(service, kernels, owner, options, say).run()

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from shared.bundle.folder import KernelFolder
-from shared.dryrun.tree import KernelTree, folder_bytes
+from host.bundle.folder import KernelFolder
+from host.dryrun.tree import KernelTree, folder_bytes
 from shared.kaggle_paths import ROOT_ENV
 
 __all__ = ["KernelRun", "run_kernel", "kernel_environment"]

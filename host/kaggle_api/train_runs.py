@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
-from shared.kaggle_api.outputs import output_listing
-from shared.kaggle_api.service import KaggleService
+from host.kaggle_api.outputs import output_listing
+from host.kaggle_api.service import KaggleService
 
 __all__ = ["TrainRun", "TrainingUnfinished", "FINISHED_REASONS", "METRICS_NAME", "STATE_NAME",
            "train_run_from_metrics", "load_train_run", "read_train_run", "unfinished_message"]

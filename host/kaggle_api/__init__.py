@@ -7,19 +7,19 @@ The client itself is imported only by ``connect``, so ``--plan`` needs neither n
 credentials.
 """
 
-from shared.kaggle_api.client import API_URL_ENV, api_base_url, connect
-from shared.kaggle_api.credentials import (Credentials, CredentialsError, find_credentials,
+from host.kaggle_api.client import API_URL_ENV, api_base_url, connect
+from host.kaggle_api.credentials import (Credentials, CredentialsError, find_credentials,
                                            local_username, require_credentials)
-from shared.kaggle_api.kernel_set import KernelSet
-from shared.kaggle_api.metadata import MetadataError, MetadataRules, validate_kernels
-from shared.kaggle_api.orchestrate import (PushFailed, PushOptions, PushReport, preflight,
+from host.kaggle_api.kernel_set import KernelSet
+from host.kaggle_api.metadata import MetadataError, MetadataRules, validate_kernels
+from host.kaggle_api.orchestrate import (PushFailed, PushOptions, PushReport, preflight,
                                            run_push)
-from shared.kaggle_api.plan_view import format_plan
-from shared.kaggle_api.retry import RetriesExhausted, RetryPolicy
-from shared.kaggle_api.service import (KaggleCallError, KaggleService, PushRejected,
+from host.kaggle_api.plan_view import format_plan
+from host.kaggle_api.retry import RetriesExhausted, RetryPolicy
+from host.kaggle_api.service import (KaggleCallError, KaggleService, PushRejected,
                                        SubmissionUnknown)
-from shared.kaggle_api.train_runs import TrainingUnfinished, TrainRun
-from shared.kaggle_api.waiting import PollSettings
+from host.kaggle_api.train_runs import TrainingUnfinished, TrainRun
+from host.kaggle_api.waiting import PollSettings
 
 __all__ = [
     "API_URL_ENV", "api_base_url", "connect",

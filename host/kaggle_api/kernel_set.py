@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from shared.bundle.folder import KernelFolder
+from host.bundle.folder import KernelFolder
 from shared.store.manifest import write_json_atomic
 
 __all__ = ["KernelSet", "INDEX_NAME"]

@@ -18,8 +18,8 @@ from typing import Any, Callable
 
 import requests
 
-from shared.bundle.folder import KernelFolder
-from shared.kaggle_api.retry import (RetriesExhausted, RetryPolicy, TransientError,
+from host.bundle.folder import KernelFolder
+from host.kaggle_api.retry import (RetriesExhausted, RetryPolicy, TransientError,
                                      call_with_retry, describe_error)
 
 __all__ = ["KaggleService", "KaggleCallError", "PushRejected", "SubmissionUnknown",

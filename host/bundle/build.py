@@ -3,6 +3,12 @@
 Each folder holds ``<slug>.py`` (see ``script.py``) and ``kernel-metadata.json`` filled from
 the role's template in ``kernel-metadata/``. The dry run and the push script use the very same
 folders.
+
+A kernel's fingerprint covers exactly what it carries: its entry script, the runtime modules
+that script imports (``closure.runtime_closure``) and its baked assignment, which holds only
+the settings its role reads (``shared.assignment.baked``). So editing the model or the training
+loop leaves every preprocessing kernel unchanged, and editing host code (planning, the dry
+run, the push) changes no kernel.
 """
 
 from __future__ import annotations
@@ -15,13 +21,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
-from shared.assignment import PreprocessAssignment, TrainAssignment, dump_assignment
-from shared.bundle.folder import METADATA_NAME, KernelFolder, kernel_title
-from shared.bundle.script import fingerprint, package_zip, render_script
+from shared.assignment import PreprocessAssignment, TrainAssignment, baked, dump_assignment
+from host.bundle.folder import METADATA_NAME, KernelFolder, kernel_title
+from host.bundle.closure import runtime_closure
+from host.bundle.script import fingerprint, package_zip, render_script
 from shared.config import PipelineConfig
 from shared.store.atomic import write_text_atomic
 
-__all__ = ["BuiltKernels", "build_kernels", "mount_own_output", "repo_root"]
+__all__ = ["BuiltKernels", "build_kernels", "mount_own_output", "repo_root", "role_code"]
 
 
 def repo_root() -> Path:
@@ -65,30 +72,21 @@ def _metadata(root: Path, assignment, owner: str, config: PipelineConfig,
     return meta
 
 
-def _output_relevant(assignment) -> str:
-    """What decides a kernel's output, for its fingerprint: a preprocessing kernel reads only
-    [competition], [source], [store] and [plan], so a change of training settings does not
-    make ``push.py --skip-unchanged`` run it again."""
-    config = assignment.config
-    if isinstance(assignment, PreprocessAssignment):
-        config = PipelineConfig(competition=config.competition, source=config.source,
-                                store=config.store, plan=config.plan)
-    else:
-        config = dataclasses.replace(config, kaggle=PipelineConfig().kaggle)
-    return dump_assignment(dataclasses.replace(assignment, config=config,
-                                               bundle_fingerprint=""))
+def role_code(root: Path, role: str) -> tuple[str, bytes]:
+    """The entry script of ``role`` and the zip of the runtime modules it runs."""
+    entry = root / "kernels" / f"{role}.py"
+    if not entry.is_file():
+        raise FileNotFoundError(f"kernel entry script {entry} is missing")
+    return entry.read_text(encoding="utf-8"), package_zip(runtime_closure(entry, root), root)
 
 
 def _build_one(assignment, out_dir: Path, owner: str, config: PipelineConfig, root: Path,
-               zip_bytes: bytes) -> KernelFolder:
-    entry = root / "kernels" / f"{assignment.role}.py"
-    if not entry.is_file():
-        raise FileNotFoundError(f"kernel entry script {entry} is missing")
-    entry_source = entry.read_text(encoding="utf-8")
+               code: tuple[str, bytes]) -> KernelFolder:
+    entry_source, zip_bytes = code
     # The local data folder means nothing on Kaggle (and is the user's own path): not baked.
-    baked = config.replace(competition={"data_dir": ""})
-    unsigned = dataclasses.replace(assignment, config=baked, bundle_fingerprint="")
-    digest = fingerprint(zip_bytes, entry_source, _output_relevant(unsigned))
+    unsigned = baked(dataclasses.replace(
+        assignment, config=config.replace(competition={"data_dir": ""})))
+    digest = fingerprint(zip_bytes, entry_source, dump_assignment(unsigned))
     signed = dataclasses.replace(unsigned, bundle_fingerprint=digest)
     folder = out_dir / assignment.kernel
     if folder.exists():
@@ -96,7 +94,7 @@ def _build_one(assignment, out_dir: Path, owner: str, config: PipelineConfig, ro
     folder.mkdir(parents=True)
     script = f"{assignment.kernel}.py"
     write_text_atomic(folder / script, render_script(
-        slug=assignment.kernel, role=assignment.role, entry_name=f"kernels/{entry.name}",
+        slug=assignment.kernel, role=assignment.role, entry_name=f"kernels/{assignment.role}.py",
         entry_source=entry_source, zip_bytes=zip_bytes, assignment_json=dump_assignment(signed),
         bundle_fingerprint=digest))
     meta = _metadata(root, assignment, owner, config, script)
@@ -107,18 +105,20 @@ def _build_one(assignment, out_dir: Path, owner: str, config: PipelineConfig, ro
 
 
 def build_kernels(preprocess: Sequence[PreprocessAssignment], train: TrainAssignment,
-                  out_dir: str | os.PathLike, *, owner: str,
-                  config: PipelineConfig) -> BuiltKernels:
-    """Write one kernel folder per assignment under ``out_dir``; ``config`` is baked in."""
+                  out_dir: str | os.PathLike, *, owner: str, config: PipelineConfig,
+                  root: str | os.PathLike | None = None) -> BuiltKernels:
+    """Write one kernel folder per assignment under ``out_dir``; of ``config``, each kernel
+    bakes in what its role reads. ``root`` is the repository holding ``kernels/``,
+    ``kernel-metadata/`` and ``shared/`` (default: this one)."""
     if not owner:
         raise ValueError("owner is empty: give the Kaggle user name that will own the kernels")
-    root = repo_root()
+    root = Path(root or repo_root())
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    zip_bytes = package_zip()
-    built = [_build_one(a, out, owner, config, root, zip_bytes) for a in preprocess]
+    code = {role: role_code(root, role) for role in ("preprocess", "train")}
+    built = [_build_one(a, out, owner, config, root, code["preprocess"]) for a in preprocess]
     return BuiltKernels(preprocess=tuple(built),
-                        train=_build_one(train, out, owner, config, root, zip_bytes))
+                        train=_build_one(train, out, owner, config, root, code["train"]))
 
 
 def mount_own_output(train: KernelFolder, *, owner: str, mounted: bool) -> KernelFolder:

@@ -1,4 +1,4 @@
-"""Where shards go: the deterministic split of assigned row ranges into shard files.
+"""Sharding: the deterministic split of assigned row ranges into shard files.
 
 The layout is a pure function of the assignment and the size limits, so a re-run of the
 same job plans the same shards and can resume at the first one that is missing.
@@ -13,7 +13,8 @@ from typing import Sequence
 
 import numpy as np
 
-from shared.config import format_size
+from shared.checks import check_int
+from shared.config import PipelineConfig, format_size
 from shared.store.manifest import DatasetSpec, RowRange
 from shared.store.npy import npy_file_size
 
@@ -30,12 +31,17 @@ class WriterOptions:
     budget_bytes: int = 0
 
     def __post_init__(self) -> None:
-        for name in ("shard_bytes", "max_shard_rows", "budget_bytes"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise ValueError(f"WriterOptions.{name} = {value!r}: expected an integer >= 0")
-        if self.shard_bytes == 0:
-            raise ValueError("WriterOptions.shard_bytes must be > 0")
+        check_int("WriterOptions.shard_bytes", self.shard_bytes)
+        check_int("WriterOptions.max_shard_rows", self.max_shard_rows, minimum=0)
+        check_int("WriterOptions.budget_bytes", self.budget_bytes, minimum=0)
+
+    @classmethod
+    def from_config(cls, config: PipelineConfig) -> "WriterOptions":
+        """``[store] shard_bytes``, ``max_shard_rows`` and ``[plan] kernel_budget``: the limits
+        that both the planner and the preprocessing kernels use."""
+        return cls(shard_bytes=config.store.shard_bytes,
+                   max_shard_rows=config.store.max_shard_rows,
+                   budget_bytes=config.plan.kernel_budget)
 
 
 @dataclass(frozen=True)
@@ -61,12 +67,12 @@ class PlannedShard:
         """Bytes of all its files at full capacity (no rejected rows)."""
         n = self.stop - self.start
         return sum(npy_file_size((n, *shape), dtype)
-                   for shape, dtype in spec.file_layout(self.split).values())
+                   for shape, dtype in spec.sample_files(self.split).values())
 
 
 def _row_bytes(spec: DatasetSpec, split: str) -> int:
     return sum(int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
-               for shape, dtype in spec.file_layout(split).values())
+               for shape, dtype in spec.sample_files(split).values())
 
 
 def rows_per_shard(spec: DatasetSpec, split: str, options: WriterOptions) -> int:

@@ -14,6 +14,9 @@ from typing import Callable, TypeVar
 
 import requests
 
+from shared.checks import check_int, check_number
+from shared.config import KaggleConfig
+
 __all__ = ["RetryPolicy", "TransientError", "RetriesExhausted", "is_transient", "call_with_retry",
            "describe_error"]
 
@@ -38,13 +41,15 @@ class RetryPolicy:
     jitter: float = 0.5  # each delay is scaled by a random factor in [1 - jitter, 1]
 
     def __post_init__(self) -> None:
-        if isinstance(self.retries, bool) or not isinstance(self.retries, int) or self.retries < 0:
-            raise ValueError(f"RetryPolicy.retries = {self.retries!r}: expected an integer >= 0")
-        if not (self.base_seconds > 0 and self.max_seconds > 0):
-            raise ValueError(f"RetryPolicy delays must be > 0, received base {self.base_seconds!r}"
-                             f" and max {self.max_seconds!r}")
-        if not 0 <= self.jitter <= 1:
-            raise ValueError(f"RetryPolicy.jitter = {self.jitter!r}: expected a fraction in [0, 1]")
+        check_int("RetryPolicy.retries", self.retries, minimum=0)
+        check_number("RetryPolicy.base_seconds", self.base_seconds, above=0)
+        check_number("RetryPolicy.max_seconds", self.max_seconds, above=0)
+        check_number("RetryPolicy.jitter", self.jitter, at_least=0, at_most=1)
+
+    @classmethod
+    def from_config(cls, kaggle: KaggleConfig) -> "RetryPolicy":
+        """``[kaggle] retries``, ``retry_base_seconds`` and ``retry_max_seconds``."""
+        return cls(kaggle.retries, kaggle.retry_base_seconds, kaggle.retry_max_seconds)
 
     def delay(self, attempt: int, retry_after: float | None = None) -> float:
         """Seconds to wait before retry number ``attempt`` (1-based)."""

@@ -15,13 +15,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from shared.bundle.build import BuiltKernels, build_kernels
-from shared.bundle.folder import KernelFolder
+from host.bundle.build import BuiltKernels, build_kernels
+from host.bundle.folder import KernelFolder
 from shared.config import PipelineConfig, format_size
-from shared.dryrun.inputs import changes, snapshot
-from shared.dryrun.runner import KernelRun, run_kernel
-from shared.dryrun.scoring import score_accuracy
-from shared.dryrun.tree import LAYOUTS, KernelTree, make_tree, mount_competition, mount_output
+from host.dryrun.inputs import changes, snapshot
+from host.dryrun.runner import KernelRun, run_kernel
+from host.dryrun.scoring import score_accuracy
+from host.dryrun.tree import LAYOUTS, KernelTree, make_tree, mount_competition, mount_output
 
 __all__ = ["DryRunOptions", "DryRunError", "run_dry_run", "SOLUTION_NAME"]
 
@@ -122,7 +122,7 @@ def _train(built: BuiltKernels, options: DryRunOptions) -> tuple[KernelRun, Kern
 
 def run_dry_run(options: DryRunOptions) -> dict:
     """Run the pipeline locally; returns (and writes) ``<workdir>/report.json``."""
-    from shared.planning import make_plan
+    from host.planning import make_plan
 
     options.workdir.mkdir(parents=True, exist_ok=True)
     plan = make_plan(options.config, _planning_view(options))

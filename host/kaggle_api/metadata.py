@@ -15,7 +15,7 @@ from typing import Any, Iterable, Mapping
 
 from slugify import slugify  # the function the official client checks titles with
 
-from shared.bundle.folder import KernelFolder, METADATA_NAME
+from host.bundle.folder import KernelFolder, METADATA_NAME
 
 __all__ = ["MetadataError", "MetadataRules", "metadata_problems", "validate_kernels"]
 

@@ -20,8 +20,10 @@ from typing import Callable
 import keras
 import numpy as np
 
+from shared.checks import check_int
 from shared.config import LoaderConfig
-from shared.data.gather import Normalization
+from shared.data.normalization import Normalization
+from shared.data.options import ShuffleOptions, WorkerOptions
 from shared.data.order import holdout
 from shared.data.sequence import ShardedSequence
 from shared.store import DatasetSpec, ShardSet, ShardSetError, SplitIndex
@@ -51,21 +53,18 @@ class TrainingData:
         return int(np.argmax(np.bincount(self.train_labels, minlength=self.num_classes)))
 
 
-def _normalization(loader: LoaderConfig) -> Normalization:
-    return Normalization(mean=loader.mean, std=loader.std)
+def _common(loader: LoaderConfig) -> dict:
+    """The options every sequence of a run shares, from ``[loader]``."""
+    return dict(normalization=Normalization.from_config(loader),
+                workers=WorkerOptions.from_config(loader))
 
 
-def _sequence_options(loader: LoaderConfig) -> dict:
-    return dict(workers=loader.workers, use_multiprocessing=loader.use_multiprocessing,
-                max_queue_size=loader.max_queue_size, normalization=_normalization(loader))
-
-
-def prediction_sequence(index: SplitIndex, loader: LoaderConfig, batch_size: int, *,
+def prediction_sequence(split: SplitIndex, loader: LoaderConfig, batch_size: int, *,
                         rows: np.ndarray | None = None, labels: str | None = None
                         ) -> ShardedSequence:
     """Rows in ascending order, every sample once, the last batch possibly short."""
-    return ShardedSequence(index, rows=rows, batch_size=batch_size, shuffle="none",
-                           repeat=False, labels=labels, **_sequence_options(loader))
+    return ShardedSequence(split, rows=rows, batch_size=batch_size, repeat=False,
+                           labels=labels, **_common(loader))
 
 
 class PaddedBatches(keras.utils.PyDataset):
@@ -78,9 +77,7 @@ class PaddedBatches(keras.utils.PyDataset):
                          max_queue_size=sequence.max_queue_size)
         if sequence.num_batches is None:
             raise ValueError("PaddedBatches needs a finite sequence (repeat=False)")
-        if isinstance(multiple, bool) or not isinstance(multiple, int) or multiple < 1:
-            raise ValueError(f"multiple={multiple!r}: expected a positive integer (the replica "
-                             "count)")
+        check_int("multiple", multiple, fix="give the replica count")
         self.sequence = sequence
         self.multiple = multiple
 
@@ -131,10 +128,9 @@ def build_training_data(shards: ShardSet, loader: LoaderConfig, *, global_batch:
             f"{len(train_rows)} training samples make no batch of {global_batch} "
             f"([loader] batch_size x replicas): lower batch_size or add data")
     train = ShardedSequence(
-        train_index, rows=train_rows, batch_size=global_batch, shuffle=loader.shuffle,
-        seed=loader.seed, block_rows=loader.block_rows, window_blocks=loader.window_blocks,
-        drop_remainder=True, repeat=True, start_epoch=start_epoch, labels="sparse",
-        augment=augment, **_sequence_options(loader))
+        train_index, rows=train_rows, batch_size=global_batch, drop_remainder=True,
+        shuffle=ShuffleOptions.from_config(loader), repeat=True, start_epoch=start_epoch,
+        labels="sparse", augment=augment, **_common(loader))
     validation = prediction_sequence(train_index, loader, global_batch, rows=val_rows,
                                      labels="sparse") if len(val_rows) else None
     return TrainingData(spec=spec, train=train, validation=validation,

@@ -1,9 +1,10 @@
-"""One self-contained kernel script: entry code + the ``shared`` package + the assignment.
+"""One self-contained kernel script: entry code + the runtime modules it runs + the assignment.
 
-A Kaggle kernel is one file. The script carries the ``shared`` package as a base64 zip that
-it writes to the temporary directory (outside ``/kaggle/working``, so nothing but results
-lands in the output) and imports with zipimport; then the baked assignment; then the kernel's
-entry code from ``kernels/<role>.py``, unchanged.
+A Kaggle kernel is one file. The script carries the modules of ``shared`` that its role runs
+(``closure.runtime_closure``) as a base64 zip that it writes to the temporary directory
+(outside ``/kaggle/working``, so nothing but results lands in the output) and imports with
+zipimport; then the baked assignment; then the kernel's entry code from ``kernels/<role>.py``,
+unchanged.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import io
 import re
 import zipfile
 from pathlib import Path
+from typing import Sequence
 
 import shared
 
@@ -42,16 +44,13 @@ _mount_shared_package()
 '''
 
 
-def package_zip(package_dir: Path | None = None) -> bytes:
-    """The ``shared`` package's ``.py`` files as a deterministic zip (same code, same bytes)."""
-    root = Path(package_dir or Path(shared.__file__).parent)
+def package_zip(files: Sequence[Path], repo: Path) -> bytes:
+    """``files`` (of the ``shared`` package, below ``repo``) as a deterministic zip: the same
+    code gives the same bytes."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path in sorted(root.rglob("*.py")):
-            if "__pycache__" in path.parts:
-                continue
-            info = zipfile.ZipInfo(f"{root.name}/{path.relative_to(root).as_posix()}",
-                                   date_time=_FIXED_TIME)
+        for path in sorted(Path(f) for f in files):
+            info = zipfile.ZipInfo(path.relative_to(repo).as_posix(), date_time=_FIXED_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             archive.writestr(info, path.read_bytes())
@@ -78,7 +77,7 @@ def render_script(*, slug: str, role: str, entry_name: str, entry_source: str,
     header = (
         f"# Kaggle kernel '{slug}' ({role}), built by kaggle-memmap-pipeline "
         f"{shared.__version__}.\n"
-        f"# Built from {entry_name} plus the `shared` package ({modules} modules, embedded "
+        f"# Built from {entry_name} plus the {modules} modules of `shared` it runs (embedded "
         "below) and this\n"
         "# kernel's assignment (BAKED_ASSIGNMENT). Do not edit: rebuild it with "
         "scripts/dry_run.py or scripts/push.py.\n"

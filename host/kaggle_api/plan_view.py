@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from shared.bundle.folder import KernelFolder
-from shared.kaggle_api.kernel_set import KernelSet
+from host.bundle.folder import KernelFolder
+from host.kaggle_api.kernel_set import KernelSet
 
 __all__ = ["format_plan"]
 

@@ -12,14 +12,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from shared.assignment import PreprocessAssignment, TrainAssignment
-from shared.config import LoaderConfig, PipelineConfig, StoreConfig
-from shared.planning.kernels import KernelPlan, plan_kernels
-from shared.sources import (SourceLayout, SplitRows, detect_layout, read_split_rows,
+from shared.config import PipelineConfig, StoreConfig
+from shared.data.normalization import Normalization
+from host.planning.kernels import KernelPlan, plan_kernels
+from host.planning.detect import detect_layout
+from shared.sources import (SourceLayout, SplitRows, read_split_rows,
                             source_fingerprint)
-from shared.store.layout import WriterOptions
+from shared.store.sharding import WriterOptions
 from shared.store.manifest import DatasetSpec
 
-__all__ = ["Plan", "make_plan", "dataset_spec", "writer_options"]
+__all__ = ["Plan", "make_plan", "dataset_spec"]
 
 
 @dataclass(frozen=True)
@@ -44,13 +46,6 @@ class Plan:
         return head + "\n" + self.kernels.table()
 
 
-def writer_options(config: PipelineConfig) -> WriterOptions:
-    """The shard limits and per-kernel budget that both the planner and the kernels use."""
-    return WriterOptions(shard_bytes=config.store.shard_bytes,
-                         max_shard_rows=config.store.max_shard_rows,
-                         budget_bytes=config.plan.kernel_budget)
-
-
 def dataset_spec(layout: SourceLayout, rows: dict[str, SplitRows],
                  store: StoreConfig) -> DatasetSpec:
     """The data set every kernel writes: sample shape, rows, classes, which ids are kept."""
@@ -63,25 +58,15 @@ def dataset_spec(layout: SourceLayout, rows: dict[str, SplitRows],
                        id_width=max(width, 1), stored_ids=stored)
 
 
-def _check_normalization(loader: LoaderConfig, channels: int) -> None:
-    """``[loader] mean``/``std`` hold one value, or one per channel (else the train kernel
-    would fail on Kaggle after every preprocessing kernel ran)."""
-    if loader.mean and len(loader.mean) not in (1, channels):
-        raise ValueError(
-            f"[loader] mean and std have {len(loader.mean)} values but the images have "
-            f"{channels} channel{'s' if channels > 1 else ''}: give one value, or one per "
-            f"channel ({channels}), e.g. mean = [{', '.join(['0.5'] * channels)}]")
-
-
 def make_plan(config: PipelineConfig, data_dir: str | Path | None = None) -> Plan:
     """Plan every kernel for the competition in ``data_dir`` (default: [competition] data_dir)."""
     data_dir = Path(config.competition.data_dir if data_dir is None else data_dir)
     layout = detect_layout(data_dir, config.source)
-    _check_normalization(config.loader, layout.channels)
+    Normalization.from_config(config.loader).check_channels(layout.channels)
     rows = {split: read_split_rows(layout, data_dir, split) for split in layout.split_rows}
     spec = dataset_spec(layout, rows, config.store)
     fingerprint = source_fingerprint(layout, data_dir)
-    options = writer_options(config)
+    options = WriterOptions.from_config(config)
     kernels = plan_kernels(spec, options, kernel_budget=config.plan.kernel_budget,
                            max_kernels=config.plan.max_kernels,
                            prefix=config.kaggle.slug_prefix or config.competition.slug)

@@ -31,7 +31,7 @@ from typing import Any, Iterator, Mapping
 
 from requests.adapters import HTTPAdapter
 
-from shared.kaggle_api.credentials import (CONFIG_DIR_ENV, Credentials, CredentialsError,
+from host.kaggle_api.credentials import (CONFIG_DIR_ENV, Credentials, CredentialsError,
                                            config_dir)
 
 __all__ = ["API_URL_ENV", "api_base_url", "import_kaggle_api", "connect"]

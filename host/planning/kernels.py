@@ -17,9 +17,9 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
-from shared.bundle.folder import kernel_title
+from host.bundle.folder import kernel_title
 from shared.config import format_size
-from shared.store.layout import PlannedShard, WriterOptions, plan_shards
+from shared.store.sharding import PlannedShard, WriterOptions, plan_shards
 from shared.store.manifest import SPLITS, DatasetSpec, PlanEntry, RowRange
 
 __all__ = ["KernelShare", "KernelPlan", "plan_kernels", "preprocess_slug", "train_slug",

@@ -1,0 +1,85 @@
+"""ShardedSequence's option objects, each with ``from_config`` beside it (grain's manner).
+
+The settings file is turned into options here and nowhere else: ``ShuffleOptions.from_config``
+and ``WorkerOptions.from_config`` read ``[loader]``; ``Normalization.from_config`` lives with
+the normalisation itself.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from shared.checks import check_choice, check_int
+
+if TYPE_CHECKING:
+    from shared.config import LoaderConfig
+
+__all__ = ["SHUFFLE_MODES", "ShuffleOptions", "WorkerOptions", "default_block_rows"]
+
+SHUFFLE_MODES = ("none", "block", "full")
+_BLOCK_TARGET_BYTES = 2**20
+
+
+def default_block_rows(sample_bytes: int, batch_size: int) -> int:
+    """About 1 MiB of contiguous samples per block, and never fewer than one batch."""
+    return max(batch_size, math.ceil(_BLOCK_TARGET_BYTES / max(sample_bytes, 1)))
+
+
+@dataclass(frozen=True)
+class ShuffleOptions:
+    """The order of an epoch's samples.
+
+    ``mode``: ``none`` (row order), ``block`` (permute contiguous blocks of ``block_rows``,
+    then mix rows within a window of ``window_blocks`` blocks: near-sequential reads) or
+    ``full`` (a global permutation). ``block_rows = 0`` picks about 1 MiB of samples per block,
+    and at least one batch (``resolve``). Every order is a pure function of ``seed`` and the
+    epoch.
+    """
+
+    mode: str = "none"
+    seed: int = 0
+    block_rows: int = 0
+    window_blocks: int = 16
+
+    def __post_init__(self) -> None:
+        check_choice("shuffle", self.mode, SHUFFLE_MODES)
+        check_int("seed", self.seed, minimum=0)
+        check_int("block_rows", self.block_rows, minimum=0)
+        check_int("window_blocks", self.window_blocks)
+
+    @classmethod
+    def from_config(cls, loader: "LoaderConfig") -> "ShuffleOptions":
+        """``[loader] shuffle``, ``seed``, ``block_rows`` and ``window_blocks``."""
+        return cls(mode=loader.shuffle, seed=loader.seed, block_rows=loader.block_rows,
+                   window_blocks=loader.window_blocks)
+
+    def resolve(self, sample_bytes: int, batch_size: int) -> "ShuffleOptions":
+        """These options with ``block_rows = 0`` replaced by its automatic value."""
+        if self.block_rows:
+            return self
+        return dataclasses.replace(self, block_rows=default_block_rows(sample_bytes, batch_size))
+
+
+@dataclass(frozen=True)
+class WorkerOptions:
+    """How Keras runs ``__getitem__``: threads (or processes) and how far it reads ahead."""
+
+    workers: int = 1
+    use_multiprocessing: bool = False
+    max_queue_size: int = 10
+
+    def __post_init__(self) -> None:
+        check_int("workers", self.workers)
+        check_int("max_queue_size", self.max_queue_size)
+        if not isinstance(self.use_multiprocessing, bool):
+            raise ValueError(f"use_multiprocessing = {self.use_multiprocessing!r}: expected "
+                             "true or false")
+
+    @classmethod
+    def from_config(cls, loader: "LoaderConfig") -> "WorkerOptions":
+        """``[loader] workers``, ``use_multiprocessing`` and ``max_queue_size``."""
+        return cls(workers=loader.workers, use_multiprocessing=loader.use_multiprocessing,
+                   max_queue_size=loader.max_queue_size)
