@@ -12,8 +12,8 @@ from __future__ import annotations
 import math
 from typing import Any, Iterable, Sequence
 
-__all__ = ["refuse", "check_int", "check_number", "check_choice", "check_numbers", "check_mean_std",
-           "is_number"]
+__all__ = ["refuse", "check_int", "check_number", "check_choice", "check_numbers",
+           "check_mean_std", "is_number"]
 
 
 def refuse(name: str, value: Any, expected: str, fix: str = "") -> ValueError:
@@ -55,7 +55,7 @@ def check_number(name: str, value: Any, *, above: float | None = None,
 def check_choice(name: str, value: Any, choices: Sequence[str], fix: str = "") -> str:
     """One of ``choices``."""
     if value not in choices:
-        raise refuse(name, value, f"one of {', '.join(choices)}", fix)
+        raise refuse(name, value, f"one of {', '.join(map(str, choices))}", fix)
     return value
 
 

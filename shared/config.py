@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from shared.checks import check_choice, check_int, check_mean_std, check_number, refuse
+from shared.sources.layout import TASKS
 
 __all__ = [
     "CompetitionConfig",
@@ -27,6 +28,9 @@ __all__ = [
     "parse_size",
     "format_size",
 ]
+
+# what [train] monitor may name; which of them a task reports is the task's (shared.tasks)
+MONITORS = ("auto", "val_accuracy", "val_loss", "val_auc", "val_rmse", "val_top_k_accuracy")
 
 _UNITS = {"": 1, "B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12,
           "KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "TIB": 2**40}
@@ -76,12 +80,14 @@ class CompetitionConfig:
     slug: str = "fashion-mnist-demo"
     data_dir: str = "examples/fashion-mnist-mini"
     submission: str = "csv"  # csv: upload submission.csv; code: submit the train kernel's version
+    task: str = "auto"  # auto: detected by the planner; or one of TASKS
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", self.slug or ""):
             raise ValueError(f"[competition] slug = {self.slug!r}: expected the lowercase slug in "
                              "the competition's URL, e.g. 'digit-recognizer'")
         _choice("competition", "submission", self.submission, ("csv", "code"))
+        _choice("competition", "task", self.task, ("auto", *TASKS))
 
 
 @dataclass(frozen=True)
@@ -182,14 +188,14 @@ class TrainConfig:
     mixed_precision: bool = False
     augment: str = "auto"  # auto: none for article, flip for better; none; flip; shift; flip_shift
     lr_schedule: str = "auto"  # auto: constant for article, cosine for better; constant; cosine
-    monitor: str = "val_accuracy"  # picks the best checkpoint and drives early stopping
+    monitor: str = "auto"  # picks the best checkpoint and drives early stopping; auto: by task
     distribute: str = "auto"  # auto: MirroredStrategy on 2+ GPUs; mirrored; none
 
     def __post_init__(self) -> None:
         _choice("train", "model", self.model, ("article", "better"))
         _choice("train", "augment", self.augment, ("auto", "none", "flip", "shift", "flip_shift"))
         _choice("train", "lr_schedule", self.lr_schedule, ("auto", "constant", "cosine"))
-        _choice("train", "monitor", self.monitor, ("val_accuracy", "val_loss"))
+        _choice("train", "monitor", self.monitor, MONITORS)
         _choice("train", "distribute", self.distribute, ("auto", "mirrored", "none"))
         _positive("train", "epochs", self.epochs)
         _positive("train", "early_stopping_patience", self.early_stopping_patience,

@@ -1,8 +1,8 @@
 """The training kernel's two built-in CNNs, channels-last, for any ``(H, W, C)`` input.
 
 ``article``: the origin article's network, unchanged: Conv2D 20@5x5 same + ReLU, MaxPool 2,
-Conv2D 50@5x5 same + ReLU, MaxPool 2, Flatten, Dense 500 + ReLU, Dense classes + softmax;
-Adam; cross-entropy.
+Conv2D 50@5x5 same + ReLU, MaxPool 2, Flatten, Dense 500 + ReLU, then the task's head (for
+one class per image: Dense classes + softmax); Adam; the task's loss.
 
 ``better``: blocks of two 3x3 convolutions with batch normalisation, max pooling and dropout
 (one block per halving, until the feature map is about 7-11 pixels, at most 5 blocks), then
@@ -10,14 +10,20 @@ Dense 256 with batch normalisation and dropout. It is meant to be trained with t
 augmentation and a cosine learning-rate decay (``[train] augment`` and ``lr_schedule`` =
 ``auto`` choose them).
 
-Under a ``mixed_float16`` policy the softmax stays float32, as Keras recommends.
+The head (``shared.tasks.Head``) is the task's: softmax over classes, sigmoid units (binary,
+multi-label) or one linear unit scaled back to the targets' units (regression). Under a
+``mixed_float16`` policy the head's activation stays float32, as Keras recommends.
 """
 
 from __future__ import annotations
 
+from typing import Any, Sequence
+
 import keras
 
-__all__ = ["MODEL_KINDS", "build_model", "compile_model", "better_blocks"]
+from shared.tasks.base import Head
+
+__all__ = ["MODEL_KINDS", "build_model", "compile_model", "better_blocks", "head_layers"]
 
 MODEL_KINDS = ("article", "better")
 _BETTER_FILTERS = (32, 64, 128, 256, 256)
@@ -27,7 +33,7 @@ _CONV_DROPOUT = 0.2  # tuned on Fashion-MNIST: 0.25/0.5 underfit within 15 epoch
 _DENSE_DROPOUT = 0.3
 
 
-def _check_input(kind: str, input_shape: tuple[int, ...], num_classes: int) -> tuple[int, ...]:
+def _check_input(kind: str, input_shape: tuple[int, ...], head: Head) -> tuple[int, ...]:
     shape = tuple(int(d) for d in input_shape)
     if len(shape) != 3 or min(shape) < 1:
         raise ValueError(f"input_shape {input_shape!r}: expected (height, width, channels), "
@@ -39,8 +45,10 @@ def _check_input(kind: str, input_shape: tuple[int, ...], num_classes: int) -> t
         raise ValueError(f"input_shape {shape}: the {kind} model pools the image "
                          f"{'twice' if kind == 'article' else 'at least once'}, so height and "
                          f"width must be >= {smallest}; resize images larger in [source]")
-    if num_classes < 2:
-        raise ValueError(f"num_classes={num_classes}: a classifier needs at least 2 classes")
+    if head.activation == "softmax" and head.units < 2:
+        raise ValueError(f"num_classes={head.units}: a classifier needs at least 2 classes")
+    if head.units < 1:
+        raise ValueError(f"head units = {head.units}: expected at least one output")
     return shape
 
 
@@ -53,7 +61,17 @@ def better_blocks(height: int, width: int) -> int:
     return blocks
 
 
-def _article(shape: tuple[int, ...], num_classes: int) -> keras.Model:
+def head_layers(head: Head) -> list[keras.layers.Layer]:
+    """Dense ``units``, the activation in float32, and the rescaling of a regression head."""
+    layers = [keras.layers.Dense(head.units),
+              keras.layers.Activation(head.activation, dtype="float32")]
+    if (head.scale, head.offset) != (1.0, 0.0):
+        layers.append(keras.layers.Rescaling(head.scale, head.offset, dtype="float32",
+                                             name="target_units"))
+    return layers
+
+
+def _article(shape: tuple[int, ...], head: Head) -> keras.Model:
     layers = keras.layers
     return keras.Sequential([
         keras.Input(shape),
@@ -63,8 +81,7 @@ def _article(shape: tuple[int, ...], num_classes: int) -> keras.Model:
         layers.MaxPooling2D(2),
         layers.Flatten(),
         layers.Dense(500, activation="relu"),
-        layers.Dense(num_classes),
-        layers.Activation("softmax", dtype="float32"),
+        *head_layers(head),
     ], name="article_cnn")
 
 
@@ -74,7 +91,7 @@ def _conv_bn(filters: int) -> list[keras.layers.Layer]:
             layers.BatchNormalization(momentum=_BN_MOMENTUM), layers.Activation("relu")]
 
 
-def _better(shape: tuple[int, ...], num_classes: int) -> keras.Model:
+def _better(shape: tuple[int, ...], head: Head) -> keras.Model:
     layers = keras.layers
     stack: list[keras.layers.Layer] = [keras.Input(shape)]
     for filters in _BETTER_FILTERS[:better_blocks(shape[0], shape[1])]:
@@ -82,26 +99,29 @@ def _better(shape: tuple[int, ...], num_classes: int) -> keras.Model:
         stack += [layers.MaxPooling2D(2), layers.Dropout(_CONV_DROPOUT)]
     stack += [layers.Flatten(), layers.Dense(256, use_bias=False),
               layers.BatchNormalization(momentum=_BN_MOMENTUM), layers.Activation("relu"),
-              layers.Dropout(_DENSE_DROPOUT), layers.Dense(num_classes),
-              layers.Activation("softmax", dtype="float32")]
+              layers.Dropout(_DENSE_DROPOUT), *head_layers(head)]
     return keras.Sequential(stack, name="better_cnn")
 
 
 def compile_model(model: keras.Model, *, learning_rate: float | keras.optimizers.schedules.
-                  LearningRateSchedule) -> keras.Model:
-    """Adam and sparse cross-entropy (labels are class indices), with accuracy."""
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+                  LearningRateSchedule, loss: Any = "sparse_categorical_crossentropy",
+                  metrics: Sequence[Any] = ("accuracy",)) -> keras.Model:
+    """Adam with the task's loss and metrics (by default: class indices, accuracy)."""
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate), loss=loss,
+                  metrics=list(metrics))
     return model
 
 
-def build_model(kind: str, input_shape: tuple[int, ...], num_classes: int, *,
+def build_model(kind: str, input_shape: tuple[int, ...], head: Head | int, *,
                 learning_rate: float | keras.optimizers.schedules.LearningRateSchedule = 1e-3,
-                seed: int | None = None) -> keras.Model:
-    """A compiled model of ``kind`` (``article`` or ``better``); build it inside the
-    distribution strategy's scope. ``seed`` fixes the initial weights."""
-    shape = _check_input(kind, input_shape, num_classes)
+                seed: int | None = None, loss: Any = "sparse_categorical_crossentropy",
+                metrics: Sequence[Any] = ("accuracy",)) -> keras.Model:
+    """A compiled model of ``kind`` (``article`` or ``better``) ending in ``head`` (a number
+    means that many classes, softmax); build it inside the distribution strategy's scope.
+    ``seed`` fixes the initial weights."""
+    head = Head(head, "softmax") if isinstance(head, int) else head
+    shape = _check_input(kind, input_shape, head)
     if seed is not None:
         keras.utils.set_random_seed(seed)
-    model = _article(shape, num_classes) if kind == "article" else _better(shape, num_classes)
-    return compile_model(model, learning_rate=learning_rate)
+    model = _article(shape, head) if kind == "article" else _better(shape, head)
+    return compile_model(model, learning_rate=learning_rate, loss=loss, metrics=metrics)

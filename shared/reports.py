@@ -1,4 +1,5 @@
-"""Training reports as PNG: loss and accuracy curves, and the validation confusion matrix.
+"""Training reports as PNG: the learning curves, and the validation report each task kind
+draws (confusion matrix, ROC curve, predicted against true, F1 per tag).
 
 Figures are drawn with matplotlib's object API on the Agg canvas (no pyplot, no display,
 no global backend switch), and written atomically.
@@ -18,7 +19,8 @@ from matplotlib.ticker import MaxNLocator
 
 from shared.store.atomic import write_bytes_atomic
 
-__all__ = ["confusion_matrix", "plot_training_curves", "plot_confusion_matrix"]
+__all__ = ["confusion_matrix", "plot_training_curves", "plot_confusion_matrix",
+           "plot_roc_curve", "plot_predicted_vs_true", "plot_tag_f1"]
 
 _ANNOTATE_UP_TO = 20  # classes; beyond that the cells are too small for numbers
 
@@ -41,11 +43,11 @@ def _save(fig: Figure, path: str | os.PathLike) -> Path:
 
 
 def plot_training_curves(history: Sequence[Mapping[str, Any]], path: str | os.PathLike, *,
-                         title: str = "") -> Path:
-    """Loss and accuracy per epoch, training and validation, with the best epoch marked."""
+                         title: str = "", metric: str = "accuracy") -> Path:
+    """Loss and ``metric`` per epoch, training and validation."""
     epochs = [row["epoch"] for row in history]
     fig = Figure(figsize=(10, 4), layout="constrained")
-    for ax, metric in zip(fig.subplots(1, 2), ("loss", "accuracy")):
+    for ax, metric in zip(fig.subplots(1, 2), ("loss", metric)):
         for key, style in ((metric, "-o"), (f"val_{metric}", "-s")):
             values = [row.get(key) for row in history]
             if any(v is not None for v in values):
@@ -86,4 +88,57 @@ def plot_confusion_matrix(matrix: np.ndarray, class_names: Sequence[Any],
                     color="white" if rates[i, j] > 0.5 else "black")
     accuracy = np.trace(matrix) / max(matrix.sum(), 1)
     ax.set_title(f"{title + ': ' if title else ''}validation accuracy {accuracy:.4f}")
+    return _save(fig, path)
+
+
+def plot_roc_curve(true: np.ndarray, score: np.ndarray, path: str | os.PathLike, *,
+                   title: str = "", positive: str = "1") -> Path:
+    """The ROC curve of ``score`` for binary ``true`` on the validation rows, with its AUC."""
+    from shared.tasks.metrics import roc_auc
+
+    true = np.asarray(true).astype(bool)
+    order = np.argsort(-np.asarray(score, np.float64), kind="stable")
+    hits = true[order]
+    tpr = np.concatenate([[0.0], np.cumsum(hits) / max(hits.sum(), 1)])
+    fpr = np.concatenate([[0.0], np.cumsum(~hits) / max((~hits).sum(), 1)])
+    fig = Figure(figsize=(5, 5), layout="constrained")
+    ax = fig.subplots()
+    ax.plot(fpr, tpr, "-", label=f"AUC {roc_auc(true, score):.4f}")
+    ax.plot([0, 1], [0, 1], ":", color="gray", label="chance")
+    ax.set_xlabel(f"false positive rate (not {positive})")
+    ax.set_ylabel(f"true positive rate ({positive})")
+    ax.legend(loc="lower right")
+    ax.set_title(f"{title + ': ' if title else ''}validation ROC")
+    return _save(fig, path)
+
+
+def plot_predicted_vs_true(true: np.ndarray, predicted: np.ndarray, path: str | os.PathLike, *,
+                           title: str = "") -> Path:
+    """A scatter of predicted against true values on the validation rows, with RMSE."""
+    from shared.tasks.metrics import rmse
+
+    true, predicted = np.asarray(true, np.float64), np.asarray(predicted, np.float64)
+    fig = Figure(figsize=(5, 5), layout="constrained")
+    ax = fig.subplots()
+    ax.scatter(true, predicted, s=4, alpha=0.4)
+    low, high = float(min(true.min(), predicted.min())), float(max(true.max(), predicted.max()))
+    ax.plot([low, high], [low, high], ":", color="gray")
+    ax.set_xlabel("true")
+    ax.set_ylabel("predicted")
+    ax.set_title(f"{title + ': ' if title else ''}validation RMSE {rmse(true, predicted):.4f}")
+    return _save(fig, path)
+
+
+def plot_tag_f1(tags: Sequence[str], f1: np.ndarray, support: np.ndarray,
+                path: str | os.PathLike, *, title: str = "") -> Path:
+    """F1 of each tag on the validation rows, with how many rows carry it."""
+    k = len(tags)
+    fig = Figure(figsize=(min(4 + 0.4 * k, 24), 4), layout="constrained")
+    ax = fig.subplots()
+    ax.bar(range(k), np.nan_to_num(np.asarray(f1, np.float64)))
+    ax.set_xticks(range(k), [f"{t} ({n})" for t, n in zip(tags, support)],
+                  rotation=90 if k > 8 else 30, ha="center")
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("F1 (validation)")
+    ax.set_title(f"{title + ': ' if title else ''}F1 per tag (rows carrying it)")
     return _save(fig, path)

@@ -1,12 +1,15 @@
-"""``submission.csv``: predictions mapped back to the competition's ids and label values.
+"""``submission.csv``: predictions mapped back to the competition's ids, in its task's shape.
 
 The competition's ``sample_submission.csv`` is the template: the submission keeps its
 columns, its id values (read as text, so ``007`` stays ``007``) and its row order, and fills
-the label column with the original class values (``DatasetSpec.classes``). Test row ``i`` of
-the shards is ``sample_submission.csv``'s row ``i``; rows the preprocessing rejected
-(unreadable images) get a fallback class chosen by the caller. A submission is validated
-before it is written (row count, id set and order, no missing values, known labels) and
-written atomically.
+the value columns the task writes (``shared.tasks``): a class value, a probability, one
+probability per class, tags, a number, or k labels. Test row ``i`` of the shards is the
+template's row ``i``; rows the preprocessing rejected (unreadable images) get the task's
+prior (the training set's class or tag frequencies, or its mean value). A submission is
+validated before it is written (columns, row count, id set and order, no missing values, and
+the task's own checks: known classes, probabilities in [0, 1], rows summing to 1 ...) and
+written atomically. The planner reads the template through the same ``SubmissionFormat.read``,
+so a template that does not fit the task is refused before any kernel runs.
 """
 
 from __future__ import annotations
@@ -14,69 +17,88 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from shared.store.atomic import atomic_path
+from shared.tasks import LabelTask, Task, TaskShapeError
+from shared.tasks.base import examples
 
-__all__ = ["SubmissionFormat", "SubmissionError", "write_submission"]
+__all__ = ["SubmissionFormat", "SubmissionError", "read_sample", "write_submission"]
+
+# Code competitions may hide the test set until scoring; the message says what is supported.
+HIDDEN_TEST_SET = (
+    "The pipeline predicts the test ids that sample_submission.csv lists, so it needs them all. "
+    "Code competitions whose test images appear only at scoring time (the sample then lists "
+    "no ids, or a few placeholders) are not supported; code competitions that ship their "
+    "whole test set are ([competition] submission = \"code\")")
 
 
 class SubmissionError(ValueError):
     """A submission that Kaggle would reject or score wrongly."""
 
 
-def _examples(values: Sequence[Any], limit: int = 3) -> str:
-    shown = ", ".join(repr(v) for v in list(values)[:limit])
-    return shown + (f" and {len(values) - limit} more" if len(values) > limit else "")
+def read_sample(path: str | os.PathLike) -> pd.DataFrame:
+    """``sample_submission.csv`` as text; refused when missing, unreadable or without rows."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} not found: attach the competition's data to the "
+                                "train kernel (competition_sources)")
+    try:
+        sample = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (pd.errors.EmptyDataError, pd.errors.ParserError) as exc:
+        raise SubmissionError(f"{path}: not a readable CSV ({exc})") from None
+    if not len(sample):
+        raise SubmissionError(f"{path} holds only its header ({', '.join(sample.columns)}) and "
+                              f"no rows: expected one row per test id. {HIDDEN_TEST_SET}")
+    return sample
 
 
 @dataclass(frozen=True, eq=False)
 class SubmissionFormat:
-    """The template (``sample_submission.csv`` as text) and the label values allowed."""
+    """The template (``sample_submission.csv`` as text) and the task that fills it."""
 
     sample: pd.DataFrame
     id_column: str
-    label_column: str
-    classes: tuple[Any, ...]
+    task: Task
     source: str = "sample_submission.csv"
 
     @classmethod
-    def read(cls, path: str | os.PathLike, *, id_column: str, label_column: str,
-             classes: Sequence[Any]) -> "SubmissionFormat":
-        """Read and check the competition's sample submission."""
-        path = Path(path)
-        if not path.is_file():
-            raise FileNotFoundError(f"{path} not found: attach the competition's data to the "
-                                    "train kernel (competition_sources)")
-        try:
-            sample = pd.read_csv(path, dtype=str, keep_default_na=False)
-        except (pd.errors.EmptyDataError, pd.errors.ParserError) as exc:
-            raise SubmissionError(f"{path}: not a readable CSV ({exc})") from None
-        columns = list(sample.columns)
-        if id_column not in columns or label_column not in columns:
+    def read(cls, path: str | os.PathLike, *, id_column: str, task: Task | None = None,
+             label_column: str = "", classes: Sequence[Any] = ()) -> "SubmissionFormat":
+        """Read and check the competition's sample submission for ``task`` (or, as in
+        release 0.1, for one class per image: ``label_column`` and ``classes``)."""
+        if task is None:
+            task = LabelTask(classes=tuple(classes), value_columns=(label_column,))
+        fmt = cls(sample=read_sample(path), id_column=id_column, task=task, source=str(path))
+        fmt.check_columns()
+        return fmt
+
+    def check_columns(self) -> None:
+        """The template's columns are the id and the task's value columns, in that order."""
+        columns, task, path = list(self.sample.columns), self.task, self.source
+        expected = [self.id_column, *task.value_columns]
+        if self.id_column not in columns or not set(task.value_columns) <= set(columns):
             raise SubmissionError(
-                f"{path} has columns {columns}, expected the id column {id_column!r} and the "
-                f"label column {label_column!r}, as the planner found them in the competition's "
-                "sample submission: re-run the planner on this competition's data")
-        if len(columns) != 2:
+                f"{path} has columns {columns}, expected the id column {self.id_column!r} and "
+                f"{examples(list(task.value_columns), 12)}, as the planner found them in the "
+                "competition's sample submission: re-run the planner on this competition's data")
+        if columns != expected:
             raise SubmissionError(
-                f"{path} has columns {columns}: this pipeline writes one label per id "
-                f"({id_column!r}, {label_column!r}); other submission formats are not supported")
-        duplicated = sample[id_column][sample[id_column].duplicated()].tolist()
-        if duplicated:
-            raise SubmissionError(f"{path} lists ids more than once: {_examples(duplicated)}")
-        if not classes:
+                f"{path} has columns {columns}: a {task.name} submission has {expected}; "
+                "other submission formats are not supported")
+        duplicated = self.sample[self.id_column][self.sample[self.id_column].duplicated()]
+        if len(duplicated):
+            raise SubmissionError(f"{path} lists ids more than once: "
+                                  f"{examples(duplicated.tolist())}")
+        if not task.classes and task.name != "regression":
             raise SubmissionError("no classes to map predictions to: the shards carry none")
-        return cls(sample=sample, id_column=id_column, label_column=label_column,
-                   classes=tuple(classes), source=str(path))
 
     @property
-    def label_values(self) -> list[str]:
-        """Each class as the text written into the label column."""
-        return [str(c) for c in self.classes]
+    def label_column(self) -> str:
+        return self.task.column
 
     def __len__(self) -> int:
         return len(self.sample)
@@ -101,23 +123,30 @@ class SubmissionFormat:
                 f"({len(wrong)} rows differ). Re-run preprocessing so test rows follow "
                 "sample_submission.csv's order")
 
-    def build(self, source_rows: np.ndarray, class_indices: np.ndarray,
-              fallback_index: int) -> pd.DataFrame:
-        """The template with its label column filled: ``class_indices[i]`` at template row
-        ``source_rows[i]``, ``fallback_index`` at every row without a prediction."""
+    def build(self, source_rows: np.ndarray, predicted: np.ndarray, fallback: np.ndarray, *,
+              calibration: Mapping[str, Any] | None = None) -> pd.DataFrame:
+        """The template with its value columns filled: model output ``predicted[i]`` at
+        template row ``source_rows[i]``, ``fallback`` (one output row) at every other row."""
         source_rows = np.asarray(source_rows, np.int64)
-        class_indices = np.asarray(class_indices, np.int64)
-        if source_rows.shape != class_indices.shape:
-            raise ValueError(f"{len(class_indices)} predictions for {len(source_rows)} rows")
-        chosen = np.full(len(self.sample), fallback_index, np.int64)
-        chosen[source_rows] = class_indices
+        predicted = np.asarray(predicted)
+        if predicted.ndim == 1:  # class indices, as release 0.1 passed them
+            predicted = np.eye(len(self.task.classes))[predicted]
+        fallback = np.asarray(fallback, np.float64)
+        if fallback.ndim == 0:
+            fallback = np.eye(len(self.task.classes))[int(fallback)]
+        if len(source_rows) != len(predicted):
+            raise ValueError(f"{len(predicted)} predictions for {len(source_rows)} rows")
+        full = np.tile(fallback, (len(self.sample), 1))
+        full[source_rows] = predicted
         submission = self.sample.copy()
-        submission[self.label_column] = np.asarray(self.label_values, dtype=object)[chosen]
+        for column, values in self.task.submission_values(full, calibration or {}).items():
+            submission[column] = values
         return submission
 
     def validate(self, submission: pd.DataFrame) -> None:
-        """Raise ``SubmissionError`` unless ``submission`` matches the template exactly."""
-        src, id_col, label_col = self.source, self.id_column, self.label_column
+        """Raise ``SubmissionError`` unless ``submission`` matches the template and its
+        values fit the task."""
+        src, id_col = self.source, self.id_column
         if list(submission.columns) != list(self.sample.columns):
             raise SubmissionError(f"submission columns {list(submission.columns)} differ from "
                                   f"{src}'s {list(self.sample.columns)}")
@@ -134,21 +163,17 @@ class SubmissionFormat:
         absent = sorted(set(expected) - set(ids))
         unknown = sorted(set(ids) - set(expected))
         if absent or unknown or ids.duplicated().any():
-            parts = ([f"{len(absent)} ids missing ({_examples(absent)})"] if absent else []) + \
-                ([f"{len(unknown)} ids not in {src} ({_examples(unknown)})"] if unknown else [])
-            parts = parts or [f"ids repeated ({_examples(ids[ids.duplicated()].tolist())})"]
+            parts = ([f"{len(absent)} ids missing ({examples(absent)})"] if absent else []) + \
+                ([f"{len(unknown)} ids not in {src} ({examples(unknown)})"] if unknown else [])
+            parts = parts or [f"ids repeated ({examples(ids[ids.duplicated()].tolist())})"]
             raise SubmissionError(f"submission ids differ from {src}: {'; '.join(parts)}")
         if not (ids.to_numpy() == expected.to_numpy()).all():
             raise SubmissionError(f"submission lists the ids of {src} in another order: keep "
                                   "the template's row order")
-        labels = submission[label_col].astype(str)
-        allowed = set(self.label_values)
-        bad_labels = sorted(set(labels) - allowed)
-        if bad_labels:
-            raise SubmissionError(
-                f"submission has labels that are not the competition's classes: "
-                f"{_examples(bad_labels)} ({int((~labels.isin(allowed)).sum())} rows); expected "
-                f"one of {_examples(self.label_values, 12)}")
+        try:
+            self.task.check_values(submission.reset_index(drop=True), "submission")
+        except TaskShapeError as exc:
+            raise SubmissionError(str(exc)) from None
 
 
 def write_submission(submission: pd.DataFrame, path: str | os.PathLike,

@@ -143,17 +143,19 @@ def test_fingerprints_follow_what_decides_each_output(tmp_path):
 
 
 def test_local_score_reads_the_submission_column(tmp_path):
-    from host.dryrun.scoring import score_accuracy
+    from host.dryrun.scoring import score_submission
+    from shared.tasks import LabelTask
 
     pd.DataFrame({"ImageId": ["1", "2", "3", "4"], "Label": ["7", "2", "1", "0"]}).to_csv(
         tmp_path / "solution.csv", index=False)
     pd.DataFrame({"ImageId": ["4", "3", "2", "1"], "Label": ["0", "1", "2", "9"]}).to_csv(
         tmp_path / "submission.csv", index=False)
-    assert score_accuracy(tmp_path / "submission.csv", tmp_path / "solution.csv", "ImageId",
-                          "Label") == 0.75
+    task = LabelTask(classes=tuple(range(10)), value_columns=("Label",))
+    assert score_submission(tmp_path / "submission.csv", tmp_path / "solution.csv", "ImageId",
+                            task) == {"metric": "accuracy", "value": 0.75}
     with pytest.raises(ValueError, match=r"lacks column\(s\) \['label'\]"):
-        score_accuracy(tmp_path / "submission.csv", tmp_path / "solution.csv", "ImageId",
-                       "label")
+        score_submission(tmp_path / "submission.csv", tmp_path / "solution.csv", "ImageId",
+                         LabelTask(classes=tuple(range(10)), value_columns=("label",)))
 
 
 def test_kernels_get_no_credentials(tmp_path, monkeypatch):

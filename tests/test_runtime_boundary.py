@@ -87,9 +87,10 @@ def test_lazy_exports_and_type_checking_imports_follow_what_runs(tmp_path):
 
 @pytest.fixture(scope="module")
 def clone(tmp_path_factory):
-    """The repository's tracked files, copied: a user's clone to edit."""
+    """The repository's files (tracked, or new and not ignored), copied: a clone to edit."""
     target = tmp_path_factory.mktemp("clone")
-    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True,
+    tracked = subprocess.run(["git", "ls-files", "-z", "--cached", "--others",
+                              "--exclude-standard"], cwd=ROOT, capture_output=True,
                              check=True).stdout.decode().split("\0")
     for name in filter(None, tracked):
         source = ROOT / name

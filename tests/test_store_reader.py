@@ -146,7 +146,36 @@ def test_manifest_from_a_newer_format_is_refused(multi_kernel_output):
     data = json.loads(path.read_text())
     data["format_version"] = 99
     path.write_text(json.dumps(data))
-    with pytest.raises(ValueError, match="format_version 99, this code reads version 1"):
+    with pytest.raises(ValueError, match="format_version 99, this code reads versions 1, 2"):
+        ShardSet.discover(root)
+
+
+def test_a_version_1_manifest_reads_as_class_targets_of_a_label_task(multi_kernel_output):
+    root, _, _ = multi_kernel_output
+    for path in root.rglob(MANIFEST_NAME):  # as release 0.1 wrote them
+        data = json.loads(path.read_text())
+        data["format_version"] = 1
+        del data["spec"]["targets"], data["spec"]["task"]
+        path.write_text(json.dumps(data))
+    shards = ShardSet.discover(root)
+    assert (shards.spec.targets, shards.spec.task) == ("class", "label")
+    assert shards.split("train").labels().shape == (600,)
+
+
+def test_targets_that_differ_from_the_data_set_are_refused(multi_kernel_output):
+    root, _, _ = multi_kernel_output
+    path = root / "preprocess-01" / MANIFEST_NAME
+    data = json.loads(path.read_text())
+    data["spec"]["targets"] = "value"
+    path.write_text(json.dumps(data))
+    with pytest.raises(ShardSetError, match=r"targets is \('value', 'label'\) in the first"):
+        ShardSet.discover(root)
+    for path in root.rglob(MANIFEST_NAME):  # all agree, but the y files hold uint8 classes
+        data = json.loads(path.read_text())
+        data["spec"]["targets"] = "value"
+        path.write_text(json.dumps(data))
+    with pytest.raises(ShardSetError, match=r"y.npy as \(\d+,\) uint8, but its data set stores "
+                                            r"value as \(n, \) float32"):
         ShardSet.discover(root)
 
 

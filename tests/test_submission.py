@@ -19,8 +19,7 @@ def fmt(tmp_path):
 
 
 def test_build_maps_indices_to_class_values_in_template_order_with_fallback(fmt):
-    sub = fmt.build(source_rows=np.array([0, 1, 3]), class_indices=np.array([2, 1, 1]),
-                    fallback_index=0)
+    sub = fmt.build(source_rows=np.array([0, 1, 3]), predicted=np.array([2, 1, 1]), fallback=0)
     assert sub["ImageId"].tolist() == ["007", "010", "002", "100"]
     assert sub["Label"].tolist() == ["fox", "dog", "cat", "dog"]  # row 2 had no image
 
@@ -70,6 +69,8 @@ def test_test_shards_must_follow_the_template(fmt):
     ("id,Label\n1,cat\n", r"has columns \['id', 'Label'\], expected the id column 'ImageId'"),
     ("ImageId,Label,Extra\n1,cat,x\n", r"other submission formats are not supported"),
     ("ImageId,Label\n1,cat\n1,dog\n", r"lists ids more than once: '1'"),
+    ("ImageId,Label\n", r"holds only its header \(ImageId, Label\) and no rows: expected one row "
+                        r"per test id.*appear only at scoring time .* not supported"),
     ("", r"not a readable CSV"),
 ])
 def test_bad_templates_are_refused(tmp_path, content, message):

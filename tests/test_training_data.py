@@ -44,7 +44,7 @@ def test_the_hold_out_keeps_a_multiple_of_the_replicas_and_training_keeps_its_ro
     alone = build_training_data(shards, loader, global_batch=52)
     mirrored = build_training_data(shards, loader, global_batch=52, replicas=2)
     assert alone.validation.num_samples == 53 and mirrored.validation.num_samples == 52
-    assert mirrored.replicas == 2 and len(mirrored.val_labels) == 52
+    assert mirrored.replicas == 2 and len(mirrored.val_targets) == 52
     np.testing.assert_array_equal(mirrored.validation.rows, alone.validation.rows[:52])
     np.testing.assert_array_equal(mirrored.train.rows, alone.train.rows)
     with pytest.raises(ValueError, match=r"global_batch=51 is not a multiple of replicas=2"):

@@ -17,11 +17,18 @@ from typing import TextIO
 
 from host.bundle.build import BuiltKernels, build_kernels
 from host.bundle.folder import KernelFolder
-from shared.config import PipelineConfig, format_size
 from host.dryrun.inputs import changes, snapshot
 from host.dryrun.runner import KernelRun, run_kernel
-from host.dryrun.scoring import score_accuracy
-from host.dryrun.tree import LAYOUTS, KernelTree, make_tree, mount_competition, mount_output
+from host.dryrun.scoring import score_submission
+from host.dryrun.tree import (
+    LAYOUTS,
+    KernelTree,
+    make_tree,
+    mount_competition,
+    mount_output,
+)
+from shared.config import PipelineConfig, format_size
+from shared.tasks import task_for
 
 __all__ = ["DryRunOptions", "DryRunError", "run_dry_run", "SOLUTION_NAME"]
 
@@ -143,9 +150,8 @@ def run_dry_run(options: DryRunOptions) -> dict:
         report["submission"] = str(submission) if submission.is_file() else None
         solution = options.data_dir / SOLUTION_NAME
         if submission.is_file() and solution.is_file():
-            report["local_score"] = {"metric": "accuracy", "value": round(score_accuracy(
-                submission, solution, plan.train.source.id_column,
-                plan.train.source.submission_label_column), 5)}
+            report["local_score"] = score_submission(
+                submission, solution, plan.train.source.id_column, task_for(plan.train.source))
     report["kernels"] = [{**{k: v for k, v in asdict(r).items() if k != "log"},
                           "log": str(r.log)} for r in runs]
     (options.workdir / "report.json").write_text(json.dumps(report, indent=2) + "\n")

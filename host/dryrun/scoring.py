@@ -1,4 +1,10 @@
-"""Local scoring: a submission against the solution file kept beside the competition data."""
+"""Local scoring: a submission against the solution file kept beside the competition data.
+
+``solution.csv`` has the sample submission's columns, holding the true values (the class, 0/1,
+the tags, the number, the true label of a top-k row, or one-hot rows for class
+probabilities). Both files are read as text and aligned by id; the task computes the
+competition's metric (``shared.tasks``).
+"""
 
 from __future__ import annotations
 
@@ -6,22 +12,29 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["score_accuracy"]
+from shared.tasks import Task
+
+__all__ = ["score_submission"]
 
 
-def score_accuracy(submission: Path, solution: Path, id_column: str, label_column: str) -> float:
-    """Share of ids whose predicted label equals the solution's (ids and labels compared as
-    text, the way Kaggle reads a CSV)."""
+def score_submission(submission: Path, solution: Path, id_column: str, task: Task) -> dict:
+    """``{"metric": name, "value": score}`` of ``submission`` against ``solution``."""
     sub = pd.read_csv(submission, dtype=str, keep_default_na=False)
     sol = pd.read_csv(solution, dtype=str, keep_default_na=False)
+    columns = [id_column, *task.value_columns]
     for name, frame in (("submission", sub), ("solution", sol)):
-        missing = {id_column, label_column} - set(frame.columns)
+        missing = sorted(set(columns) - set(frame.columns))
         if missing:
-            raise ValueError(f"{name} file lacks column(s) {sorted(missing)}: found "
-                             f"{list(frame.columns)}")
-    merged = sol.merge(sub, on=id_column, how="left", suffixes=("_true", "_pred"),
-                       validate="one_to_one")
-    missing_ids = merged[f"{label_column}_pred"].isna().sum()
+            raise ValueError(f"{name} file lacks column(s) {missing}: found "
+                             f"{list(frame.columns)}, expected {columns}")
+    merged = sol[columns].merge(sub[columns], on=id_column, how="left",
+                                suffixes=("", "_pred"), validate="one_to_one")
+    predicted = merged[[f"{c}_pred" for c in task.value_columns]]
+    missing_ids = int(predicted.isna().any(axis=1).sum())
     if missing_ids:
         raise ValueError(f"submission lacks {missing_ids} of the solution's {len(sol)} ids")
-    return float((merged[f"{label_column}_true"] == merged[f"{label_column}_pred"]).mean())
+    predicted.columns = list(task.value_columns)
+    value = task.score(predicted.reset_index(drop=True),
+                       merged[list(task.value_columns)].reset_index(drop=True))
+    return {"metric": task.metric if task.metric != "map_at_k" else f"map_at_{task.k}",
+            "value": round(float(value), 5)}

@@ -11,15 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from host.planning.detect import detect_layout
+from host.planning.kernels import KernelPlan, plan_kernels
+from host.planning.task_detect import decide_task
 from shared.assignment import PreprocessAssignment, TrainAssignment
 from shared.config import PipelineConfig, StoreConfig
 from shared.data.normalization import Normalization
-from host.planning.kernels import KernelPlan, plan_kernels
-from host.planning.detect import detect_layout
-from shared.sources import (SourceLayout, SplitRows, read_split_rows,
-                            source_fingerprint)
-from shared.store.sharding import WriterOptions
+from shared.sources import SourceLayout, SplitRows, read_split_rows, source_fingerprint
 from shared.store.manifest import DatasetSpec
+from shared.store.sharding import WriterOptions
+from shared.tasks import resolve_monitor, task_for
 
 __all__ = ["Plan", "make_plan", "dataset_spec"]
 
@@ -34,16 +35,21 @@ class Plan:
     kernels: KernelPlan
     preprocess: tuple[PreprocessAssignment, ...]
     train: TrainAssignment
+    task_evidence: str = ""
 
     def table(self) -> str:
         """What will run: the source in one line, then the kernel table."""
         lay = self.layout
         height, width, channels = self.spec.sample_shape
         rows = " + ".join(f"{n} {s}" for s, n in self.spec.split_rows.items())
+        kinds = {"multi_hot": "tags", "value": ""}.get(lay.targets, "classes")
         head = (f"{self.train.competition}: {lay.kind} ({lay.train_csv}), {rows} rows, "
-                f"{height}x{width}x{channels} ({lay.resize}), {len(lay.classes)} classes, "
-                f"source {self.source_fingerprint[:12]}")
-        return head + "\n" + self.kernels.table()
+                f"{height}x{width}x{channels} ({lay.resize}), "
+                + (f"{len(lay.classes)} {kinds}, " if kinds else "")
+                + f"source {self.source_fingerprint[:12]}")
+        task = (f"task {lay.task}: {task_for(lay).describe()}; because "
+                f"{self.task_evidence or 'of the layout'}")
+        return head + "\n" + task + "\n" + self.kernels.table()
 
 
 def dataset_spec(layout: SourceLayout, rows: dict[str, SplitRows],
@@ -55,13 +61,17 @@ def dataset_spec(layout: SourceLayout, rows: dict[str, SplitRows],
     return DatasetSpec(sample_shape=layout.sample_shape, split_rows=dict(layout.split_rows),
                        classes=layout.classes, id_column=layout.id_column,
                        label_column=layout.target_column or layout.label_column,
-                       id_width=max(width, 1), stored_ids=stored)
+                       id_width=max(width, 1), stored_ids=stored, targets=layout.targets,
+                       task=layout.task)
 
 
 def make_plan(config: PipelineConfig, data_dir: str | Path | None = None) -> Plan:
     """Plan every kernel for the competition in ``data_dir`` (default: [competition] data_dir)."""
     data_dir = Path(config.competition.data_dir if data_dir is None else data_dir)
-    layout = detect_layout(data_dir, config.source)
+    decision = decide_task(detect_layout(data_dir, config.source), data_dir,
+                           config.competition.task)
+    layout = decision.layout
+    resolve_monitor(config.train.monitor, task_for(layout))  # a wrong monitor fails here
     Normalization.from_config(config.loader).check_channels(layout.channels)
     rows = {split: read_split_rows(layout, data_dir, split) for split in layout.split_rows}
     spec = dataset_spec(layout, rows, config.store)
@@ -78,4 +88,4 @@ def make_plan(config: PipelineConfig, data_dir: str | Path | None = None) -> Pla
                        for share in kernels.shares)
     train = TrainAssignment(kernel=kernels.train_kernel, sources=kernels.sources, **common)
     return Plan(layout=layout, spec=spec, source_fingerprint=fingerprint, kernels=kernels,
-                preprocess=preprocess, train=train)
+                preprocess=preprocess, train=train, task_evidence=decision.evidence)

@@ -17,9 +17,11 @@ __all__ = ["ShardGather"]
 class ShardGather:
     """Gathers samples by index across all shards of one split."""
 
-    def __init__(self, split: SplitIndex, normalization: Normalization = Normalization()) -> None:
+    def __init__(self, split: SplitIndex, normalization: Normalization = Normalization(),
+                 target_dtype: np.dtype | type = np.int32) -> None:
         self.split = split
         self.normalization = normalization
+        self.target_dtype = np.dtype(target_dtype)
         self._offsets = split.offsets
         height, width, channels = split.sample_shape
         self.features = height * width * channels
@@ -78,10 +80,15 @@ class ShardGather:
             out += self._b
         return out.reshape(len(pixels), *self.split.sample_shape)
 
+    def target_shape(self) -> tuple[int, ...]:
+        """The shape of one sample's target: ``()``, or ``(K,)`` for multi-hot rows."""
+        return self._map(0, "y").shape[1:] if self.split.shards else ()
+
     def labels(self, samples: np.ndarray, *, out: np.ndarray | None = None) -> np.ndarray:
-        """Class indices as int32 (or into ``out``); ``samples`` sorted ascending."""
+        """Targets as ``target_dtype`` (or into ``out``): class indices, multi-hot rows or
+        values; ``samples`` sorted ascending."""
         if out is None:
-            out = np.empty(len(samples), np.int32)
+            out = np.empty((len(samples), *self.target_shape()), self.target_dtype)
         for shard, local, where in self._segments(samples):
             out[where] = self._take(self._map(shard, "y"), local)
         return out

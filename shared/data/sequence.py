@@ -56,7 +56,8 @@ class ShardedSequence(keras.utils.PyDataset):
         normalization: how uint8 pixels become float32 (``Normalization``).
         workers: threads or processes for Keras (``WorkerOptions``).
         labels: ``"sparse"`` (int32 class indices), ``"onehot"`` (float32, needs
-            ``num_classes``) or ``None`` (x only).
+            ``num_classes``), ``"float"`` (the stored targets as float32: multi-hot rows,
+            values, 0/1 classes) or ``None`` (x only).
         augment: ``f(x_batch, rng) -> x_batch``, a picklable function; ``rng`` is seeded by
             ``(seed, epoch, batch)`` so augmentation is reproducible too.
         repeat: serve epoch after epoch (``None``: when shuffled); ``start_epoch`` is the
@@ -79,7 +80,7 @@ class ShardedSequence(keras.utils.PyDataset):
         super().__init__(workers=workers.workers, use_multiprocessing=workers.use_multiprocessing,
                          max_queue_size=workers.max_queue_size)
         check_int("batch_size", batch_size)
-        check_choice("labels", labels, ("sparse", "onehot", None))  # type: ignore[arg-type]
+        check_choice("labels", labels, ("sparse", "onehot", "float", None))  # type: ignore
         check_int("start_epoch", start_epoch, minimum=0)
         if labels is not None and not split.labelled:
             raise ValueError(f"the {split.split} split has no labels: pass labels=None to get "
@@ -98,7 +99,8 @@ class ShardedSequence(keras.utils.PyDataset):
         self.label_mode = labels
         self.num_classes = num_classes
         self.augment = augment
-        self.gather = ShardGather(split, normalization)
+        self.gather = ShardGather(split, normalization,
+                                  np.float32 if labels == "float" else np.int32)
         self.window_len = self.shuffle.block_rows * self.shuffle.window_blocks
         self.windows = WindowCache(self.gather, self.rows, self.window_len,
                                    with_labels=labels is not None) \

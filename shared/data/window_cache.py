@@ -52,7 +52,8 @@ class WindowCache:
             x, y = self._spare.pop()
         else:
             x = np.empty((self.window_len, self.gather.features), np.uint8)
-            y = np.empty(self.window_len, np.int32) if self.with_labels else None
+            y = np.empty((self.window_len, *self.gather.target_shape()),
+                         self.gather.target_dtype) if self.with_labels else None
         return x, y
 
     def _load(self, key: tuple[int, int], positions: np.ndarray) -> tuple:
@@ -79,7 +80,7 @@ class WindowCache:
             if found is None:
                 found = self._load(key, blocks[w * self.window_len:(w + 1) * self.window_len])
             x, y = found
-            return np.take(x, local, axis=0), None if y is None else np.take(y, local)
+            return np.take(x, local, axis=0), None if y is None else np.take(y, local, axis=0)
 
     def read(self, epoch: int, blocks: np.ndarray, mix: np.ndarray, lo: int, hi: int):
         """Flat uint8 pixels and labels of final order positions ``[lo, hi)`` of ``epoch``,

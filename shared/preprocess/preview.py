@@ -57,7 +57,6 @@ def _first_samples(out_dir: Path, manifest: Manifest, count: int):
     split = "train" if any(s.split == "train" for s in manifest.shards) else "test"
     samples: list[np.ndarray] = []
     captions: list[str] = []
-    classes = manifest.spec.classes
     for shard in (s for s in manifest.shards if s.split == split):
         if len(samples) >= count or shard.count == 0:
             continue
@@ -66,9 +65,18 @@ def _first_samples(out_dir: Path, manifest: Manifest, count: int):
         samples.extend(np.array(x))
         if "y" in shard.files:
             y = np.load(out_dir / shard.files["y"].name, mmap_mode="r")[:take]
-            captions.extend(str(classes[int(k)]) for k in y)
+            captions.extend(_caption(target, manifest.spec) for target in y)
         elif "ids" in shard.files:
             captions.extend(str(i) for i in np.load(out_dir / shard.files["ids"].name)[:take])
         else:
             captions.extend("" for _ in range(take))
     return samples, captions
+
+
+def _caption(target: np.ndarray, spec) -> str:
+    """A stored target as text: its class, its tags, or its value."""
+    if spec.targets == "multi_hot":
+        return " ".join(str(spec.classes[k]) for k in np.flatnonzero(target))
+    if spec.targets == "value":
+        return f"{float(target):.4g}"
+    return str(spec.classes[int(target)])

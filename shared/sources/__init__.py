@@ -16,4 +16,5 @@ __getattr__, __dir__, __all__ = lazy_exports(__name__, {
                               "ImageLocator"),
     "shared.sources.layout": ("SourceLayout",),
     "shared.sources.rows": ("SplitRows", "iter_pixel_rows", "pixel_columns", "read_split_rows"),
+    "shared.sources.targets": ("encode_targets", "split_tags", "tag_list"),
 })

@@ -11,9 +11,13 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Mapping
 
-__all__ = ["SourceLayout", "LAYOUTS"]
+__all__ = ["SourceLayout", "LAYOUTS", "TASKS"]
 
 LAYOUTS = ("image_folder", "pixel_csv")
+# The shapes of competition the pipeline knows (``shared.tasks`` has one module each).
+TASKS = ("label", "binary-probability", "class-probabilities", "multi-label", "regression",
+         "top-k")
+_STORED_AS = {"multi-label": "multi_hot", "regression": "value"}  # the others: class indices
 
 
 @dataclass(frozen=True)
@@ -36,9 +40,12 @@ class SourceLayout:
     test_ext: str = ""
     target_column: str = ""  # sample_submission's prediction column, e.g. "Label"
     source_shape: tuple[int, ...] = ()  # pixel_csv: (height, width, channels) stored in the CSV
-    classes: tuple[Any, ...] = ()
+    classes: tuple[Any, ...] = ()  # sorted class values; multi-label: the sorted tags
     split_rows: Mapping[str, int] = field(default_factory=dict)
     extra: Mapping[str, Any] = field(default_factory=dict)
+    task: str = "label"  # one of TASKS, decided by the planner
+    value_columns: tuple[str, ...] = ()  # sample_submission's columns after the id
+    top_k: int = 0  # top-k: how many labels each submission row holds
 
     def __post_init__(self) -> None:
         if self.kind not in LAYOUTS:
@@ -47,6 +54,9 @@ class SourceLayout:
         object.__setattr__(self, "classes", tuple(self.classes))
         object.__setattr__(self, "source_shape", tuple(self.source_shape))
         object.__setattr__(self, "split_rows", dict(self.split_rows))
+        object.__setattr__(self, "value_columns", tuple(self.value_columns))
+        if self.task not in TASKS:
+            raise ValueError(f"task {self.task!r}: expected one of {', '.join(TASKS)}")
         if len(self.image_size) != 2 or min(self.image_size) < 1:
             raise ValueError(f"image_size {self.image_size}: expected (height, width)")
         if self.channels not in (1, 3):
@@ -60,6 +70,11 @@ class SourceLayout:
     def submission_label_column(self) -> str:
         """The column predictions go in: sample_submission's, else the train CSV's name."""
         return self.target_column or self.label_column
+
+    @property
+    def targets(self) -> str:
+        """How the train targets are stored: ``class``, ``multi_hot`` or ``value``."""
+        return _STORED_AS.get(self.task, "class")
 
     @property
     def sample_shape(self) -> tuple[int, int, int]:
@@ -76,6 +91,7 @@ class SourceLayout:
         data["image_size"] = list(self.image_size)
         data["classes"] = list(self.classes)
         data["source_shape"] = list(self.source_shape)
+        data["value_columns"] = list(self.value_columns)
         return data
 
     @classmethod

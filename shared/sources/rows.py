@@ -14,8 +14,14 @@ from typing import Iterator
 import numpy as np
 
 from shared.sources.layout import SourceLayout
-from shared.sources.tables import iter_pixel_chunks, pixel_columns_of, read_columns, read_header
-from shared.sources.validate import check_blank_rows, check_ids, class_indices
+from shared.sources.tables import (
+    iter_pixel_chunks,
+    pixel_columns_of,
+    read_columns,
+    read_header,
+)
+from shared.sources.targets import encode_targets
+from shared.sources.validate import check_blank_rows, check_ids
 
 __all__ = ["SplitRows", "read_split_rows", "pixel_columns", "iter_pixel_rows"]
 
@@ -27,7 +33,7 @@ class SplitRows:
     split: str
     start: int
     ids: np.ndarray  # str per row
-    labels: np.ndarray | None  # train: class index per row
+    labels: np.ndarray | None  # train: the stored target per row (see ``targets``)
     names: np.ndarray | None  # image_folder: the id or path that locates each image
 
     def __len__(self) -> int:
@@ -44,10 +50,10 @@ def _csv_of(layout: SourceLayout, split: str) -> str:
 
 def read_split_rows(layout: SourceLayout, data_dir: str | Path, split: str, start: int = 0,
                     stop: int | None = None) -> SplitRows:
-    """Ids, class indices and image names of rows ``[start, stop)``; ValueError on bad input.
+    """Ids, targets and image names of rows ``[start, stop)``; ValueError on bad input.
 
     Checks that ids are present and unique (within the rows read) and that every train label
-    is present and in ``layout.classes``.
+    is present and fits the task (a known class or tag, or a number).
     """
     if split not in ("train", "test"):
         raise ValueError(f"split {split!r}: expected 'train' or 'test'")
@@ -68,8 +74,8 @@ def read_split_rows(layout: SourceLayout, data_dir: str | Path, split: str, star
         ids = np.array([str(r) for r in range(start, start + count)], dtype=object)
     labels = None
     if split == "train":
-        labels = class_indices(table[layout.label_column], layout.classes, ids, where=name,
-                               column=layout.label_column, first_row=start)
+        labels = encode_targets(table[layout.label_column], layout.targets, layout.classes, ids,
+                                where=name, column=layout.label_column, first_row=start)
     names = None
     if layout.kind == "image_folder":
         names = table[layout.path_column] if split == "train" and layout.path_column else ids

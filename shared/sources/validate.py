@@ -12,10 +12,10 @@ import pandas as pd
 
 from shared.sources.tables import parse_labels, stripped
 
-__all__ = ["check_blank_rows", "check_ids", "check_labels_present", "class_indices"]
+__all__ = ["check_blank_rows", "check_ids", "check_labels_present", "class_indices", "examples"]
 
 
-def _examples(ids: np.ndarray, rows: np.ndarray, first_row: int, limit: int = 5) -> str:
+def examples(ids: np.ndarray, rows: np.ndarray, first_row: int, limit: int = 5) -> str:
     shown = ", ".join(f"{ids[i]!r} (row {first_row + int(i)}, line {first_row + int(i) + 2})"
                       for i in rows[:limit])
     return shown + (f" and {len(rows) - limit} more" if len(rows) > limit else "")
@@ -68,7 +68,7 @@ def check_labels_present(raw: np.ndarray, ids: np.ndarray, *, where: str, column
     empty = np.flatnonzero(stripped(raw) == "")
     if len(empty):
         raise ValueError(f"{where}: {len(empty)} rows have no label in column {column!r}: "
-                         f"{_examples(ids, empty, first_row)}; fill in their labels or remove "
+                         f"{examples(ids, empty, first_row)}; fill in their labels or remove "
                          "those rows (a blank line counts as a row)")
 
 
@@ -85,6 +85,6 @@ def class_indices(raw: np.ndarray, classes: tuple, ids: np.ndarray, *, where: st
         raise ValueError(
             f"{where}: label {labels[0]!r} in column {column!r} is not in the planned class "
             f"list {list(classes)[:20]} ({len(unknown)} rows, e.g. "
-            f"{_examples(ids, unknown, first_row, 3)}); the labels changed since the plan was "
+            f"{examples(ids, unknown, first_row, 3)}); the labels changed since the plan was "
             "made: re-plan and push the kernels again")
     return index.to_numpy(dtype=np.int64)

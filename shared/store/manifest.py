@@ -3,6 +3,12 @@
 One manifest sits at the top of each preprocessing kernel's output and lists every shard
 that kernel wrote. Row ranges are global source rows ``[start, stop)`` of one split; a
 shard stores ``count`` samples, fewer than ``stop - start`` when rows were rejected.
+
+The train split's targets (``y`` files) come in three kinds, named by ``DatasetSpec.targets``:
+``class`` (class indices ``(n,)`` into ``classes``, the smallest unsigned dtype), ``multi_hot``
+(uint8 ``(n, K)``, column ``k`` for tag ``classes[k]``) and ``value`` (float32 ``(n,)``).
+Format version 2 added ``targets`` and ``task``; version 1 manifests read as ``class`` targets
+of a ``label`` task, as they were written.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ __all__ = [
     "FORMAT_VERSION",
     "MANIFEST_NAME",
     "SPLITS",
+    "TARGET_KINDS",
     "RowRange",
     "PlanEntry",
     "FileRecord",
@@ -34,7 +41,9 @@ __all__ = [
 ]
 
 FORMAT_NAME = "kaggle-pipeline-shards"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
+TARGET_KINDS = ("class", "multi_hot", "value")
 MANIFEST_NAME = "manifest.json"
 SPLITS = ("train", "test")
 PIXEL_DTYPE = "uint8"
@@ -131,11 +140,13 @@ class DatasetSpec:
 
     sample_shape: tuple[int, int, int]
     split_rows: Mapping[str, int]
-    classes: tuple[Any, ...] = ()
+    classes: tuple[Any, ...] = ()  # class values, or the tags of ``multi_hot`` targets
     id_column: str = "id"
     label_column: str = "label"
     id_width: int = 0
     stored_ids: tuple[str, ...] = ("test",)
+    targets: str = "class"  # how ``y`` stores the train targets (see the module docstring)
+    task: str = "label"  # the competition's task kind (``shared.tasks``), for the reader
 
     def __post_init__(self) -> None:
         shape = tuple(self.sample_shape)
@@ -154,17 +165,30 @@ class DatasetSpec:
         if self.stored_ids and self.id_width < 1:
             raise ValueError("id_width must be >= 1 when ids are stored: give the longest id's "
                              "length in characters")
+        if self.targets not in TARGET_KINDS:
+            raise ValueError(f"targets = {self.targets!r}: expected one of "
+                             f"{', '.join(TARGET_KINDS)}")
+        if self.targets == "multi_hot" and not self.classes:
+            raise ValueError("multi_hot targets need the tag list in classes")
 
     @property
     def labelled(self) -> bool:
-        return bool(self.classes)
+        """Whether the train split stores targets."""
+        return self.targets == "value" or bool(self.classes)
 
     @property
     def sample_bytes(self) -> int:
         return int(np.prod(self.sample_shape))
 
     def label_dtype(self) -> np.dtype:
-        return label_dtype(len(self.classes))
+        """The dtype of the ``y`` files."""
+        if self.targets == "value":
+            return np.dtype(np.float32)
+        return np.dtype(np.uint8) if self.targets == "multi_hot" else label_dtype(len(self.classes))
+
+    def target_shape(self) -> tuple[int, ...]:
+        """The shape of one sample's target: ``()``, or ``(K,)`` for ``multi_hot``."""
+        return (len(self.classes),) if self.targets == "multi_hot" else ()
 
     def id_dtype(self) -> np.dtype:
         return np.dtype(f"<U{max(self.id_width, 1)}")
@@ -174,7 +198,7 @@ class DatasetSpec:
         files: dict[str, tuple[tuple[int, ...], np.dtype]] = {
             "x": (self.sample_shape, np.dtype(PIXEL_DTYPE))}
         if self.labelled and split == "train":
-            files["y"] = ((), self.label_dtype())
+            files["y"] = (self.target_shape(), self.label_dtype())
         if split in self.stored_ids:
             files["ids"] = ((), self.id_dtype())
         return files
@@ -214,10 +238,11 @@ class Manifest:
             raise ValueError(f"{path}: not a shard manifest (expected \"format\": "
                              f"\"{FORMAT_NAME}\")")
         version = data.get("format_version")
-        if version != FORMAT_VERSION:
-            raise ValueError(f"{path}: format_version {version!r}, this code reads version "
-                             f"{FORMAT_VERSION}: re-run the preprocessing kernels with the same "
-                             "code version as the training kernel")
+        if version not in READABLE_VERSIONS:
+            raise ValueError(f"{path}: format_version {version!r}, this code reads versions "
+                             f"{', '.join(map(str, READABLE_VERSIONS))}: re-run the "
+                             "preprocessing kernels with the same code version as the training "
+                             "kernel")
         try:
             spec = data["spec"]
             return cls(
@@ -231,6 +256,7 @@ class Manifest:
                 bundle_fingerprint=data.get("bundle_fingerprint", ""),
                 plan=tuple(PlanEntry(**p) for p in data.get("plan", [])),
                 extra=data.get("extra", {}),
+                format_version=version,
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"{path}: malformed manifest ({type(exc).__name__}: {exc}); "

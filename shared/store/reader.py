@@ -17,7 +17,13 @@ from typing import Any
 import numpy as np
 
 from shared.store.coverage import PlacedShard, check_coverage
-from shared.store.manifest import MANIFEST_NAME, DatasetSpec, Manifest, PlanEntry, Reject
+from shared.store.manifest import (
+    MANIFEST_NAME,
+    DatasetSpec,
+    Manifest,
+    PlanEntry,
+    Reject,
+)
 from shared.store.npy import read_header, sha256_file
 
 __all__ = ["ShardSet", "SplitIndex", "ShardFiles", "ShardSetError", "find_manifests"]
@@ -61,7 +67,8 @@ class SplitIndex:
         return all(s.y is not None for s in self.shards)
 
     def labels(self) -> np.ndarray:
-        """All class indices of the split, in sample order (small: one byte a sample)."""
+        """All targets of the split, in sample order: class indices, multi-hot rows or values
+        (small: a byte or a few per sample)."""
         if not self.labelled:
             raise ShardSetError(f"the {self.split} split has no labels")
         return np.concatenate([_load(s.y) for s in self.shards]) if self.shards else \
@@ -151,7 +158,7 @@ class ShardSet:
                       for s in m.shards if s.split == split]
             check_coverage(split, total, placed, rejects, plan, root_s)
             for item in placed:
-                _check_files(item, verify)
+                _check_files(item, verify, spec)
             placed.sort(key=lambda p: p.record.start)
             splits[split] = SplitIndex(
                 split=split, sample_shape=spec.sample_shape,
@@ -165,6 +172,7 @@ def _check_same_dataset(manifests: list[tuple[Path, Manifest]]) -> None:
     fields = {
         "sample_shape": lambda m: m.spec.sample_shape,
         "classes": lambda m: list(m.spec.classes),
+        "targets": lambda m: (m.spec.targets, m.spec.task),
         "rows per split": lambda m: dict(m.spec.split_rows),
         "id column": lambda m: m.spec.id_column,
         "source fingerprint": lambda m: m.source_fingerprint,
@@ -184,9 +192,17 @@ def _merged_plan(manifests: list[tuple[Path, Manifest]]) -> list[PlanEntry]:
     return sorted(entries, key=lambda e: (e.split, e.start))
 
 
-def _check_files(placed: PlacedShard, verify: str) -> None:
+def _check_files(placed: PlacedShard, verify: str, spec: DatasetSpec) -> None:
     folder = Path(placed.manifest).parent
+    expected = spec.sample_files(placed.record.split)
     for key, rec in placed.record.files.items():
+        if key in expected and (tuple(rec.shape[1:]) != expected[key][0]
+                                or np.dtype(rec.dtype) != expected[key][1]):
+            raise ShardSetError(
+                f"{placed.manifest} lists {rec.name} as {tuple(rec.shape)} {np.dtype(rec.dtype)}, "
+                f"but its data set stores {spec.targets if key == 'y' else key} as (n, "
+                f"{', '.join(map(str, expected[key][0]))}) {expected[key][1]}: the output was "
+                f"written by other code; re-run {placed.producer}")
         path = folder / rec.name
         where = f"{path} (listed in {placed.manifest})"
         if not path.is_file():

@@ -26,10 +26,23 @@ import numpy as np
 
 from shared.config import format_size
 from shared.store.diskspace import DiskFullError, free_bytes
-from shared.store.sharding import PlannedShard, WriterOptions, job_fingerprint, plan_shards
-from shared.store.manifest import (MANIFEST_NAME, DatasetSpec, Manifest, PlanEntry, Reject,
-                                   RowRange, ShardRecord, write_json_atomic)
+from shared.store.manifest import (
+    MANIFEST_NAME,
+    DatasetSpec,
+    Manifest,
+    PlanEntry,
+    Reject,
+    RowRange,
+    ShardRecord,
+    write_json_atomic,
+)
 from shared.store.shard_file import OpenShard
+from shared.store.sharding import (
+    PlannedShard,
+    WriterOptions,
+    job_fingerprint,
+    plan_shards,
+)
 
 __all__ = ["ShardWriter", "WriterOptions", "JOURNAL_NAME"]
 
@@ -192,14 +205,10 @@ class ShardWriter:
         labels_arr = ids_arr = None
         if "y" in layout:
             if labels is None:
-                raise ValueError(f"{split} row {start_row}: a label is required (class index "
-                                 f"0..{len(self.spec.classes) - 1})")
-            labels_arr = np.asarray(labels)
-            bad = (labels_arr < 0) | (labels_arr >= len(self.spec.classes))
-            if labels_arr.shape != (len(x),) or bad.any():
-                raise ValueError(
-                    f"{split} rows from {start_row}: labels must be {len(x)} class indices in "
-                    f"[0, {len(self.spec.classes)}), received {labels_arr.tolist()[:8]}")
+                raise ValueError(f"{split} row {start_row}: a label is required "
+                                 f"({_TARGET_WORDS[self.spec.targets](self.spec)})")
+            labels_arr = _checked_targets(self.spec, np.asarray(labels), len(x), split,
+                                          start_row)
         if "ids" in layout:
             ids_arr = np.asarray([str(i) for i in ids] if ids is not None else [])
             if len(ids_arr) != len(x):
@@ -283,6 +292,31 @@ class ShardWriter:
             self.close()
         else:
             self.abort()
+
+
+_TARGET_WORDS = {
+    "class": lambda spec: f"class indices in [0, {len(spec.classes)})",
+    "multi_hot": lambda spec: f"rows of {len(spec.classes)} zeros and ones, one per tag",
+    "value": lambda spec: "finite numbers",
+}
+
+
+def _checked_targets(spec: DatasetSpec, labels: np.ndarray, n: int, split: str,
+                     start_row: int) -> np.ndarray:
+    """``labels`` if they are ``n`` targets of the data set's kind; ValueError otherwise."""
+    shape = (n, *spec.target_shape())
+    if labels.shape == shape and labels.dtype.kind in "biuf":
+        if spec.targets == "class":
+            ok = ((labels >= 0) & (labels < len(spec.classes)) & (labels == labels // 1)).all()
+        elif spec.targets == "multi_hot":
+            ok = np.isin(labels, (0, 1)).all()
+        else:
+            ok = np.isfinite(labels).all()
+        if ok:
+            return labels
+    raise ValueError(f"{split} rows from {start_row}: labels must be {n} "
+                     f"{_TARGET_WORDS[spec.targets](spec)} (shape {shape}), received shape "
+                     f"{labels.shape}: {labels.tolist()[:8]}")
 
 
 def _intact(directory: Path, record: ShardRecord) -> bool:

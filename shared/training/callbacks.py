@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from shared.store.atomic import atomic_path
+from shared.tasks import monitor_mode
 from shared.training.resources import take_snapshot
 from shared.training.state import TrainState, checkpoint_name
 
@@ -37,11 +38,6 @@ HISTORY_NAME = "history.csv"
 
 def _print_now(line: str) -> None:
     print(line, flush=True)
-
-
-def monitor_mode(monitor: str) -> str:
-    """``max`` for accuracies, ``min`` for losses."""
-    return "max" if "acc" in monitor else "min"
 
 
 def _improves(value: float, best: float | None, mode: str) -> bool:

@@ -1,12 +1,13 @@
 """After training: score the best model on the validation rows, predict the test split, and
-write ``model.keras``, ``submission.csv``, ``metrics.json`` and the two PNG reports."""
+write ``model.keras``, ``submission.csv``, ``metrics.json`` and the PNG reports: the learning
+curves and the task's own report (confusion matrix, ROC curve, predicted against true, or
+F1 per tag)."""
 
 from __future__ import annotations
 
 import json
 import os
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,56 +16,51 @@ import numpy as np
 
 from shared.config import LoaderConfig
 from shared.data.sequence import ShardedSequence
-from shared.reports import confusion_matrix, plot_confusion_matrix, plot_training_curves
+from shared.reports import plot_training_curves
 from shared.store.manifest import write_json_atomic
 from shared.submission import SubmissionFormat, write_submission
 from shared.training.sequences import PaddedBatches, TrainingData, prediction_sequence
 from shared.training.state import TrainState, copy_atomic
 
-__all__ = ["OUTPUT_NAMES", "ValidationScore", "score_validation", "predict_test",
-           "predict_probabilities", "write_outputs", "write_metrics"]
+__all__ = ["OUTPUT_NAMES", "predict_rows", "predict_probabilities", "write_outputs",
+           "write_metrics"]
 
 OUTPUT_NAMES = {"model": "model.keras", "submission": "submission.csv",
-                "metrics": "metrics.json", "curves": "training_curves.png",
-                "confusion": "confusion_matrix.png"}
-_EPSILON = 1e-7  # Keras clips probabilities the same way in its cross-entropy
+                "metrics": "metrics.json", "curves": "training_curves.png"}
+_LISTED_IDS = 20  # of the test rows that got the fallback prediction
 
 
-@dataclass(frozen=True)
-class ValidationScore:
-    accuracy: float | None
-    loss: float | None
-    matrix: np.ndarray | None
+def predict_rows(model: keras.Model, sequence: ShardedSequence, *,
+                 replicas: int = 1) -> np.ndarray:
+    """``model.predict`` of a finite sequence, one output row per sample; the last batch is
+    padded to a multiple of ``replicas`` (as ``MirroredStrategy`` needs) and the padding
+    dropped."""
+    if sequence.num_samples == 0:
+        return np.zeros((0, model.output_shape[-1]), np.float32)
+    outputs = model.predict(PaddedBatches(sequence, replicas), verbose=0)
+    return np.asarray(outputs)[:sequence.num_samples]
 
 
-def predict_probabilities(model: keras.Model, sequence: ShardedSequence, *,
-                          replicas: int = 1) -> np.ndarray:
-    """``model.predict`` of a finite sequence, one row per sample; the last batch is padded
-    to a multiple of ``replicas`` (as ``MirroredStrategy`` needs) and the padding dropped."""
-    probs = model.predict(PaddedBatches(sequence, replicas), verbose=0)
-    return np.asarray(probs)[:sequence.num_samples]
+predict_probabilities = predict_rows  # its name in release 0.1
 
 
-def score_validation(model: keras.Model, data: TrainingData) -> ValidationScore:
-    """Accuracy, cross-entropy and confusion matrix of ``model`` on the held-out rows."""
-    if data.validation is None:
-        return ValidationScore(None, None, None)
-    probs = predict_probabilities(model, data.validation, replicas=data.replicas
-                                  ).astype(np.float64)
-    true = data.val_labels
-    predicted = probs.argmax(axis=1)
-    picked = np.clip(probs[np.arange(len(true)), true], _EPSILON, 1.0)
-    return ValidationScore(accuracy=float(np.mean(predicted == true)),
-                           loss=float(-np.mean(np.log(picked))),
-                           matrix=confusion_matrix(true, predicted, data.num_classes))
+def _curve_metric(monitor: str) -> str:
+    name = monitor[len("val_"):] if monitor.startswith("val_") else monitor
+    return "accuracy" if name == "loss" else name
 
 
-def predict_test(model: keras.Model, data: TrainingData, loader: LoaderConfig) -> np.ndarray:
-    """Class index of every stored test sample, in row order."""
-    if len(data.test) == 0:
-        return np.zeros(0, np.int64)
-    sequence = prediction_sequence(data.test, loader, data.global_batch)
-    return predict_probabilities(model, sequence, replicas=data.replicas).argmax(axis=1)
+def _fallback(data: TrainingData, fmt: SubmissionFormat, prior: np.ndarray,
+              calibration: dict[str, Any]) -> dict[str, Any]:
+    """The test rows without an image, and what they get: the task's prior prediction."""
+    rows = np.asarray(data.test.rejected_rows, np.int64)
+    ids = fmt.sample[fmt.id_column].to_numpy(dtype=str)[rows[:_LISTED_IDS]]
+    values = data.task.submission_values(prior[None, :], calibration)
+    return {"rows": int(len(rows)), "ids": ids.tolist(),
+            "values": {column: _plain(v[0]) for column, v in values.items()}}
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def write_outputs(*, out_dir: Path, model: keras.Model, best_checkpoint: Path,
@@ -72,38 +68,59 @@ def write_outputs(*, out_dir: Path, model: keras.Model, best_checkpoint: Path,
                   state: TrainState, summary: dict[str, Any]) -> dict[str, Any]:
     """Model, submission and reports of a finished (or time-limited) session; returns the
     metrics for ``write_metrics``."""
+    task = data.task
     copy_atomic(best_checkpoint, out_dir / OUTPUT_NAMES["model"])
-    score = score_validation(model, data)
-    predicted = predict_test(model, data, loader)
-    fallback = data.most_frequent_class()
-    rejected = len(data.test.rejected_rows)
-    if rejected:
-        print(f"warning: {rejected} test rows have no image (rejected in preprocessing); "
-              f"they get the most frequent training class {data.spec.classes[fallback]!r}",
+    true = data.val_targets
+    validated = data.validation is not None
+    val_predicted = predict_rows(model, data.validation, replicas=data.replicas) \
+        if validated else np.zeros((0, 1))
+    calibration = task.calibrate(true, val_predicted) if validated else task.calibrate(
+        true[:0], val_predicted)
+    scores = task.validation_scores(true, val_predicted, calibration) if validated else {}
+    test_predicted = predict_rows(model, prediction_sequence(data.test, loader,
+                                                             data.global_batch),
+                                  replicas=data.replicas)
+    prior = task.prior(data.train_targets)
+    fallback = _fallback(data, fmt, prior, calibration)
+    if fallback["rows"]:
+        print(f"warning: {fallback['rows']} test rows have no image (rejected in "
+              f"preprocessing); they get the training set's prior prediction",
               file=sys.stderr, flush=True)
-    submission = fmt.build(data.test.source_rows(), predicted, fallback)
+    submission = fmt.build(data.test.source_rows(), test_predicted, prior,
+                           calibration=calibration)
     write_submission(submission, out_dir / OUTPUT_NAMES["submission"], fmt)
     title = f"{summary.get('model', '')} CNN"
-    plot_training_curves(state.history, out_dir / OUTPUT_NAMES["curves"], title=title)
-    if score.matrix is not None:
-        plot_confusion_matrix(score.matrix, data.spec.classes, out_dir / OUTPUT_NAMES["confusion"],
-                              title=title)
+    plot_training_curves(state.history, out_dir / OUTPUT_NAMES["curves"], title=title,
+                         metric=_curve_metric(state.monitor))
+    if validated and len(true):
+        task.plot(true, val_predicted, calibration, out_dir / task.plot_name, title=title)
     metrics = {
         **summary,
-        "val_accuracy": score.accuracy,
-        "val_loss": score.loss,
+        "task": task.name,
+        "metric": task.metric,
+        "val_accuracy": None,
+        "val_loss": None,
+        **scores,
+        **calibration,
         "monitor": state.monitor,
         "best_epoch": state.best_epoch,
         "best_monitor_value": state.best_value,
         "epochs_completed": state.epochs_completed,
         "stop_reason": state.stop_reason,
         "train_samples": data.train.num_samples,
-        "val_samples": len(data.val_labels),
+        "val_samples": len(true),
         "test_rows": len(fmt),
-        "test_rows_rejected": rejected,
-        "fallback_label": data.spec.classes[fallback] if rejected else None,
-        "class_counts_predicted": np.bincount(predicted, minlength=data.num_classes).tolist(),
+        "test_rows_rejected": fallback["rows"],
+        "fallback": fallback,
+        "fallback_label": next(iter(fallback["values"].values())) if fallback["rows"] else None,
     }
+    if data.spec.targets == "class" and task.name != "binary-probability":
+        metrics["class_counts_predicted"] = np.bincount(
+            test_predicted.argmax(axis=1), minlength=data.num_classes).tolist()
+    scaling = [layer for layer in model.layers if layer.name == "target_units"]
+    if scaling:  # regression: the targets' mean and std, as the model's head applies them
+        config = scaling[0].get_config()
+        metrics["target_standardisation"] = {"mean": config["offset"], "std": config["scale"]}
     return metrics
 
 

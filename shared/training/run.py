@@ -33,13 +33,21 @@ from shared.kaggle_paths import find_competition_dir
 from shared.model import build_model
 from shared.store import DatasetSpec, ShardSet, ShardSetError
 from shared.submission import SubmissionFormat
+from shared.tasks import resolve_monitor, task_for
 from shared.training.augment import make_augment, resolve_augment
-from shared.training.callbacks import (HISTORY_NAME, EpochRecorder, EpochSeeds, ResourceReport,
-                                       ResumableEarlyStopping, TimeLimitReached, WallClockGuard,
-                                       write_history_csv)
-from shared.training.sequences import TrainingData, build_training_data
+from shared.training.callbacks import (
+    HISTORY_NAME,
+    EpochRecorder,
+    EpochSeeds,
+    ResourceReport,
+    ResumableEarlyStopping,
+    TimeLimitReached,
+    WallClockGuard,
+    write_history_csv,
+)
 from shared.training.outputs import OUTPUT_NAMES, write_metrics, write_outputs
 from shared.training.resources import take_snapshot
+from shared.training.sequences import TrainingData, build_training_data
 from shared.training.state import STATE_NAME, TrainState, copy_atomic, find_resume_state
 from shared.training.strategy import Placement, select_placement
 
@@ -68,7 +76,7 @@ def resolve_schedule(schedule: str, model: str) -> str:
 
 def _check_against_assignment(shards: ShardSet, assignment: TrainAssignment) -> None:
     spec, planned = shards.spec, assignment.spec
-    for name in ("sample_shape", "classes"):
+    for name in ("sample_shape", "classes", "targets", "task"):
         if getattr(spec, name) != getattr(planned, name):
             raise ShardSetError(
                 f"the shards under {shards.root} have {name} {getattr(spec, name)!r}, the train "
@@ -181,9 +189,9 @@ def run_training(assignment: TrainAssignment, input_dir: str | Path, out_dir: st
     _check_against_assignment(shards, assignment)
     layout = assignment.source
     competition = find_competition_dir(input_dir, assignment.competition, layout.sample_submission)
+    task = task_for(layout)
     fmt = SubmissionFormat.read(competition / layout.sample_submission, id_column=layout.id_column,
-                                label_column=layout.submission_label_column,
-                                classes=shards.spec.classes)
+                                task=task)
     test = shards.split("test")
     fmt.check_test_split(test.source_rows(), test.ids(), shards.spec.split_rows["test"])
 
@@ -194,20 +202,21 @@ def run_training(assignment: TrainAssignment, input_dir: str | Path, out_dir: st
     augment = resolve_augment(config.train.augment, config.train.model)
     schedule = resolve_schedule(config.train.lr_schedule, config.train.model)
     with_validation = config.loader.validation_fraction > 0
-    monitor = config.train.monitor if with_validation else config.train.monitor[len("val_"):]
+    monitor = resolve_monitor(config.train.monitor, task)
+    monitor = monitor if with_validation else monitor[len("val_"):]
     fingerprint = shards.manifests[0][1].source_fingerprint
     key = _resume_key(config, shards.spec, global_batch, augment=augment, schedule=schedule,
-                      monitor=monitor, fingerprint=fingerprint)
+                      monitor=monitor, fingerprint=fingerprint) | {"task": task.name}
     state, resumed = _start_state(input_dir, out_dir, key, monitor)
     start_epoch = state.epochs_completed
     data = build_training_data(shards, config.loader, global_batch=global_batch,
-                               replicas=placement.replicas, start_epoch=start_epoch,
+                               replicas=placement.replicas, start_epoch=start_epoch, task=task,
                                augment=make_augment(augment, shards.spec.sample_shape))
     if with_validation and data.validation is None:
         per_replica = (f" (at least {placement.replicas} are needed, one per replica)"
                        if placement.replicas > 1 else "")
         raise ValueError(f"[loader] validation_fraction = {config.loader.validation_fraction} "
-                         f"holds out no row of {len(data.train_labels)}{per_replica}: raise "
+                         f"holds out no row of {len(data.train_targets)}{per_replica}: raise "
                          "it, or set it to 0 to train without validation")
 
     guard = WallClockGuard(config.train.time_limit_hours * 3600, started_at=started, clock=clock)
@@ -215,7 +224,9 @@ def run_training(assignment: TrainAssignment, input_dir: str | Path, out_dir: st
         if resumed:
             model = keras.models.load_model(out_dir / state.checkpoint)
         else:
-            model = build_model(config.train.model, shards.spec.sample_shape, data.num_classes,
+            model = build_model(config.train.model, shards.spec.sample_shape,
+                                task.head(data.train_targets), loss=task.loss(),
+                                metrics=task.metrics(),
                                 learning_rate=_learning_rate(config, schedule,
                                                              data.train.steps_per_epoch),
                                 seed=config.loader.seed)
@@ -254,6 +265,7 @@ def run_training(assignment: TrainAssignment, input_dir: str | Path, out_dir: st
     metrics.update(peak_rss_bytes=take_snapshot(out_dir).peak_rss,
                    wall_seconds=round(clock() - started, 2))
     write_metrics(out_dir, metrics)
-    print(f"done: {state.stop_reason}, {state.epochs_completed} epochs, val_accuracy "
-          f"{metrics['val_accuracy']}, outputs in {out_dir} ({STATE_NAME} to resume)", flush=True)
+    score = f"val_{task.metric}"
+    print(f"done: {state.stop_reason}, {state.epochs_completed} epochs, {score} "
+          f"{metrics.get(score)}, outputs in {out_dir} ({STATE_NAME} to resume)", flush=True)
     return TrainOutcome(out_dir=out_dir, state=state, metrics=metrics)

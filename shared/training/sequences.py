@@ -1,7 +1,8 @@
 """The train, validation and test sequences of a ``ShardSet``, from the ``[loader]`` settings.
 
 Shape and classes come from the manifests (``shard_set.spec``), never from constants. The
-validation rows are a stratified hold-out of the train split, fixed by ``[loader] seed``; the
+validation rows are a hold-out of the train split, fixed by ``[loader] seed`` and stratified
+as the task says (by class; by each row's rarest tag; random for regression); the
 training sequence repeats (batch ``i`` belongs to epoch ``start_epoch + i // steps``), so a
 resumed run sees exactly the order the first run would have seen.
 
@@ -27,6 +28,7 @@ from shared.data.options import ShuffleOptions, WorkerOptions
 from shared.data.order import holdout
 from shared.data.sequence import ShardedSequence
 from shared.store import DatasetSpec, ShardSet, ShardSetError, SplitIndex
+from shared.tasks import LabelTask, Task
 
 __all__ = ["TrainingData", "build_training_data", "prediction_sequence", "PaddedBatches"]
 
@@ -38,19 +40,16 @@ class TrainingData:
     spec: DatasetSpec
     train: ShardedSequence
     validation: ShardedSequence | None
-    val_labels: np.ndarray  # class indices of the validation rows, in the sequence's order
-    train_labels: np.ndarray  # class indices of the training rows
+    val_targets: np.ndarray  # the validation rows' targets, in the sequence's order
+    train_targets: np.ndarray  # the training rows' targets
     test: SplitIndex
     global_batch: int
     replicas: int = 1
+    task: Task = LabelTask()
 
     @property
     def num_classes(self) -> int:
         return len(self.spec.classes)
-
-    def most_frequent_class(self) -> int:
-        """The class index training saw most often (the fallback for unreadable test rows)."""
-        return int(np.argmax(np.bincount(self.train_labels, minlength=self.num_classes)))
 
 
 def _common(loader: LoaderConfig) -> dict:
@@ -102,25 +101,30 @@ class PaddedBatches(keras.utils.PyDataset):
 
 
 def build_training_data(shards: ShardSet, loader: LoaderConfig, *, global_batch: int,
-                        replicas: int = 1, start_epoch: int = 0,
+                        replicas: int = 1, start_epoch: int = 0, task: Task | None = None,
                         augment: Callable[[np.ndarray, np.random.Generator], np.ndarray] | None
                         = None) -> TrainingData:
-    """Hold out ``[loader] validation_fraction`` of the train split (stratified) and build
-    the sequences; ``global_batch`` is the per-replica batch times ``replicas``."""
+    """Hold out ``[loader] validation_fraction`` of the train split (stratified as ``task``
+    says) and build the sequences; ``global_batch`` is the per-replica batch times
+    ``replicas``. ``task`` defaults to one class per image over the shards' classes."""
     if global_batch % replicas:
         raise ValueError(f"global_batch={global_batch} is not a multiple of replicas={replicas}")
     spec = shards.spec
-    if not spec.classes:
-        raise ShardSetError(f"the shards under {shards.root} carry no classes: the training "
+    task = task or LabelTask(classes=spec.classes)
+    if not spec.labelled:
+        raise ShardSetError(f"the shards under {shards.root} carry no targets: the training "
                             "kernel needs a labelled train split (check [source] label_column)")
     train_index = shards.split("train")
     test_index = shards.split("test")
-    labels = train_index.labels().astype(np.int64)
-    if len(labels) and labels.max() >= len(spec.classes):
-        raise ShardSetError(f"train labels reach class index {int(labels.max())} but the "
-                            f"manifests list {len(spec.classes)} classes: re-run preprocessing")
+    targets = train_index.labels()
+    if spec.targets == "class":
+        targets = targets.astype(np.int64)
+        if len(targets) and targets.max() >= len(spec.classes):
+            raise ShardSetError(f"train labels reach class index {int(targets.max())} but the "
+                                f"manifests list {len(spec.classes)} classes: re-run "
+                                "preprocessing")
     train_rows, val_rows = holdout(len(train_index), loader.validation_fraction, loader.seed,
-                                   labels=labels)
+                                   labels=task.stratify(targets))
     # whole batches per replica, also in the last validation batch (training is unaffected)
     val_rows = val_rows[:len(val_rows) - len(val_rows) % replicas]
     if len(train_rows) < global_batch:
@@ -130,9 +134,9 @@ def build_training_data(shards: ShardSet, loader: LoaderConfig, *, global_batch:
     train = ShardedSequence(
         train_index, rows=train_rows, batch_size=global_batch, drop_remainder=True,
         shuffle=ShuffleOptions.from_config(loader), repeat=True, start_epoch=start_epoch,
-        labels="sparse", augment=augment, **_common(loader))
+        labels=task.label_mode, augment=augment, **_common(loader))
     validation = prediction_sequence(train_index, loader, global_batch, rows=val_rows,
-                                     labels="sparse") if len(val_rows) else None
+                                     labels=task.label_mode) if len(val_rows) else None
     return TrainingData(spec=spec, train=train, validation=validation,
-                        val_labels=labels[val_rows], train_labels=labels[train_rows],
-                        test=test_index, global_batch=global_batch, replicas=replicas)
+                        val_targets=targets[val_rows], train_targets=targets[train_rows],
+                        test=test_index, global_batch=global_batch, replicas=replicas, task=task)

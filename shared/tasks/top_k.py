@@ -1,0 +1,73 @@
+"""``top-k``: the k most likely classes per image, space-separated, best first (Humpback
+Whale Identification: MAP@5). ``k`` is the number of labels in the sample's values.
+
+Softmax head and sparse cross-entropy, with top-k accuracy beside accuracy; MAP@k is the
+competition's metric.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from shared.tasks.base import Task, TaskShapeError
+from shared.tasks.metrics import accuracy, log_loss, map_at_k, top_k_indices
+
+__all__ = ["TopKTask"]
+
+
+@dataclass(frozen=True)
+class TopKTask(Task):
+    """The ``top_k`` most likely classes, best first."""
+
+    name = "top-k"
+    metric = "map_at_k"
+    higher_is_better = True
+    monitor = "val_loss"
+    monitors = ("val_loss", "val_accuracy", "val_top_k_accuracy")
+
+    @property
+    def k(self) -> int:
+        return min(self.top_k, len(self.classes))
+
+    def metrics(self) -> list[Any]:
+        import keras
+
+        return ["accuracy", keras.metrics.SparseTopKCategoricalAccuracy(
+            k=self.k, name="top_k_accuracy")]
+
+    def validation_scores(self, true: np.ndarray, predicted: np.ndarray,
+                          calibration: Mapping[str, Any]) -> dict[str, float]:
+        return {"val_map_at_k": map_at_k(true, top_k_indices(predicted, self.k), self.k),
+                "val_accuracy": accuracy(true, predicted.argmax(axis=1)),
+                "val_loss": log_loss(true, predicted)}
+
+    def submission_values(self, predicted: np.ndarray,
+                          calibration: Mapping[str, Any]) -> dict[str, Sequence[Any]]:
+        names = [str(c) for c in self.classes]
+        ranked = top_k_indices(predicted, self.k)
+        return {self.column: np.asarray([" ".join(names[i] for i in row) for row in ranked],
+                                        dtype=object)}
+
+    def check_values(self, frame: pd.DataFrame, where: str) -> None:
+        known = {str(c) for c in self.classes}
+        for i, value in enumerate(frame[self.column].astype(str)):
+            labels = value.split()
+            if len(labels) != self.k or len(set(labels)) != self.k or not set(labels) <= known:
+                raise TaskShapeError(
+                    f"{where}: row {i} holds {value!r}; expected {self.k} different classes, "
+                    f"space-separated, best first (classes such as "
+                    f"{sorted(known)[:5]})")
+
+    def score(self, submission: pd.DataFrame, solution: pd.DataFrame) -> float:
+        true = solution[self.column].astype(str).str.split().str[0].to_numpy()
+        ranked = [v.split()[:self.k] for v in submission[self.column].astype(str)]
+        ranked = np.asarray([r + [""] * (self.k - len(r)) for r in ranked], dtype=object)
+        return map_at_k(true, ranked, self.k)
+
+    def describe(self) -> str:
+        return (f"the {self.k} most likely of {len(self.classes)} classes, space-separated, "
+                f"best first (MAP@{self.k})")
