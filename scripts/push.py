@@ -38,7 +38,8 @@ def build_kernel_folders(config: PipelineConfig, out_dir: Path, *, owner: str) -
     from host.planning import make_plan
 
     plan = make_plan(config, Path(config.competition.data_dir))
-    built = build_kernels(plan.preprocess, plan.train, out_dir, owner=owner, config=config)
+    built = build_kernels(plan.preprocess, plan.trains, out_dir, owner=owner, config=config,
+                          blend=plan.blend)
     kernels = KernelSet.from_built(built, plan_text=plan.table())
     kernels.save(out_dir)
     return kernels
@@ -98,8 +99,9 @@ def load_kernels(args: argparse.Namespace, config: PipelineConfig, owner: str) -
     if kernels.continues_training != args.continue_training:
         from host.bundle.build import mount_own_output
 
-        train = mount_own_output(kernels.train, owner=owner, mounted=args.continue_training)
-        kernels = dataclasses.replace(kernels, train=train)
+        trains = tuple(mount_own_output(k, owner=owner, mounted=args.continue_training)
+                       for k in kernels.trains)
+        kernels = dataclasses.replace(kernels, trains=trains)
         kernels.save(folder)
     return kernels
 
@@ -114,7 +116,7 @@ def rules_for(config: PipelineConfig, owner: str, args: argparse.Namespace) -> M
 def show_plan(args: argparse.Namespace, config: PipelineConfig) -> int:
     owner = config.kaggle.owner or local_username()
     if args.kernels and not owner:  # already built: the ids say whose they are
-        owner = str(KernelSet.load(args.kernels).train.metadata().get("id", "")).split("/")[0]
+        owner = str(KernelSet.load(args.kernels).final.metadata().get("id", "")).split("/")[0]
     owner = owner or PLACEHOLDER_OWNER
     kernels = load_kernels(args, config, owner)
     print(format_plan(kernels, competition=config.competition.slug, owner=owner))
@@ -142,6 +144,7 @@ def push(args: argparse.Namespace, config: PipelineConfig) -> int:
     options = PushOptions(
         competition=config.competition.slug, submission=config.competition.submission,
         submit=args.submit, skip_unchanged=args.skip_unchanged, max_concurrent=k.max_concurrent,
+        max_concurrent_gpu=k.max_concurrent_gpu,
         poll=PollSettings.from_config(k),
         output_dir=args.out or Path(k.output_dir), message=args.message,
         continue_training=args.continue_training)

@@ -15,8 +15,8 @@ from shared.config import PipelineConfig
 from shared.sources.layout import SourceLayout
 from shared.store.manifest import DatasetSpec, PlanEntry, RowRange
 
-__all__ = ["PreprocessAssignment", "TrainAssignment", "baked", "dump_assignment",
-           "load_assignment"]
+__all__ = ["PreprocessAssignment", "TrainAssignment", "BlendAssignment", "baked",
+           "dump_assignment", "load_assignment"]
 
 
 @dataclass(frozen=True)
@@ -50,12 +50,35 @@ class TrainAssignment:
     source_fingerprint: str
     config: PipelineConfig
     bundle_fingerprint: str = ""
+    fold: int = 0  # with [train] folds = K >= 2: which fold this kernel validates on
 
     role = "train"
     settings_read = ("competition", "source", "store", "loader", "train")
 
+    @property
+    def folds(self) -> int:
+        return self.config.train.folds
 
-Assignment = PreprocessAssignment | TrainAssignment
+
+@dataclass(frozen=True)
+class BlendAssignment:
+    """Average the fold kernels' predictions into the submission; score their out-of-fold
+    predictions (a CPU kernel: no model runs)."""
+
+    kernel: str
+    competition: str
+    sources: tuple[str, ...]  # slugs of the fold kernels whose outputs are mounted
+    spec: DatasetSpec
+    source: SourceLayout
+    source_fingerprint: str
+    config: PipelineConfig
+    bundle_fingerprint: str = ""
+
+    role = "blend"
+    settings_read = ("competition", "source", "loader", "train")
+
+
+Assignment = PreprocessAssignment | TrainAssignment | BlendAssignment
 
 
 def baked(assignment: Assignment) -> Assignment:
@@ -91,9 +114,9 @@ def load_assignment(text: str | Mapping[str, Any]) -> Assignment:
                          "with scripts/push.py or scripts/dry_run.py")
     data = dict(data)
     role = data.pop("role", None)
-    kinds = {cls.role: cls for cls in (PreprocessAssignment, TrainAssignment)}
+    kinds = {cls.role: cls for cls in (PreprocessAssignment, TrainAssignment, BlendAssignment)}
     if role not in kinds:
-        raise ValueError(f"assignment role {role!r}: expected 'preprocess' or 'train'")
+        raise ValueError(f"assignment role {role!r}: expected 'preprocess', 'train' or 'blend'")
     cls = kinds[role]
     fields = cls.__dataclass_fields__
     missing = [n for n, f in fields.items() if f.default is MISSING and n not in data]

@@ -29,6 +29,7 @@ __all__ = [
     "format_size",
 ]
 
+MAX_FOLDS = 20
 # what [train] monitor may name; which of them a task reports is the task's (shared.tasks)
 MONITORS = ("auto", "val_accuracy", "val_loss", "val_auc", "val_rmse", "val_top_k_accuracy")
 
@@ -190,9 +191,15 @@ class TrainConfig:
     lr_schedule: str = "auto"  # auto: constant for article, cosine for better; constant; cosine
     monitor: str = "auto"  # picks the best checkpoint and drives early stopping; auto: by task
     distribute: str = "auto"  # auto: MirroredStrategy on 2+ GPUs; mirrored; none
+    folds: int = 1  # 1: one model on a hold-out; K: K fold kernels, then a blend kernel
+    tta: str = "none"  # none | flip: average the left-right mirror's prediction at predict time
 
     def __post_init__(self) -> None:
         _choice("train", "model", self.model, ("article", "better"))
+        _choice("train", "tta", self.tta, ("none", "flip"))
+        check_int("[train] folds", self.folds, fix="1 trains one model, K >= 2 trains K folds")
+        if self.folds > MAX_FOLDS:
+            raise refuse("[train] folds", self.folds, f"at most {MAX_FOLDS} fold kernels")
         _choice("train", "augment", self.augment, ("auto", "none", "flip", "shift", "flip_shift"))
         _choice("train", "lr_schedule", self.lr_schedule, ("auto", "constant", "cosine"))
         _choice("train", "monitor", self.monitor, MONITORS)
@@ -214,7 +221,8 @@ class KaggleConfig:
     machine_shape: str = "NvidiaTeslaT4"
     is_private: bool = True
     enable_internet: bool = False
-    max_concurrent: int = 2
+    max_concurrent: int = 2  # preprocessing kernels running at once
+    max_concurrent_gpu: int = 2  # fold kernels (GPU) running at once; Kaggle allows about 2
     poll_interval: float = 30.0
     timeout_minutes: float = 720.0
     max_poll_interval: float = 300.0  # polling backs off up to this interval
@@ -227,6 +235,7 @@ class KaggleConfig:
 
     def __post_init__(self) -> None:
         _positive("kaggle", "max_concurrent", self.max_concurrent)
+        _positive("kaggle", "max_concurrent_gpu", self.max_concurrent_gpu)
         _positive("kaggle", "retries", self.retries, allow_zero=True)
         for name in ("poll_interval", "timeout_minutes", "max_poll_interval",
                      "retry_base_seconds", "retry_max_seconds", "request_timeout"):

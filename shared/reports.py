@@ -20,7 +20,7 @@ from matplotlib.ticker import MaxNLocator
 from shared.store.atomic import write_bytes_atomic
 
 __all__ = ["confusion_matrix", "plot_training_curves", "plot_confusion_matrix",
-           "plot_roc_curve", "plot_predicted_vs_true", "plot_tag_f1"]
+           "plot_roc_curve", "plot_predicted_vs_true", "plot_tag_f1", "plot_fold_scores"]
 
 _ANNOTATE_UP_TO = 20  # classes; beyond that the cells are too small for numbers
 
@@ -141,4 +141,22 @@ def plot_tag_f1(tags: Sequence[str], f1: np.ndarray, support: np.ndarray,
     ax.set_ylim(0, 1)
     ax.set_ylabel("F1 (validation)")
     ax.set_title(f"{title + ': ' if title else ''}F1 per tag (rows carrying it)")
+    return _save(fig, path)
+
+
+def plot_fold_scores(scores: Sequence[float], cv_score: float, metric: str,
+                     path: str | os.PathLike, *, title: str = "") -> Path:
+    """Each fold's out-of-fold score, with the blended CV score as a line."""
+    k = len(scores)
+    fig = Figure(figsize=(max(4, 1 + 0.8 * k), 4), layout="constrained")
+    ax = fig.subplots()
+    ax.bar(range(k), scores, color="tab:blue")
+    ax.axhline(cv_score, color="tab:red", linestyle="--", label=f"CV {cv_score:.4f}")
+    ax.set_xticks(range(k), [f"fold {i}" for i in range(k)])
+    spread = max(scores) - min(scores) if k else 0.0
+    low = min([*scores, cv_score]) - max(spread, 0.01)
+    ax.set_ylim(low, max([*scores, cv_score]) + max(spread, 0.01))
+    ax.set_ylabel(metric)
+    ax.legend(loc="lower right")
+    ax.set_title(f"{title + ': ' if title else ''}out-of-fold {metric} per fold")
     return _save(fig, path)

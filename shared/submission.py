@@ -123,10 +123,10 @@ class SubmissionFormat:
                 f"({len(wrong)} rows differ). Re-run preprocessing so test rows follow "
                 "sample_submission.csv's order")
 
-    def build(self, source_rows: np.ndarray, predicted: np.ndarray, fallback: np.ndarray, *,
-              calibration: Mapping[str, Any] | None = None) -> pd.DataFrame:
-        """The template with its value columns filled: model output ``predicted[i]`` at
-        template row ``source_rows[i]``, ``fallback`` (one output row) at every other row."""
+    def expand(self, source_rows: np.ndarray, predicted: np.ndarray,
+               fallback: np.ndarray) -> np.ndarray:
+        """Model outputs for every template row: ``predicted[i]`` at row ``source_rows[i]``,
+        ``fallback`` (one output row) at every other row."""
         source_rows = np.asarray(source_rows, np.int64)
         predicted = np.asarray(predicted)
         if predicted.ndim == 1:  # class indices, as release 0.1 passed them
@@ -138,10 +138,26 @@ class SubmissionFormat:
             raise ValueError(f"{len(predicted)} predictions for {len(source_rows)} rows")
         full = np.tile(fallback, (len(self.sample), 1))
         full[source_rows] = predicted
+        return full
+
+    def fill(self, outputs: np.ndarray, *,
+             calibration: Mapping[str, Any] | None = None) -> pd.DataFrame:
+        """The template with its value columns written from one model output per row."""
+        if len(outputs) != len(self.sample):
+            raise ValueError(f"{len(outputs)} outputs for the {len(self.sample)} rows of "
+                             f"{self.source}")
         submission = self.sample.copy()
-        for column, values in self.task.submission_values(full, calibration or {}).items():
+        for column, values in self.task.submission_values(np.asarray(outputs),
+                                                          calibration or {}).items():
             submission[column] = values
         return submission
+
+    def build(self, source_rows: np.ndarray, predicted: np.ndarray, fallback: np.ndarray, *,
+              calibration: Mapping[str, Any] | None = None) -> pd.DataFrame:
+        """The template with its value columns filled: model output ``predicted[i]`` at
+        template row ``source_rows[i]``, ``fallback`` (one output row) at every other row."""
+        return self.fill(self.expand(source_rows, predicted, fallback),
+                         calibration=calibration)
 
     def validate(self, submission: pd.DataFrame) -> None:
         """Raise ``SubmissionError`` unless ``submission`` matches the template and its

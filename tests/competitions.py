@@ -81,63 +81,16 @@ def pixel_csv(root: Path, fmnist: dict, n_train: int = 60, n_test: int = 20) -> 
 
 
 # -- one tiny competition per task kind ------------------------------------------------------
-GROUPS = {0: "top", 1: "trousers", 2: "top", 3: "dress", 4: "top", 5: "shoes", 6: "top",
-          7: "shoes", 8: "bag", 9: "shoes"}
 TOP_K = 3
-
-
-def brightness(x: np.ndarray) -> np.ndarray:
-    """Mean pixel value of each (n, 28, 28, 1) image, in percent."""
-    return x.reshape(len(x), -1).mean(axis=1) / 2.55
-
-
-def _dark(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Darker than the median of its class: an attribute independent of the garment."""
-    b = brightness(x)
-    medians = {k: np.median(b[y == k]) for k in np.unique(y)}
-    return np.array([b[i] < medians[k] for i, k in enumerate(y)])
-
-
-def task_targets(task: str, x: np.ndarray, y: np.ndarray, *, train: bool) -> list[str]:
-    """The label text of each image for ``task``, derived from its class and its pixels."""
-    if task in ("label", "class-probabilities", "top-k"):
-        return [CLASS_NAMES[k] for k in y]
-    if task == "binary-probability":
-        return ["1" if k == 1 else "0" for k in y]  # trousers against the rest
-    if task == "regression":
-        return [f"{v:.3f}" for v in brightness(x)]
-    if task == "multi-label":
-        dark = _dark(x, y)
-        if train:  # bags are never dark in training: "bag dark" appears only in the test set
-            dark &= y != 8
-        return [GROUPS[k] + (" dark" if d else "") for k, d in zip(y, dark)]
-    raise ValueError(task)
 
 
 def task_competition(root: Path, fmnist: dict, task: str, n_train: int = 600,
                      n_test: int = 100) -> Path:
-    """An image-folder competition of kind ``task`` with its ``solution.csv``."""
-    root.mkdir(parents=True, exist_ok=True)
-    x_train, y_train = fmnist["x_train"][:n_train], fmnist["y_train"][:n_train]
-    x_test, y_test = fmnist["x_test"][:n_test], fmnist["y_test"][:n_test]
-    train_ids = [train_id(i) for i in range(n_train)]
-    test_ids = [submission_id(i) for i in range(n_test)]
-    for folder, ids, x in (("train", train_ids, x_train), ("test", test_ids, x_test)):
-        for image_id, pixels in zip(ids, x):
-            save_image(root / folder / f"{image_id}.png", pixels)
-    pd.DataFrame({"id": train_ids, "label": task_targets(task, x_train, y_train, train=True)}
-                 ).to_csv(root / "train.csv", index=False)
-    truth = task_targets(task, x_test, y_test, train=False)
-    if task == "class-probabilities":
-        columns = list(reversed(CLASS_NAMES))  # any order
-        sample = pd.DataFrame({"id": test_ids, **{c: 0.1 for c in columns}})
-        solution = pd.DataFrame({"id": test_ids, **{c: [int(t == c) for t in truth]
-                                                    for c in columns}})
-    else:
-        value = {"binary-probability": 0.5, "regression": 50.0,
-                 "top-k": " ".join(CLASS_NAMES[:TOP_K])}.get(task, truth[0])
-        sample = pd.DataFrame({"id": test_ids, "label": value})
-        solution = pd.DataFrame({"id": test_ids, "label": truth})
-    sample.to_csv(root / "sample_submission.csv", index=False)
-    solution.to_csv(root / "solution.csv", index=False)
-    return root
+    """An image-folder competition of kind ``task`` with its ``solution.csv``: trousers
+    against the rest for the binary kind (easy in a few epochs), 3 labels for top-k."""
+    from host.examples.tasks import TaskExample, write_task_example
+
+    example = TaskExample(task=task, positive=1, top_k=TOP_K)
+    return write_task_example(root, example, fmnist["x_train"][:n_train],
+                              fmnist["y_train"][:n_train], fmnist["x_test"][:n_test],
+                              fmnist["y_test"][:n_test])

@@ -74,6 +74,8 @@ def make_folder(root: Path, slug: str, role: str, *, owner: str, competition: st
     if role == "train":
         meta.update(kernel_sources=[f"{owner}/{s}" for s in sources],
                     machine_shape="NvidiaTeslaT4")
+    elif role == "blend":
+        meta.update(kernel_sources=[f"{owner}/{s}" for s in sources])
     for key, value in overrides.items():
         if value is None:
             meta.pop(key, None)
@@ -96,6 +98,28 @@ def make_kernel_set(root: Path, *, owner: str = "alice", n_preprocess: int = 3,
                         body=body.get(train_slug, ""))
     table = "kernel           rows\npreprocess-00    train [0, 200)"
     kernels = KernelSet(pre, train, plan_text=table)
+    kernels.save(root)
+    return kernels
+
+
+FOLDS = [f"fmnist-train-fold-{k}" for k in range(3)]  # make_fold_kernel_set's
+BLEND = "fmnist-blend"
+
+
+def make_fold_kernel_set(root: Path, *, owner: str = "alice", n_preprocess: int = 2,
+                         folds: int = 3, body: dict[str, str] | None = None) -> KernelSet:
+    """Preprocessing kernels, ``folds`` fold kernels that mount them, and the blend kernel."""
+    body = body or {}
+    pre = tuple(make_folder(root, f"fmnist-preprocess-{i:02d}", "preprocess", owner=owner,
+                            body=body.get(f"fmnist-preprocess-{i:02d}", ""))
+                for i in range(n_preprocess))
+    slugs = tuple(k.slug for k in pre)
+    trains = tuple(make_folder(root, f"fmnist-train-fold-{k}", "train", owner=owner,
+                               sources=slugs, body=body.get(f"fmnist-train-fold-{k}", ""))
+                   for k in range(folds))
+    blend = make_folder(root, BLEND, "blend", owner=owner,
+                        sources=tuple(k.slug for k in trains), body=body.get(BLEND, ""))
+    kernels = KernelSet(pre, trains, plan_text="(folds)", blend=blend)
     kernels.save(root)
     return kernels
 

@@ -36,7 +36,7 @@ def test_train_assignment_round_trips():
 
 @pytest.mark.parametrize("text, message", [
     ("[1]", r"an assignment is a JSON object with a 'role' and its fields, received list \[1\]"),
-    ("{}", r"assignment role None: expected 'preprocess' or 'train'"),
+    ("{}", r"assignment role None: expected 'preprocess', 'train' or 'blend'"),
     ('{"role": "train"}', r"a train assignment lacks kernel, competition, sources, spec, source, "
                           r"source_fingerprint, config; expected kernel, "),
     ('{"role": "train", "kernel": "k", "extra": 1}', r"lacks competition, .* and has unknown "

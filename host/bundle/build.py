@@ -21,10 +21,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
-from shared.assignment import PreprocessAssignment, TrainAssignment, baked, dump_assignment
-from host.bundle.folder import METADATA_NAME, KernelFolder, kernel_title
 from host.bundle.closure import runtime_closure
+from host.bundle.folder import METADATA_NAME, KernelFolder, kernel_title
 from host.bundle.script import fingerprint, package_zip, render_script
+from shared.assignment import (
+    BlendAssignment,
+    PreprocessAssignment,
+    TrainAssignment,
+    baked,
+    dump_assignment,
+)
 from shared.config import PipelineConfig
 from shared.store.atomic import write_text_atomic
 
@@ -38,14 +44,28 @@ def repo_root() -> Path:
 
 @dataclass(frozen=True)
 class BuiltKernels:
-    """The built folders, in the order they run."""
+    """The built folders, in the order they run: preprocessing, training (one kernel, or one
+    per fold), and with folds the blend."""
 
     preprocess: tuple[KernelFolder, ...]
-    train: KernelFolder
+    trains: tuple[KernelFolder, ...]
+    blend: KernelFolder | None = None
+
+    @property
+    def train(self) -> KernelFolder:
+        """The train kernel of a build without folds."""
+        if len(self.trains) != 1:
+            raise ValueError(f"this build has {len(self.trains)} fold kernels: use .trains")
+        return self.trains[0]
+
+    @property
+    def final(self) -> KernelFolder:
+        """The kernel that writes submission.csv."""
+        return self.blend or self.train
 
     @property
     def all(self) -> tuple[KernelFolder, ...]:
-        return (*self.preprocess, self.train)
+        return (*self.preprocess, *self.trains, *((self.blend,) if self.blend else ()))
 
 
 def _template(root: Path, role: str) -> dict[str, Any]:
@@ -66,8 +86,9 @@ def _metadata(root: Path, assignment, owner: str, config: PipelineConfig,
         enable_internet=config.kaggle.enable_internet,
         competition_sources=[assignment.competition],
     )
-    if isinstance(assignment, TrainAssignment):
+    if isinstance(assignment, (TrainAssignment, BlendAssignment)):
         meta["kernel_sources"] = [f"{owner}/{slug}" for slug in assignment.sources]
+    if isinstance(assignment, TrainAssignment):
         meta["machine_shape"] = config.kaggle.machine_shape
     return meta
 
@@ -99,26 +120,35 @@ def _build_one(assignment, out_dir: Path, owner: str, config: PipelineConfig, ro
         bundle_fingerprint=digest))
     meta = _metadata(root, assignment, owner, config, script)
     write_text_atomic(folder / METADATA_NAME, json.dumps(meta, indent=2) + "\n")
-    sources = assignment.sources if isinstance(assignment, TrainAssignment) else ()
+    sources = getattr(assignment, "sources", ())
     return KernelFolder(slug=assignment.kernel, role=assignment.role, path=folder,
                         script=script, fingerprint=digest, sources=tuple(sources))
 
 
-def build_kernels(preprocess: Sequence[PreprocessAssignment], train: TrainAssignment,
+def build_kernels(preprocess: Sequence[PreprocessAssignment],
+                  train: TrainAssignment | Sequence[TrainAssignment],
                   out_dir: str | os.PathLike, *, owner: str, config: PipelineConfig,
-                  root: str | os.PathLike | None = None) -> BuiltKernels:
-    """Write one kernel folder per assignment under ``out_dir``; of ``config``, each kernel
-    bakes in what its role reads. ``root`` is the repository holding ``kernels/``,
+                  root: str | os.PathLike | None = None,
+                  blend: BlendAssignment | None = None) -> BuiltKernels:
+    """Write one kernel folder per assignment under ``out_dir``: the preprocessing kernels,
+    the train kernel (or the fold kernels, then ``blend``); of ``config``, each kernel bakes
+    in what its role reads. ``root`` is the repository holding ``kernels/``,
     ``kernel-metadata/`` and ``shared/`` (default: this one)."""
     if not owner:
         raise ValueError("owner is empty: give the Kaggle user name that will own the kernels")
+    trains = (train,) if isinstance(train, TrainAssignment) else tuple(train)
+    if (len(trains) > 1) != (blend is not None):
+        raise ValueError(f"{len(trains)} train kernel(s) and {'a' if blend else 'no'} blend "
+                         "kernel: fold kernels need a blend, one train kernel none")
     root = Path(root or repo_root())
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    code = {role: role_code(root, role) for role in ("preprocess", "train")}
-    built = [_build_one(a, out, owner, config, root, code["preprocess"]) for a in preprocess]
-    return BuiltKernels(preprocess=tuple(built),
-                        train=_build_one(train, out, owner, config, root, code["train"]))
+    roles = ("preprocess", "train") + (("blend",) if blend is not None else ())
+    code = {role: role_code(root, role) for role in roles}
+    build = lambda a: _build_one(a, out, owner, config, root, code[a.role])  # noqa: E731
+    return BuiltKernels(preprocess=tuple(map(build, preprocess)),
+                        trains=tuple(map(build, trains)),
+                        blend=build(blend) if blend is not None else None)
 
 
 def mount_own_output(train: KernelFolder, *, owner: str, mounted: bool) -> KernelFolder:

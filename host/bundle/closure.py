@@ -169,7 +169,7 @@ if __name__ == "__main__":  # python -m host.bundle.closure kernels/train.py
     import sys
 
     root = Path(__file__).resolve().parents[2]
-    for arg in sys.argv[1:] or ["kernels/preprocess.py", "kernels/train.py"]:
+    for arg in sys.argv[1:] or ["kernels/preprocess.py", "kernels/train.py", "kernels/blend.py"]:
         files = runtime_closure(Path(arg), root)
         print(f"{arg} runs {len(files)} modules of {RUNTIME_PACKAGE}:")
         print("\n".join(f"  {f.relative_to(root).as_posix()}" for f in files))

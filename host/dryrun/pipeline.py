@@ -1,7 +1,9 @@
 """run_dry_run: plan, build, run every kernel in its emulated tree, check, score, report.
 
 The preprocessing kernels run in parallel (up to ``parallel``), then the train kernel with
-every preprocessing output mounted the way Kaggle mounts kernel sources. After each kernel the
+every preprocessing output mounted the way Kaggle mounts kernel sources (with ``[train]
+folds = K``: the K fold kernels, up to ``parallel`` at once, then the blend kernel with every
+fold's output mounted). After each kernel the
 dry run checks what Kaggle enforces: its inputs are unchanged (they are read-only there) and
 its output stays under the cap. Any failure raises ``DryRunError`` naming the kernel.
 """
@@ -27,6 +29,7 @@ from host.dryrun.tree import (
     mount_competition,
     mount_output,
 )
+from shared.blend import CV_NAME
 from shared.config import PipelineConfig, format_size
 from shared.tasks import task_for
 
@@ -113,18 +116,38 @@ def _preprocess(built: BuiltKernels, options: DryRunOptions) -> list[KernelRun]:
         return list(pool.map(one, built.preprocess))
 
 
-def _train(built: BuiltKernels, options: DryRunOptions) -> tuple[KernelRun, KernelTree]:
-    tree = make_tree(options.workdir / "kaggle", built.train.slug)
+def _mounted_run(folder: KernelFolder, sources: tuple[KernelFolder, ...],
+                 options: DryRunOptions, marker: str) -> tuple[KernelRun, KernelTree]:
+    """Run ``folder`` with the competition and the outputs of ``sources`` mounted."""
+    tree = make_tree(options.workdir / "kaggle", folder.slug)
     mount_competition(tree, options.data_dir, options.config.competition.slug,
                       exclude=(SOLUTION_NAME,))
-    for folder in built.preprocess:
-        output = options.workdir / "kaggle" / folder.slug / "working"
-        if not (output / "manifest.json").is_file():
-            raise DryRunError(f"no finished output of {folder.slug} in {output}: run the "
-                              "preprocessing kernels first (without --only train)")
-        mount_output(tree, output, owner=options.owner, slug=folder.slug,
+    for source in sources:
+        output = options.workdir / "kaggle" / source.slug / "working"
+        if not (output / marker).is_file():
+            kind = "preprocessing" if source.role == "preprocess" else "fold"
+            raise DryRunError(f"no finished output of {source.slug} in {output}: run the "
+                              f"{kind} kernels first"
+                              + (" (without --only train)" if source.role == "preprocess"
+                                 else ""))
+        mount_output(tree, output, owner=options.owner, slug=source.slug,
                      layout=options.layout)
-    return _run_checked(built.train, tree, options), tree
+    return _run_checked(folder, tree, options), tree
+
+
+def _train(built: BuiltKernels, options: DryRunOptions) -> tuple[list[KernelRun], KernelTree]:
+    """The train kernel, or the fold kernels (``parallel`` at a time) and then the blend;
+    the tree of the one that writes the submission."""
+    def one(folder: KernelFolder) -> tuple[KernelRun, KernelTree]:
+        return _mounted_run(folder, built.preprocess, options, "manifest.json")
+
+    with ThreadPoolExecutor(max_workers=options.parallel) as pool:
+        done = list(pool.map(one, built.trains))
+    runs = [run for run, _ in done]
+    if built.blend is None:
+        return runs, done[0][1]
+    run, tree = _mounted_run(built.blend, built.trains, options, "fold.json")
+    return runs + [run], tree
 
 
 def run_dry_run(options: DryRunOptions) -> dict:
@@ -134,24 +157,28 @@ def run_dry_run(options: DryRunOptions) -> dict:
     options.workdir.mkdir(parents=True, exist_ok=True)
     plan = make_plan(options.config, _planning_view(options))
     _say(options, plan.table())
-    built = build_kernels(plan.preprocess, plan.train, options.workdir / "kernels",
-                          owner=options.owner, config=options.config)
+    built = build_kernels(plan.preprocess, plan.trains, options.workdir / "kernels",
+                          owner=options.owner, config=options.config, blend=plan.blend)
     runs: list[KernelRun] = []
     report: dict = {"competition": options.config.competition.slug,
                     "workdir": str(options.workdir), "layout": options.layout}
     if options.only != "train":
         runs += _preprocess(built, options)
     if options.only != "preprocess":
-        train_run, tree = _train(built, options)
-        runs.append(train_run)
+        train_runs, tree = _train(built, options)
+        runs += train_runs
         metrics = tree.working / "metrics.json"
         submission = tree.working / "submission.csv"
         report["train_metrics"] = json.loads(metrics.read_text()) if metrics.is_file() else None
         report["submission"] = str(submission) if submission.is_file() else None
+        cv = tree.working / CV_NAME
+        if cv.is_file():
+            report["cv"] = json.loads(cv.read_text())
         solution = options.data_dir / SOLUTION_NAME
         if submission.is_file() and solution.is_file():
-            report["local_score"] = score_submission(
-                submission, solution, plan.train.source.id_column, task_for(plan.train.source))
+            source = plan.final.source
+            report["local_score"] = score_submission(submission, solution, source.id_column,
+                                                     task_for(source))
     report["kernels"] = [{**{k: v for k, v in asdict(r).items() if k != "log"},
                           "log": str(r.log)} for r in runs]
     (options.workdir / "report.json").write_text(json.dumps(report, indent=2) + "\n")

@@ -1,7 +1,8 @@
 """KernelSet: the kernel folders of one pipeline run, and the index that finds them again.
 
 The push needs nothing but this: the preprocessing kernels, the train kernel that mounts
-them (and, to continue an unfinished training, its own previous output), and (for
+them (and, to continue an unfinished training, its own previous output) or, with folds, the
+fold kernels that each mount them and the blend kernel that mounts the folds, and (for
 ``--plan``) the planner's table. ``save`` writes ``kernels.json`` beside the
 folders, so ``push.py --kernels DIR`` can push a build made earlier without planning again.
 """
@@ -34,40 +35,69 @@ def _folder_to_dict(kernel: KernelFolder, root: Path) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class KernelSet:
-    """Preprocessing kernels plus the train kernel whose sources they are."""
+    """Preprocessing kernels, the train kernel (or fold kernels) they are sources of, and
+    with folds the blend kernel."""
 
     preprocess: tuple[KernelFolder, ...]
-    train: KernelFolder
+    trains: tuple[KernelFolder, ...]
     plan_text: str = ""  # the planner's table (row ranges, budgets), shown by --plan
+    blend: KernelFolder | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "preprocess", tuple(self.preprocess))
+        trains = (self.trains,) if isinstance(self.trains, KernelFolder) else tuple(self.trains)
+        object.__setattr__(self, "trains", trains)
         if not self.preprocess:
             raise ValueError("KernelSet: no preprocessing kernels; the plan must have at least one")
         wrong = [k.slug for k in self.preprocess if k.role != "preprocess"]
-        if wrong or self.train.role != "train":
+        wrong_train = [k.slug for k in trains if k.role != "train"]
+        if wrong or wrong_train or not trains or (
+                self.blend is not None and self.blend.role != "blend"):
             raise ValueError(f"KernelSet: roles are wrong (preprocess kernels with another role: "
-                             f"{wrong}; train kernel role {self.train.role!r})")
+                             f"{wrong}; train kernels with another role: {wrong_train}; "
+                             f"{len(trains)} train kernel(s); blend kernel role "
+                             f"{self.blend.role if self.blend else None!r})")
+        if (len(trains) > 1) != (self.blend is not None):
+            raise ValueError(f"KernelSet: {len(trains)} train kernel(s) and "
+                             f"{'a' if self.blend else 'no'} blend kernel: fold kernels need a "
+                             "blend kernel, a single train kernel none")
         slugs = [k.slug for k in self.preprocess]
-        others = [s for s in self.train.sources if s != self.train.slug]
-        if sorted(others) != sorted(slugs):
-            raise ValueError(f"KernelSet: the train kernel {self.train.slug} mounts "
-                             f"{list(self.train.sources)}, expected every preprocessing kernel "
-                             f"{slugs} (and, to continue its training, itself)")
+        for train in trains:
+            others = [s for s in train.sources if s != train.slug]
+            if sorted(others) != sorted(slugs):
+                raise ValueError(f"KernelSet: the train kernel {train.slug} mounts "
+                                 f"{list(train.sources)}, expected every preprocessing kernel "
+                                 f"{slugs} (and, to continue its training, itself)")
+        if self.blend is not None and list(self.blend.sources) != [k.slug for k in trains]:
+            raise ValueError(f"KernelSet: the blend kernel {self.blend.slug} mounts "
+                             f"{list(self.blend.sources)}, expected the fold kernels "
+                             f"{[k.slug for k in trains]}")
+
+    @property
+    def train(self) -> KernelFolder:
+        """The train kernel of a run without folds."""
+        if len(self.trains) != 1:
+            raise ValueError(f"this run has {len(self.trains)} fold kernels: use .trains")
+        return self.trains[0]
+
+    @property
+    def final(self) -> KernelFolder:
+        """The kernel whose outputs are downloaded and submitted: the blend, or the train."""
+        return self.blend or self.train
 
     @property
     def kernels(self) -> tuple[KernelFolder, ...]:
-        return (*self.preprocess, self.train)
+        return (*self.preprocess, *self.trains, *((self.blend,) if self.blend else ()))
 
     @property
     def continues_training(self) -> bool:
-        """The train kernel mounts its own previous output (``push.py --continue-training``)."""
-        return self.train.slug in self.train.sources
+        """The train kernels mount their own previous output (``push.py --continue-training``)."""
+        return all(k.slug in k.sources for k in self.trains)
 
     @classmethod
     def from_built(cls, built: Any, plan_text: str = "") -> "KernelSet":
-        """From the bundler's ``BuiltKernels`` (anything with ``.preprocess`` and ``.train``)."""
-        return cls(tuple(built.preprocess), built.train, plan_text)
+        """From the bundler's ``BuiltKernels``."""
+        return cls(tuple(built.preprocess), tuple(built.trains), plan_text, built.blend)
 
     def save(self, root: str | Path) -> Path:
         """Write ``root/kernels.json`` (atomically); folder paths are stored relative to root."""
@@ -98,8 +128,10 @@ class KernelSet:
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise ValueError(f"{path}: not a kernel index ({type(exc).__name__}: {exc}); rebuild "
                              "the kernels") from None
-        trains = [k for k in folders if k.role == "train"]
-        if len(trains) != 1:
-            raise ValueError(f"{path}: expected exactly one train kernel, found {len(trains)}")
-        return cls(tuple(k for k in folders if k.role != "train"), trains[0],
-                   str(data.get("plan_text", "")))
+        trains = tuple(k for k in folders if k.role == "train")
+        blends = [k for k in folders if k.role == "blend"]
+        if not trains or len(blends) > 1:
+            raise ValueError(f"{path}: expected a train kernel (or fold kernels and one blend "
+                             f"kernel), found {len(trains)} train and {len(blends)} blend")
+        return cls(tuple(k for k in folders if k.role == "preprocess"), trains,
+                   str(data.get("plan_text", "")), blends[0] if blends else None)

@@ -128,7 +128,8 @@ def _setting_problems(kernel: KernelFolder, meta: Mapping[str, Any],
 
 
 def _role_problems(kernel: KernelFolder, meta: Mapping[str, Any], rules: MetadataRules,
-                   preprocess_ids: tuple[str, ...]) -> Iterable[tuple[str, str]]:
+                   preprocess_ids: tuple[str, ...],
+                   fold_ids: tuple[str, ...]) -> Iterable[tuple[str, str]]:
     sources = meta.get("kernel_sources", [])
     if kernel.role == "preprocess":
         if rules.competition not in (meta.get("competition_sources") or []):
@@ -143,8 +144,15 @@ def _role_problems(kernel: KernelFolder, meta: Mapping[str, Any], rules: Metadat
         if rules.machine_shape and shape != rules.machine_shape:
             yield "machine_shape", (f"expected [kaggle] machine_shape {rules.machine_shape!r}, "
                                     f"received {shape!r}")
+    elif kernel.role == "blend":
+        if sources != list(fold_ids):
+            yield "kernel_sources", (f"must be the fold kernels {list(fold_ids)}, in fold "
+                                     f"order; lists {sources}")
+        if meta.get("machine_shape") or meta.get("enable_gpu"):
+            yield "machine_shape", ("the blend kernel averages predictions on a CPU: it needs "
+                                    "no accelerator (remove machine_shape, enable_gpu false)")
     else:
-        yield "role", f"{kernel.role!r} is neither 'preprocess' nor 'train'"
+        yield "role", f"{kernel.role!r} is not 'preprocess', 'train' or 'blend'"
 
 
 def _train_source_problems(kernel: KernelFolder, sources: list, rules: MetadataRules,
@@ -166,7 +174,8 @@ def _train_source_problems(kernel: KernelFolder, sources: list, rules: MetadataR
 
 
 def metadata_problems(kernel: KernelFolder, rules: MetadataRules,
-                      preprocess_ids: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+                      preprocess_ids: tuple[str, ...] = (),
+                      fold_ids: tuple[str, ...] = ()) -> list[tuple[str, str]]:
     """``(field, problem)`` pairs for one kernel folder; empty when it is fine to push."""
     path = kernel.path / METADATA_NAME
     if not path.is_file():
@@ -178,18 +187,24 @@ def metadata_problems(kernel: KernelFolder, rules: MetadataRules,
     if not isinstance(meta, dict):
         return [(METADATA_NAME, f"{path} must hold a JSON object")]
     return [*_identity_problems(kernel, meta, rules), *_setting_problems(kernel, meta, rules),
-            *_source_problems(meta), *_role_problems(kernel, meta, rules, preprocess_ids)]
+            *_source_problems(meta),
+            *_role_problems(kernel, meta, rules, preprocess_ids, fold_ids)]
 
 
-def validate_kernels(preprocess: tuple[KernelFolder, ...], train: KernelFolder | None,
-                     rules: MetadataRules) -> None:
-    """Raise ``MetadataError`` listing every problem of every kernel, or return None."""
+def validate_kernels(preprocess: tuple[KernelFolder, ...],
+                     train: KernelFolder | tuple[KernelFolder, ...] | None,
+                     rules: MetadataRules, blend: KernelFolder | None = None) -> None:
+    """Raise ``MetadataError`` listing every problem of every kernel, or return None.
+    ``train`` is the train kernel, or the fold kernels (then ``blend`` mounts them)."""
+    trains = () if train is None else (train,) if isinstance(train, KernelFolder) else train
     preprocess_ids = tuple(f"{rules.owner}/{k.slug}" for k in preprocess)
+    fold_ids = tuple(f"{rules.owner}/{k.slug}" for k in trains)
+    kernels = (*preprocess, *trains, *([blend] if blend is not None else []))
     lines = []
-    for kernel in (*preprocess, *([train] if train is not None else [])):
-        for key, problem in metadata_problems(kernel, rules, preprocess_ids):
+    for kernel in kernels:
+        for key, problem in metadata_problems(kernel, rules, preprocess_ids, fold_ids):
             lines.append(f"  kernel {kernel.slug}: {key}: {problem}")
-    slugs = [k.slug for k in (*preprocess, *([train] if train else []))]
+    slugs = [k.slug for k in kernels]
     for slug in sorted({s for s in slugs if slugs.count(s) > 1}):
         lines.append(f"  kernel {slug}: id: used by more than one kernel")
     if lines:

@@ -1,10 +1,12 @@
-"""Drive one pipeline run on Kaggle: preprocessing kernels, then the train kernel, then submit.
+"""Drive one pipeline run on Kaggle: preprocessing kernels, then the train kernel (or the fold
+kernels, then the blend kernel), then submit.
 
 ``run_push`` needs only the kernel folders (a ``KernelSet``) and an authenticated
 ``KaggleService``. It checks every folder before the first upload, runs at most
 ``max_concurrent`` preprocessing kernels at once, waits for each (``RunWatch``), pushes the
-train kernel, downloads its outputs and, if asked, submits: only a run that finished its
-training (``train_runs.py``); one stopped by the time limit is continued with
+train kernel (or the fold kernels, at most ``max_concurrent_gpu`` at once, and then the blend
+kernel), downloads the last one's outputs and, if asked, submits: only a run whose training
+finished (``train_runs.py``); one stopped by the time limit is continued with
 ``continue_training``. Any failure raises ``PushFailed``
 whose report says what finished, so that a re-run (with ``--skip-unchanged``) picks up there.
 """
@@ -14,7 +16,6 @@ from __future__ import annotations
 import time
 import traceback
 from collections import deque
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -22,87 +23,37 @@ from host.bundle.folder import KernelFolder
 from host.kaggle_api.credentials import Credentials, find_secret_leaks
 from host.kaggle_api.kernel_set import KernelSet
 from host.kaggle_api.metadata import MetadataRules, validate_kernels
-from host.kaggle_api.outputs import download_outputs, latest_bundle_fingerprint, log_tail
+from host.kaggle_api.outputs import (
+    download_outputs,
+    latest_bundle_fingerprint,
+    log_tail,
+)
+from host.kaggle_api.push_types import (
+    KernelOutcome,
+    PushFailed,
+    PushOptions,
+    PushReport,
+)
 from host.kaggle_api.retry import RetriesExhausted
-from host.kaggle_api.service import (KaggleCallError, KaggleService, Submission,
-                                       SubmissionUnknown)
-from host.kaggle_api.train_runs import (METRICS_NAME, STATE_NAME, TrainingUnfinished,
-                                          load_train_run, read_train_run, unfinished_message)
-from host.kaggle_api.waiting import PollSettings, RunWatch
-from shared.checks import check_choice, check_int
+from host.kaggle_api.service import KaggleCallError, KaggleService, SubmissionUnknown
+from host.kaggle_api.train_runs import (
+    METRICS_NAME,
+    STATE_NAME,
+    TrainingUnfinished,
+    load_train_run,
+    read_train_run,
+    unfinished_message,
+)
+from host.kaggle_api.waiting import RunWatch
 
 __all__ = ["PushOptions", "KernelOutcome", "PushReport", "PushFailed", "preflight", "run_push"]
 
 SUBMISSION_FILE = "submission.csv"
 
 
-@dataclass(frozen=True)
-class PushOptions:
-    """What one run of the push does."""
-
-    competition: str
-    submission: str = "csv"  # csv: upload submission.csv; code: submit the train kernel version
-    submit: bool = False
-    skip_unchanged: bool = False
-    max_concurrent: int = 2
-    poll: PollSettings = field(default_factory=PollSettings)
-    output_dir: Path = Path("kaggle-output")
-    message: str = ""  # the submission's description; "" = kernel id and version
-    continue_training: bool = False  # the train kernel mounts and continues its last run
-
-    def __post_init__(self) -> None:
-        check_choice("PushOptions.submission", self.submission, ("csv", "code"))
-        check_int("PushOptions.max_concurrent", self.max_concurrent)
-
-
-@dataclass
-class KernelOutcome:
-    kernel_id: str
-    state: str  # complete, skipped, unfinished, error, timeout, failed, running, not pushed
-    version: int | None = None
-    detail: str = ""
-
-
-@dataclass
-class PushReport:
-    """What the run achieved so far."""
-
-    outcomes: list[KernelOutcome] = field(default_factory=list)
-    outputs: Path | None = None
-    submission: Submission | None = None
-
-    def summary(self) -> str:
-        lines = ["summary:"]
-        for o in self.outcomes:
-            version = f"v{o.version}" if o.version else "-"
-            lines.append(f"  {o.kernel_id:<50} {version:>5}  {o.state}"
-                         + (f" ({o.detail})" if o.detail else ""))
-        if self.outputs:
-            lines.append(f"  outputs downloaded to {self.outputs}")
-        if self.submission:
-            sub = self.submission
-            lines.append(f"  submission ref {sub.ref}"
-                         + (f" ({sub.description!r})" if sub.description else "")
-                         + f": {sub.message}")
-        return "\n".join(lines)
-
-
-class PushFailed(RuntimeError):
-    """The run stopped; ``report`` says what finished before it did. ``traceback`` is set
-    when the cause was unexpected (a bug, an answer the client could not read);
-    ``rerun_helps`` is False when a plain re-run would stop the same way."""
-
-    def __init__(self, message: str, report: PushReport, traceback: str = "",
-                 rerun_helps: bool = True) -> None:
-        super().__init__(message)
-        self.report = report
-        self.traceback = traceback
-        self.rerun_helps = rerun_helps  # False: the message says what to do instead
-
-
 def preflight(kernels: KernelSet, rules: MetadataRules, credentials: Credentials | None) -> None:
     """Every check that needs no network: metadata rules, and no credentials in any folder."""
-    validate_kernels(kernels.preprocess, kernels.train, rules)
+    validate_kernels(kernels.preprocess, kernels.trains, rules, kernels.blend)
     if credentials is not None:
         leaks = [leak for k in kernels.kernels for leak in find_secret_leaks(k.path, credentials)]
         if leaks:
@@ -283,21 +234,48 @@ class _Runner:
             self.report.outcomes.sort(key=lambda o: order.get(o.kernel_id, len(order)))
 
     def _run(self) -> PushReport:
-        options, train = self.options, self.kernels.train
+        options, kernels = self.options, self.kernels
         if options.continue_training:
-            self.check_continuable(train)
-        todo = [k for k in self.kernels.preprocess
+            for train in kernels.trains:
+                self.check_continuable(train)
+        todo = [k for k in kernels.preprocess
                 if not (options.skip_unchanged and self.unchanged(k))]
         self.run_batch(todo, options.max_concurrent)
         self.fail_if_errors()
-        # New preprocessing outputs mean new inputs: the train kernel runs again then.
-        version = self.reuse_train(train) if options.skip_unchanged and not todo else None
+        # New preprocessing outputs mean new inputs: the train kernels run again then.
+        versions = {}
+        for train in kernels.trains:
+            version = self.reuse_train(train) if options.skip_unchanged and not todo else None
+            if version is not None:
+                versions[train.slug] = version
+        pending = [k for k in kernels.trains if k.slug not in versions]
+        done = self.run_batch(pending, options.max_concurrent_gpu)
+        self.fail_if_errors()
+        versions.update({slug: watch.pushed.version for slug, watch in done.items()})
+        if kernels.blend is None:
+            self.finish(kernels.train, versions[kernels.train.slug])
+            return self.report
+        for train in pending:  # a fold stopped by the time limit is continued, not blended
+            self.require_finished(train, versions[train.slug])
+        blend = kernels.blend
+        version = self.reuse_train(blend) if options.skip_unchanged and not todo and \
+            not pending else None
         if version is None:
-            done = self.run_batch([train], 1)
+            version = self.run_batch([blend], 1)
             self.fail_if_errors()
-            version = done[train.slug].pushed.version
-        self.finish(train, version)
+            version = version[blend.slug].pushed.version
+        self.finish(blend, version)
         return self.report
+
+    def require_finished(self, train: KernelFolder, version: int) -> None:
+        """``TrainingUnfinished`` when the run of fold kernel ``train`` stopped early."""
+        kernel_id = self.kernel_id(train)
+        run = read_train_run(self.service, kernel_id, version)
+        if run is not None and run.stop_reason and not run.finished:
+            for outcome in self.report.outcomes:
+                if outcome.kernel_id == kernel_id:
+                    outcome.state, outcome.detail = "unfinished", run.describe()
+            raise TrainingUnfinished(unfinished_message(kernel_id, version, run))
 
     def finish(self, train: KernelFolder, version: int | None) -> None:
         kernel_id, options = self.kernel_id(train), self.options

@@ -28,21 +28,25 @@ def _settings(kernel: KernelFolder) -> str:
 
 def format_plan(kernels: KernelSet, *, competition: str, owner: str) -> str:
     """A table of the kernels in push order, followed by the planner's own table."""
+    then = "the train kernel" if kernels.blend is None else (
+        f"{len(kernels.trains)} fold kernels (at most [kaggle] max_concurrent_gpu at once), "
+        "then the blend kernel")
     lines = [f"competition {competition}; kernels pushed as {owner}/<slug>; "
-             f"{len(kernels.preprocess)} preprocessing kernel(s), then the train kernel", ""]
+             f"{len(kernels.preprocess)} preprocessing kernel(s), then {then}", ""]
     rows = [("kernel", "role", "runs on", "mounts", "bundle")]
     for k in kernels.kernels:
         rows.append((f"{owner}/{k.slug}", k.role, _settings(k), _mounts(k), k.fingerprint[:12]))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for row in rows:
         lines.append("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
-    train_id = f"{owner}/{kernels.train.slug}"
-    train_sources = [s + (" (its own latest output: --continue-training)" if s == train_id else "")
-                     for s in kernels.train.metadata().get("kernel_sources", [])]
-    lines.append(f"{train_id} mounts the outputs of: " + (", ".join(train_sources) or "nothing"))
+    for kernel in (*kernels.trains, *((kernels.blend,) if kernels.blend else ())):
+        kernel_id = f"{owner}/{kernel.slug}"
+        sources = [s + (" (its own latest output: --continue-training)" if s == kernel_id
+                        else "") for s in kernel.metadata().get("kernel_sources", [])]
+        lines.append(f"{kernel_id} mounts the outputs of: " + (", ".join(sources) or "nothing"))
     lines.append("")
     lines.append(kernels.plan_text.rstrip() or "(no planner table: these kernels were loaded "
                  "from a kernels.json without one)")
     lines.append("")
-    lines.append(f"kernel folders: {kernels.train.path.parent}")
+    lines.append(f"kernel folders: {kernels.final.path.parent}")
     return "\n".join(lines)

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from host.planning.detect import detect_layout
-from host.planning.kernels import KernelPlan, plan_kernels
+from host.planning.kernels import (KernelPlan, blend_slug, check_slug_prefix, fold_slug,
+                                   plan_kernels)
 from host.planning.task_detect import decide_task
-from shared.assignment import PreprocessAssignment, TrainAssignment
+from shared.assignment import BlendAssignment, PreprocessAssignment, TrainAssignment
 from shared.config import PipelineConfig, StoreConfig
 from shared.data.normalization import Normalization
 from shared.sources import SourceLayout, SplitRows, read_split_rows, source_fingerprint
@@ -34,8 +35,22 @@ class Plan:
     source_fingerprint: str
     kernels: KernelPlan
     preprocess: tuple[PreprocessAssignment, ...]
-    train: TrainAssignment
+    trains: tuple[TrainAssignment, ...]  # one train kernel, or one per fold
     task_evidence: str = ""
+    blend: BlendAssignment | None = None  # with folds: averages them into the submission
+
+    @property
+    def train(self) -> TrainAssignment:
+        """The train kernel of a plan without folds."""
+        if len(self.trains) != 1:
+            raise ValueError(f"this plan trains {len(self.trains)} folds: use plan.trains and "
+                             "plan.blend")
+        return self.trains[0]
+
+    @property
+    def final(self) -> TrainAssignment | BlendAssignment:
+        """The kernel that writes submission.csv: the blend, or the one train kernel."""
+        return self.blend or self.train
 
     def table(self) -> str:
         """What will run: the source in one line, then the kernel table."""
@@ -43,13 +58,18 @@ class Plan:
         height, width, channels = self.spec.sample_shape
         rows = " + ".join(f"{n} {s}" for s, n in self.spec.split_rows.items())
         kinds = {"multi_hot": "tags", "value": ""}.get(lay.targets, "classes")
-        head = (f"{self.train.competition}: {lay.kind} ({lay.train_csv}), {rows} rows, "
+        head = (f"{self.trains[0].competition}: {lay.kind} ({lay.train_csv}), {rows} rows, "
                 f"{height}x{width}x{channels} ({lay.resize}), "
                 + (f"{len(lay.classes)} {kinds}, " if kinds else "")
                 + f"source {self.source_fingerprint[:12]}")
         task = (f"task {lay.task}: {task_for(lay).describe()}; because "
                 f"{self.task_evidence or 'of the layout'}")
-        return head + "\n" + task + "\n" + self.kernels.table()
+        lines = [head, task, self.kernels.table()]
+        if self.blend is not None:
+            lines.append(f"the {len(self.trains)} fold kernels ({self.trains[0].kernel} .. "
+                         f"{self.trains[-1].kernel}) each validate on one fold and train on "
+                         f"the others; then {self.blend.kernel} blends them")
+        return "\n".join(lines)
 
 
 def dataset_spec(layout: SourceLayout, rows: dict[str, SplitRows],
@@ -86,6 +106,27 @@ def make_plan(config: PipelineConfig, data_dir: str | Path | None = None) -> Pla
     preprocess = tuple(PreprocessAssignment(kernel=share.kernel, ranges=share.ranges,
                                             plan=entries, **common)
                        for share in kernels.shares)
-    train = TrainAssignment(kernel=kernels.train_kernel, sources=kernels.sources, **common)
+    trains, blend = _train_kernels(config, kernels, common)
     return Plan(layout=layout, spec=spec, source_fingerprint=fingerprint, kernels=kernels,
-                preprocess=preprocess, train=train, task_evidence=decision.evidence)
+                preprocess=preprocess, trains=trains, task_evidence=decision.evidence,
+                blend=blend)
+
+
+def _train_kernels(config: PipelineConfig, kernels: KernelPlan, common: dict
+                   ) -> tuple[tuple[TrainAssignment, ...], BlendAssignment | None]:
+    """One train kernel; or, with ``[train] folds = K``, K fold kernels and the blend."""
+    folds = config.train.folds
+    if folds == 1:
+        return (TrainAssignment(kernel=kernels.train_kernel, sources=kernels.sources,
+                                **common),), None
+    prefix = config.kaggle.slug_prefix or config.competition.slug
+    check_slug_prefix(prefix, len(kernels.shares), folds)
+    train_rows = common["spec"].split_rows.get("train", 0)
+    if train_rows < 2 * folds:
+        raise ValueError(f"[train] folds = {folds} needs at least {2 * folds} train rows (two "
+                         f"per fold), the data has {train_rows}: lower [train] folds")
+    trains = tuple(TrainAssignment(kernel=fold_slug(prefix, k), sources=kernels.sources,
+                                   fold=k, **common) for k in range(folds))
+    blend = BlendAssignment(kernel=blend_slug(prefix), sources=tuple(a.kernel for a in trains),
+                            **common)
+    return trains, blend

@@ -11,7 +11,7 @@ import numpy as np
 from shared.data.options import ShuffleOptions, default_block_rows
 
 __all__ = ["ShuffleOptions", "epoch_order", "block_order", "compose_block_order", "holdout",
-           "default_block_rows", "index_dtype"]
+           "kfold", "default_block_rows", "index_dtype"]
 
 _HOLDOUT_STREAM = 0x5EED
 
@@ -99,3 +99,31 @@ def holdout(n: int, fraction: float, seed: int,
     mask = np.zeros(n, dtype=bool)
     mask[chosen] = True
     return np.flatnonzero(~mask).astype(dtype), np.flatnonzero(mask).astype(dtype)
+
+
+_FOLD_STREAM = 0xF01D
+
+
+def kfold(n: int, folds: int, seed: int, labels: np.ndarray | None = None) -> np.ndarray:
+    """The fold (``0..folds-1``) of each of ``n`` samples; stratified by class when
+    ``labels``: each class is dealt out over the folds in turn, from a random order.
+
+    Deterministic in ``(n, folds, seed, labels)``; every sample is in exactly one fold, and
+    the folds' sizes (and, stratified, each class's share of a fold) differ by at most one.
+    """
+    if isinstance(folds, bool) or not isinstance(folds, int) or folds < 2:
+        raise ValueError(f"folds = {folds!r}: expected an integer >= 2")
+    if n < folds:
+        raise ValueError(f"{n} samples cannot fill {folds} folds: lower [train] folds")
+    keys = _rng(seed, _FOLD_STREAM).random(n)
+    if labels is None:
+        order = np.argsort(keys, kind="stable")
+    else:
+        labels = np.asarray(labels)
+        if labels.shape != (n,):
+            raise ValueError(f"labels of shape {labels.shape} for {n} samples")
+        order = np.lexsort((keys, labels))  # class by class, randomly within each
+    assignment = np.empty(n, np.int16 if folds < 2**15 else np.int32)
+    # consecutive positions go to consecutive folds, so each class spreads evenly
+    assignment[order] = np.arange(n) % folds
+    return assignment

@@ -20,6 +20,7 @@ from shared.reports import plot_training_curves
 from shared.store.manifest import write_json_atomic
 from shared.submission import SubmissionFormat, write_submission
 from shared.training.sequences import PaddedBatches, TrainingData, prediction_sequence
+from shared.fold_files import write_fold_predictions
 from shared.training.state import TrainState, copy_atomic
 
 __all__ = ["OUTPUT_NAMES", "predict_rows", "predict_probabilities", "write_outputs",
@@ -30,15 +31,17 @@ OUTPUT_NAMES = {"model": "model.keras", "submission": "submission.csv",
 _LISTED_IDS = 20  # of the test rows that got the fallback prediction
 
 
-def predict_rows(model: keras.Model, sequence: ShardedSequence, *,
-                 replicas: int = 1) -> np.ndarray:
+def predict_rows(model: keras.Model, sequence: ShardedSequence, *, replicas: int = 1,
+                 tta: str = "none") -> np.ndarray:
     """``model.predict`` of a finite sequence, one output row per sample; the last batch is
     padded to a multiple of ``replicas`` (as ``MirroredStrategy`` needs) and the padding
-    dropped."""
+    dropped. ``tta = "flip"`` averages the prediction of the left-right mirror."""
     if sequence.num_samples == 0:
         return np.zeros((0, model.output_shape[-1]), np.float32)
-    outputs = model.predict(PaddedBatches(sequence, replicas), verbose=0)
-    return np.asarray(outputs)[:sequence.num_samples]
+    flips = (False, True) if tta == "flip" else (False,)
+    outputs = [np.asarray(model.predict(PaddedBatches(sequence, replicas, flip=flip),
+                                        verbose=0), np.float64) for flip in flips]
+    return (sum(outputs) / len(outputs))[:sequence.num_samples]
 
 
 predict_probabilities = predict_rows  # its name in release 0.1
@@ -63,41 +66,55 @@ def _plain(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
+def _validation_rows(model: keras.Model, data: TrainingData, loader: LoaderConfig,
+                     tta: str) -> np.ndarray:
+    """Predictions for ``data.val_targets``' rows: the hold-out, or every row of the fold."""
+    if data.fold_rows is not None:
+        sequence = prediction_sequence(data.train.split, loader, data.global_batch,
+                                       rows=data.fold_rows)
+    elif data.validation is not None:
+        sequence = data.validation
+    else:
+        return np.zeros((0, model.output_shape[-1]))
+    return predict_rows(model, sequence, replicas=data.replicas, tta=tta)
+
+
 def write_outputs(*, out_dir: Path, model: keras.Model, best_checkpoint: Path,
                   data: TrainingData, loader: LoaderConfig, fmt: SubmissionFormat,
-                  state: TrainState, summary: dict[str, Any]) -> dict[str, Any]:
-    """Model, submission and reports of a finished (or time-limited) session; returns the
-    metrics for ``write_metrics``."""
+                  state: TrainState, summary: dict[str, Any], tta: str = "none",
+                  fold: int = 0) -> dict[str, Any]:
+    """Model and reports of a finished (or time-limited) session, and ``submission.csv``, or
+    with folds the fold's predictions for the blend (``shared.fold_files``); returns the metrics
+    for ``write_metrics``."""
     task = data.task
     copy_atomic(best_checkpoint, out_dir / OUTPUT_NAMES["model"])
     true = data.val_targets
-    validated = data.validation is not None
-    val_predicted = predict_rows(model, data.validation, replicas=data.replicas) \
-        if validated else np.zeros((0, 1))
-    calibration = task.calibrate(true, val_predicted) if validated else task.calibrate(
-        true[:0], val_predicted)
-    scores = task.validation_scores(true, val_predicted, calibration) if validated else {}
+    val_predicted = _validation_rows(model, data, loader, tta)
+    calibration = task.calibrate(true, val_predicted)
+    scores = task.validation_scores(true, val_predicted, calibration) if len(true) else {}
     test_predicted = predict_rows(model, prediction_sequence(data.test, loader,
                                                              data.global_batch),
-                                  replicas=data.replicas)
+                                  replicas=data.replicas, tta=tta)
     prior = task.prior(data.train_targets)
     fallback = _fallback(data, fmt, prior, calibration)
     if fallback["rows"]:
         print(f"warning: {fallback['rows']} test rows have no image (rejected in "
               f"preprocessing); they get the training set's prior prediction",
               file=sys.stderr, flush=True)
-    submission = fmt.build(data.test.source_rows(), test_predicted, prior,
-                           calibration=calibration)
-    write_submission(submission, out_dir / OUTPUT_NAMES["submission"], fmt)
+    outputs = fmt.expand(data.test.source_rows(), test_predicted, prior)
+    if data.fold_assignment is None:
+        write_submission(fmt.fill(outputs, calibration=calibration),
+                         out_dir / OUTPUT_NAMES["submission"], fmt)
     title = f"{summary.get('model', '')} CNN"
     plot_training_curves(state.history, out_dir / OUTPUT_NAMES["curves"], title=title,
                          metric=_curve_metric(state.monitor))
-    if validated and len(true):
+    if len(true):
         task.plot(true, val_predicted, calibration, out_dir / task.plot_name, title=title)
     metrics = {
         **summary,
         "task": task.name,
         "metric": task.metric,
+        "tta": tta,
         "val_accuracy": None,
         "val_loss": None,
         **scores,
@@ -121,7 +138,27 @@ def write_outputs(*, out_dir: Path, model: keras.Model, best_checkpoint: Path,
     if scaling:  # regression: the targets' mean and std, as the model's head applies them
         config = scaling[0].get_config()
         metrics["target_standardisation"] = {"mean": config["offset"], "std": config["scale"]}
+    if data.fold_assignment is not None:
+        metrics.update(fold=fold, folds=int(data.fold_assignment.max()) + 1)
+        _write_fold(out_dir, data, fmt, fold, val_predicted, outputs, metrics)
     return metrics
+
+
+def _write_fold(out_dir: Path, data: TrainingData, fmt: SubmissionFormat, fold: int,
+                val_predicted: np.ndarray, outputs: np.ndarray,
+                metrics: dict[str, Any]) -> None:
+    task = data.task
+    write_fold_predictions(out_dir, arrays={
+        "oof": val_predicted.astype(np.float32), "oof_rows": data.fold_rows,
+        "oof_targets": data.val_targets, "test": outputs.astype(np.float32),
+        "test_ids": fmt.sample[fmt.id_column].to_numpy(dtype=str),
+        "assignment": data.fold_assignment}, record={
+        "fold": fold, "folds": metrics["folds"], "task": task.name,
+        "source_fingerprint": metrics.get("source_fingerprint", ""),
+        "train_samples": int(len(data.fold_assignment)), "test_rows": len(fmt),
+        "stop_reason": metrics["stop_reason"], "tta": metrics["tta"],
+        "score": {"metric": task.metric, "value": metrics.get(f"val_{task.metric}")},
+        "fallback": metrics["fallback"]})
 
 
 def write_metrics(out_dir: Path, metrics: dict[str, Any]) -> Path:

@@ -201,17 +201,21 @@ def run_training(assignment: TrainAssignment, input_dir: str | Path, out_dir: st
     global_batch = placement.global_batch(config.loader.batch_size)
     augment = resolve_augment(config.train.augment, config.train.model)
     schedule = resolve_schedule(config.train.lr_schedule, config.train.model)
-    with_validation = config.loader.validation_fraction > 0
+    folds = config.train.folds
+    with_validation = config.loader.validation_fraction > 0 or folds > 1
     monitor = resolve_monitor(config.train.monitor, task)
     monitor = monitor if with_validation else monitor[len("val_"):]
     fingerprint = shards.manifests[0][1].source_fingerprint
     key = _resume_key(config, shards.spec, global_batch, augment=augment, schedule=schedule,
                       monitor=monitor, fingerprint=fingerprint) | {"task": task.name}
+    if folds > 1:
+        key |= {"fold": assignment.fold, "folds": folds}
     state, resumed = _start_state(input_dir, out_dir, key, monitor)
     start_epoch = state.epochs_completed
     data = build_training_data(shards, config.loader, global_batch=global_batch,
                                replicas=placement.replicas, start_epoch=start_epoch, task=task,
-                               augment=make_augment(augment, shards.spec.sample_shape))
+                               augment=make_augment(augment, shards.spec.sample_shape),
+                               fold=assignment.fold, folds=folds)
     if with_validation and data.validation is None:
         per_replica = (f" (at least {placement.replicas} are needed, one per replica)"
                        if placement.replicas > 1 else "")
@@ -258,10 +262,12 @@ def run_training(assignment: TrainAssignment, input_dir: str | Path, out_dir: st
         "samples_per_s": round(session_epochs * data.train.steps_per_epoch * global_batch
                                / epoch_seconds, 1) if epoch_seconds else None,
         "train_seconds_total": round(state.train_seconds, 2),
+        "source_fingerprint": fingerprint,
     }
     metrics = write_outputs(out_dir=out_dir, model=best,
                             best_checkpoint=out_dir / state.best_checkpoint, data=data,
-                            loader=config.loader, fmt=fmt, state=state, summary=summary)
+                            loader=config.loader, fmt=fmt, state=state, summary=summary,
+                            tta=config.train.tta, fold=assignment.fold)
     metrics.update(peak_rss_bytes=take_snapshot(out_dir).peak_rss,
                    wall_seconds=round(clock() - started, 2))
     write_metrics(out_dir, metrics)

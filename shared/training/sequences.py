@@ -25,7 +25,7 @@ from shared.checks import check_int
 from shared.config import LoaderConfig
 from shared.data.normalization import Normalization
 from shared.data.options import ShuffleOptions, WorkerOptions
-from shared.data.order import holdout
+from shared.data.order import holdout, index_dtype, kfold
 from shared.data.sequence import ShardedSequence
 from shared.store import DatasetSpec, ShardSet, ShardSetError, SplitIndex
 from shared.tasks import LabelTask, Task
@@ -40,12 +40,15 @@ class TrainingData:
     spec: DatasetSpec
     train: ShardedSequence
     validation: ShardedSequence | None
-    val_targets: np.ndarray  # the validation rows' targets, in the sequence's order
+    val_targets: np.ndarray  # the validation rows' targets, in row order (with folds: the
+    # whole fold; the validation sequence of ``fit`` may leave out up to ``replicas - 1``)
     train_targets: np.ndarray  # the training rows' targets
     test: SplitIndex
     global_batch: int
     replicas: int = 1
     task: Task = LabelTask()
+    fold_assignment: np.ndarray | None = None  # with folds: the fold of every train sample
+    fold_rows: np.ndarray | None = None  # with folds: this kernel's fold, every sample of it
 
     @property
     def num_classes(self) -> int:
@@ -69,9 +72,10 @@ def prediction_sequence(split: SplitIndex, loader: LoaderConfig, batch_size: int
 class PaddedBatches(keras.utils.PyDataset):
     """The ``x`` of each batch of a finite ``sequence``, the last one padded to a multiple of
     ``multiple`` rows by repeating its last sample, for ``predict`` under a distribution
-    strategy. Keep the first ``num_samples`` rows of the prediction."""
+    strategy; ``flip``: mirrored left-right (test-time augmentation). Keep the first
+    ``num_samples`` rows of the prediction."""
 
-    def __init__(self, sequence: ShardedSequence, multiple: int) -> None:
+    def __init__(self, sequence: ShardedSequence, multiple: int, *, flip: bool = False) -> None:
         super().__init__(workers=sequence.workers, use_multiprocessing=sequence.use_multiprocessing,
                          max_queue_size=sequence.max_queue_size)
         if sequence.num_batches is None:
@@ -79,6 +83,7 @@ class PaddedBatches(keras.utils.PyDataset):
         check_int("multiple", multiple, fix="give the replica count")
         self.sequence = sequence
         self.multiple = multiple
+        self.flip = flip
 
     @property
     def num_samples(self) -> int:
@@ -97,16 +102,17 @@ class PaddedBatches(keras.utils.PyDataset):
         short = -len(x) % self.multiple
         if short:
             x = np.concatenate([x, np.repeat(x[-1:], short, axis=0)])
-        return x
+        return x[:, :, ::-1] if self.flip else x
 
 
 def build_training_data(shards: ShardSet, loader: LoaderConfig, *, global_batch: int,
                         replicas: int = 1, start_epoch: int = 0, task: Task | None = None,
                         augment: Callable[[np.ndarray, np.random.Generator], np.ndarray] | None
-                        = None) -> TrainingData:
+                        = None, fold: int = 0, folds: int = 1) -> TrainingData:
     """Hold out ``[loader] validation_fraction`` of the train split (stratified as ``task``
-    says) and build the sequences; ``global_batch`` is the per-replica batch times
-    ``replicas``. ``task`` defaults to one class per image over the shards' classes."""
+    says), or with ``folds`` >= 2 the samples of fold ``fold`` (``order.kfold``, fixed by
+    ``[loader] seed``), and build the sequences; ``global_batch`` is the per-replica batch
+    times ``replicas``. ``task`` defaults to one class per image over the shards' classes."""
     if global_batch % replicas:
         raise ValueError(f"global_batch={global_batch} is not a multiple of replicas={replicas}")
     spec = shards.spec
@@ -123,9 +129,19 @@ def build_training_data(shards: ShardSet, loader: LoaderConfig, *, global_batch:
             raise ShardSetError(f"train labels reach class index {int(targets.max())} but the "
                                 f"manifests list {len(spec.classes)} classes: re-run "
                                 "preprocessing")
-    train_rows, val_rows = holdout(len(train_index), loader.validation_fraction, loader.seed,
-                                   labels=task.stratify(targets))
-    # whole batches per replica, also in the last validation batch (training is unaffected)
+    assignment = fold_rows = None
+    if folds > 1:
+        if not 0 <= fold < folds:
+            raise ValueError(f"fold = {fold}: expected a fold in 0..{folds - 1}")
+        assignment = kfold(len(train_index), folds, loader.seed, labels=task.stratify(targets))
+        fold_rows = np.flatnonzero(assignment == fold).astype(index_dtype(len(train_index)))
+        train_rows = np.flatnonzero(assignment != fold).astype(fold_rows.dtype)
+        val_rows = fold_rows
+    else:
+        train_rows, val_rows = holdout(len(train_index), loader.validation_fraction,
+                                       loader.seed, labels=task.stratify(targets))
+    # whole batches per replica, also in the last validation batch (training is unaffected;
+    # the out-of-fold predictions are made of every row of the fold, padded)
     val_rows = val_rows[:len(val_rows) - len(val_rows) % replicas]
     if len(train_rows) < global_batch:
         raise ValueError(
@@ -138,5 +154,7 @@ def build_training_data(shards: ShardSet, loader: LoaderConfig, *, global_batch:
     validation = prediction_sequence(train_index, loader, global_batch, rows=val_rows,
                                      labels=task.label_mode) if len(val_rows) else None
     return TrainingData(spec=spec, train=train, validation=validation,
-                        val_targets=targets[val_rows], train_targets=targets[train_rows],
-                        test=test_index, global_batch=global_batch, replicas=replicas, task=task)
+                        val_targets=targets[fold_rows if folds > 1 else val_rows],
+                        train_targets=targets[train_rows],
+                        test=test_index, global_batch=global_batch, replicas=replicas, task=task,
+                        fold_assignment=assignment, fold_rows=fold_rows)
