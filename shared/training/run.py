@@ -29,6 +29,7 @@ from shared.assignment import TrainAssignment
 from shared.config import PipelineConfig
 from shared.data.normalization import Normalization
 from shared.data.options import ShuffleOptions
+from shared.fallback import FallbackRows
 from shared.kaggle_paths import find_competition_dir
 from shared.model import build_model
 from shared.store import DatasetSpec, ShardSet, ShardSetError
@@ -194,6 +195,9 @@ def run_training(assignment: TrainAssignment, input_dir: str | Path, out_dir: st
                                 task=task)
     test = shards.split("test")
     fmt.check_test_split(test.source_rows(), test.ids(), shards.spec.split_rows["test"])
+    FallbackRows.from_rejects(shards.rejects, len(fmt)).check(
+        config.competition.max_fallback_fraction,
+        outcome="training did not start and no submission.csv was written")
 
     placement: Placement = select_placement(config.train.distribute,
                                             mixed_precision=config.train.mixed_precision)
