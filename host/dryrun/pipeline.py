@@ -4,6 +4,11 @@ The preprocessing kernels run in parallel (up to ``parallel``), then the train k
 every preprocessing output mounted the way Kaggle mounts kernel sources. After each kernel the
 dry run checks what Kaggle enforces: its inputs are unchanged (they are read-only there) and
 its output stays under the cap. Any failure raises ``DryRunError`` naming the kernel.
+
+Before the train kernel runs, the preprocessing outputs' rejected test rows are held against
+``[competition] max_fallback_fraction`` (``shared.fallback``). A re-run resumes each
+preprocessing kernel whose bundle is unchanged; the train kernel's earlier outputs stay until
+a new run replaces them. A scoring error is recorded in ``report.json``, never lost with it.
 """
 
 from __future__ import annotations
@@ -26,9 +31,14 @@ from host.dryrun.tree import (
     make_tree,
     mount_competition,
     mount_output,
+    replacing_working,
 )
+from host.dryrun.workdir import check_workdir
 from shared.config import PipelineConfig, format_size
-from shared.tasks import task_for
+from shared.fallback import FallbackRows
+from shared.store.atomic import write_text_atomic
+from shared.store.manifest import MANIFEST_NAME, DatasetSpec, Manifest
+from shared.tasks import Task, task_for
 
 __all__ = ["DryRunOptions", "DryRunError", "run_dry_run", "SOLUTION_NAME"]
 
@@ -68,6 +78,7 @@ class DryRunOptions:
             raise FileNotFoundError(
                 f"competition data folder {self.data_dir} not found: pass --data DIR holding "
                 "the files of 'kaggle competitions download' (unzipped)")
+        check_workdir(self.workdir, self.data_dir)
 
 
 def _say(options: DryRunOptions, text: str) -> None:
@@ -104,7 +115,8 @@ def _run_checked(folder: KernelFolder, tree: KernelTree, options: DryRunOptions)
 
 def _preprocess(built: BuiltKernels, options: DryRunOptions) -> list[KernelRun]:
     def one(folder: KernelFolder) -> KernelRun:
-        tree = make_tree(options.workdir / "kaggle", folder.slug)
+        tree = make_tree(options.workdir / "kaggle", folder.slug,
+                         resume_bundle=folder.fingerprint)
         mount_competition(tree, options.data_dir, options.config.competition.slug,
                           exclude=(SOLUTION_NAME,))
         return _run_checked(folder, tree, options)
@@ -113,18 +125,48 @@ def _preprocess(built: BuiltKernels, options: DryRunOptions) -> list[KernelRun]:
         return list(pool.map(one, built.preprocess))
 
 
-def _train(built: BuiltKernels, options: DryRunOptions) -> tuple[KernelRun, KernelTree]:
-    tree = make_tree(options.workdir / "kaggle", built.train.slug)
-    mount_competition(tree, options.data_dir, options.config.competition.slug,
-                      exclude=(SOLUTION_NAME,))
+def _outputs(built: BuiltKernels, options: DryRunOptions) -> list[Path]:
+    """Every preprocessing kernel's finished output folder."""
+    outputs = []
     for folder in built.preprocess:
         output = options.workdir / "kaggle" / folder.slug / "working"
-        if not (output / "manifest.json").is_file():
+        if not (output / MANIFEST_NAME).is_file():
             raise DryRunError(f"no finished output of {folder.slug} in {output}: run the "
                               "preprocessing kernels first (without --only train)")
+        outputs.append(output)
+    return outputs
+
+
+def _check_fallback(outputs: list[Path], spec: DatasetSpec, options: DryRunOptions) -> None:
+    """Too many test rows without an image: refused before the train kernel runs."""
+    rejects = [r for output in outputs for r in Manifest.load(output / MANIFEST_NAME).rejects]
+    FallbackRows.from_rejects(rejects, spec.split_rows.get("test", 0)).check(
+        options.config.competition.max_fallback_fraction,
+        outcome="the train kernel was not run")
+
+
+def _train(built: BuiltKernels, spec: DatasetSpec, options: DryRunOptions
+           ) -> tuple[KernelRun, KernelTree]:
+    outputs = _outputs(built, options)
+    _check_fallback(outputs, spec, options)
+    tree = make_tree(options.workdir / "kaggle", built.train.slug, clear_working=False)
+    mount_competition(tree, options.data_dir, options.config.competition.slug,
+                      exclude=(SOLUTION_NAME,))
+    for folder, output in zip(built.preprocess, outputs):
         mount_output(tree, output, owner=options.owner, slug=folder.slug,
                      layout=options.layout)
-    return _run_checked(built.train, tree, options), tree
+    with replacing_working(tree):
+        return _run_checked(built.train, tree, options), tree
+
+
+def _score(submission: Path, solution: Path, id_column: str, task: Task) -> dict:
+    """The local score, or the reason there is none (the report is written either way)."""
+    try:
+        return {"local_score": score_submission(submission, solution, id_column, task)}
+    except Exception as exc:  # noqa: BLE001 - any failure to score is reported, not raised
+        detail = str(exc) if isinstance(exc, (ValueError, KeyError)) else \
+            f"{type(exc).__name__}: {exc}"
+        return {"local_score": None, "scoring_error": f"{solution} could not be scored: {detail}"}
 
 
 def run_dry_run(options: DryRunOptions) -> dict:
@@ -132,7 +174,13 @@ def run_dry_run(options: DryRunOptions) -> dict:
     from host.planning import make_plan
 
     options.workdir.mkdir(parents=True, exist_ok=True)
-    plan = make_plan(options.config, _planning_view(options))
+    view = _planning_view(options)
+    try:
+        plan = make_plan(options.config, view)
+    except (ValueError, OSError) as exc:  # name the user's folder, not the emulated view
+        exc.args = tuple(a.replace(str(view), str(options.data_dir)) if isinstance(a, str)
+                         else a for a in exc.args)
+        raise
     _say(options, plan.table())
     built = build_kernels(plan.preprocess, plan.train, options.workdir / "kernels",
                           owner=options.owner, config=options.config)
@@ -142,17 +190,18 @@ def run_dry_run(options: DryRunOptions) -> dict:
     if options.only != "train":
         runs += _preprocess(built, options)
     if options.only != "preprocess":
-        train_run, tree = _train(built, options)
+        train_run, tree = _train(built, plan.spec, options)
         runs.append(train_run)
         metrics = tree.working / "metrics.json"
         submission = tree.working / "submission.csv"
         report["train_metrics"] = json.loads(metrics.read_text()) if metrics.is_file() else None
+        report["fallback"] = (report["train_metrics"] or {}).get("fallback")
         report["submission"] = str(submission) if submission.is_file() else None
         solution = options.data_dir / SOLUTION_NAME
         if submission.is_file() and solution.is_file():
-            report["local_score"] = score_submission(
-                submission, solution, plan.train.source.id_column, task_for(plan.train.source))
+            report.update(_score(submission, solution, plan.train.source.id_column,
+                                 task_for(plan.train.source)))
     report["kernels"] = [{**{k: v for k, v in asdict(r).items() if k != "log"},
                           "log": str(r.log)} for r in runs]
-    (options.workdir / "report.json").write_text(json.dumps(report, indent=2) + "\n")
+    write_text_atomic(options.workdir / "report.json", json.dumps(report, indent=2) + "\n")
     return report
