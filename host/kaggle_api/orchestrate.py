@@ -5,8 +5,10 @@
 ``max_concurrent`` preprocessing kernels at once, waits for each (``RunWatch``), pushes the
 train kernel, downloads its outputs and, if asked, submits: only a run that finished its
 training (``train_runs.py``); one stopped by the time limit is continued with
-``continue_training``. Any failure raises ``PushFailed``
-whose report says what finished, so that a re-run (with ``--skip-unchanged``) picks up there.
+``continue_training``; nor one whose test rows without an image (``fallback`` in its
+``metrics.json``) exceed ``[competition] max_fallback_fraction``. Any failure raises
+``PushFailed`` whose report says what finished, so that a re-run (with ``--skip-unchanged``)
+picks up there.
 """
 
 from __future__ import annotations
@@ -27,9 +29,11 @@ from host.kaggle_api.retry import RetriesExhausted
 from host.kaggle_api.service import (KaggleCallError, KaggleService, Submission,
                                        SubmissionUnknown)
 from host.kaggle_api.train_runs import (METRICS_NAME, STATE_NAME, TrainingUnfinished,
-                                          load_train_run, read_train_run, unfinished_message)
+                                          load_metrics, load_train_run, read_train_run,
+                                          unfinished_message)
 from host.kaggle_api.waiting import PollSettings, RunWatch
-from shared.checks import check_choice, check_int
+from shared.checks import check_choice, check_int, check_number
+from shared.fallback import FallbackRefused, FallbackRows
 
 __all__ = ["PushOptions", "KernelOutcome", "PushReport", "PushFailed", "preflight", "run_push"]
 
@@ -49,10 +53,13 @@ class PushOptions:
     output_dir: Path = Path("kaggle-output")
     message: str = ""  # the submission's description; "" = kernel id and version
     continue_training: bool = False  # the train kernel mounts and continues its last run
+    max_fallback_fraction: float = 0.01  # [competition]: test rows that may lack an image
 
     def __post_init__(self) -> None:
         check_choice("PushOptions.submission", self.submission, ("csv", "code"))
         check_int("PushOptions.max_concurrent", self.max_concurrent)
+        check_number("PushOptions.max_fallback_fraction", self.max_fallback_fraction,
+                     at_least=0.0, at_most=1.0)
 
 
 @dataclass
@@ -315,6 +322,7 @@ class _Runner:
             if options.submit:
                 raise TrainingUnfinished(unfinished_message(kernel_id, version, run))
             self.say("note: " + unfinished_message(kernel_id, version, run))
+        self.check_fallback(dest)
         if not options.submit:
             return
         message = options.message or f"{kernel_id} v{version} (kaggle-memmap-pipeline)"
@@ -327,6 +335,22 @@ class _Runner:
         self.report.submission = submission
         self.say(f"submitted to {options.competition}: ref {submission.ref} "
                  f"({submission.message})")
+
+
+    def check_fallback(self, dest: Path) -> None:
+        """Say which test rows got the fallback prediction; with ``--submit``, refuse more
+        of them than ``max_fallback_fraction`` allows."""
+        fallback = FallbackRows.from_metrics(load_metrics(dest))
+        if not fallback.rows:
+            return
+        if self.options.submit:
+            try:
+                fallback.check(self.options.max_fallback_fraction,
+                               outcome=f"nothing was submitted (the outputs are in {dest})")
+            except FallbackRefused as exc:
+                raise PushFailed(str(exc), self.report, rerun_helps=False) from None
+        self.say(f"note: {fallback.describe()}: they got the fallback prediction (ids "
+                 f"{fallback.ids_text()}; see fallback in {dest / METRICS_NAME})")
 
 
 def run_push(service: KaggleService, kernels: KernelSet, *, owner: str, options: PushOptions,
