@@ -20,6 +20,11 @@ from shared.config import format_size, parse_size
 from host.dryrun import DryRunError, DryRunOptions, run_dry_run
 
 
+INTERRUPTED = ("interrupted: your data is safe (kernels only read it, finished shards are "
+               "kept and nothing half-written looks finished); run the same command again to "
+               "resume")
+
+
 def _positive(text: str) -> int:
     try:
         value = int(text)
@@ -68,6 +73,13 @@ def print_summary(report: dict) -> None:
     if report.get("local_score"):
         score = report["local_score"]
         print(f"local score ({score['metric']}): {score['value']:.4f}")
+    if report.get("scoring_error"):
+        print(f"local score: none, {report['scoring_error']}")
+    if (report.get("fallback") or {}).get("rows"):
+        fallback = report["fallback"]
+        print(f"fallback: {fallback['rows']} test rows had no image and got the prior "
+              f"prediction {fallback.get('values')} (ids {', '.join(fallback['ids'][:5])}"
+              + (", ..." if fallback["rows"] > 5 else "") + ")")
     print(f"report: {report['workdir']}/report.json")
 
 
@@ -94,9 +106,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         report = run_dry_run(options_from(args))
-    except (DryRunError, ValueError, FileNotFoundError) as exc:
+    except (DryRunError, ValueError, OSError) as exc:
         print(f"\ndry run failed: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print(f"\n{INTERRUPTED}", file=sys.stderr)
+        return 130
     print_summary(report)
     return 0
 

@@ -147,7 +147,8 @@ def push(args: argparse.Namespace, config: PipelineConfig) -> int:
         max_concurrent_gpu=k.max_concurrent_gpu,
         poll=PollSettings.from_config(k),
         output_dir=args.out or Path(k.output_dir), message=args.message,
-        continue_training=args.continue_training)
+        continue_training=args.continue_training,
+        max_fallback_fraction=config.competition.max_fallback_fraction)
     service = KaggleService(api, retry=retry, say=lambda line: print(line, flush=True),
                             download_timeout=k.request_timeout)
     try:

@@ -36,6 +36,9 @@ class PreprocessAssignment:
     role = "preprocess"
     # the settings this role reads; the bundle bakes in only these (see ``baked``)
     settings_read = ("competition", "source", "store", "plan")
+    # settings of those tables that only the train kernel reads: baked at their defaults, so
+    # changing them re-runs the train kernel alone
+    settings_unread = (("competition", "max_fallback_fraction"),)
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,7 @@ class TrainAssignment:
 
     role = "train"
     settings_read = ("competition", "source", "store", "loader", "train")
+    settings_unread = ()
 
     @property
     def folds(self) -> int:
@@ -76,6 +80,7 @@ class BlendAssignment:
 
     role = "blend"
     settings_read = ("competition", "source", "loader", "train")
+    settings_unread = ()
 
 
 Assignment = PreprocessAssignment | TrainAssignment | BlendAssignment
@@ -84,7 +89,11 @@ Assignment = PreprocessAssignment | TrainAssignment | BlendAssignment
 def baked(assignment: Assignment) -> Assignment:
     """The assignment as its kernel carries it: only the settings its role reads (the others
     at their defaults) and no fingerprint yet (the bundler signs it)."""
-    return dataclasses.replace(assignment, config=assignment.config.only(assignment.settings_read),
+    config = assignment.config.only(assignment.settings_read)
+    defaults, reset = PipelineConfig(), {}
+    for section, name in assignment.settings_unread:
+        reset.setdefault(section, {})[name] = getattr(getattr(defaults, section), name)
+    return dataclasses.replace(assignment, config=config.replace(**reset) if reset else config,
                                bundle_fingerprint="")
 
 

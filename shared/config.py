@@ -82,6 +82,8 @@ class CompetitionConfig:
     data_dir: str = "examples/fashion-mnist-mini"
     submission: str = "csv"  # csv: upload submission.csv; code: submit the train kernel's version
     task: str = "auto"  # auto: detected by the planner; or one of TASKS
+    # test rows without a usable image get the task's prior; more than this share is refused
+    max_fallback_fraction: float = 0.01
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", self.slug or ""):
@@ -89,6 +91,9 @@ class CompetitionConfig:
                              "the competition's URL, e.g. 'digit-recognizer'")
         _choice("competition", "submission", self.submission, ("csv", "code"))
         _choice("competition", "task", self.task, ("auto", *TASKS))
+        check_number("[competition] max_fallback_fraction", self.max_fallback_fraction,
+                     at_least=0.0, at_most=1.0,
+                     fix="the share of test rows that may lack an image, e.g. 0.01")
 
 
 @dataclass(frozen=True)
@@ -100,14 +105,16 @@ class SourceConfig:
     id_column: str = ""
     label_column: str = ""
     path_column: str = ""
-    image_size: tuple[int, ...] = ()  # (height, width); () = from the first image
-    channels: int = 0  # 1 or 3; 0 = from the first image
+    image_size: tuple[int, ...] = ()  # (height, width); () = the most common (sampled images)
+    channels: int = 0  # 1 or 3; 0 = the most common among the sampled images
     resize: str = "stretch"
     strict: bool = False
+    null_labels: str = "refuse"  # labels such as NaN, None, null: refuse | keep (real classes)
 
     def __post_init__(self) -> None:
         _choice("source", "layout", self.layout, ("auto", "image_folder", "pixel_csv"))
         _choice("source", "resize", self.resize, ("stretch", "pad"))
+        _choice("source", "null_labels", self.null_labels, ("refuse", "keep"))
         if self.image_size and (len(self.image_size) != 2 or any(
                 isinstance(v, bool) or not isinstance(v, int) or v < 1 for v in self.image_size)):
             raise refuse("[source] image_size", list(self.image_size),

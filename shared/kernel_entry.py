@@ -4,7 +4,8 @@ On Kaggle the bundler bakes the assignment into the script (``BAKED_ASSIGNMENT``
 script takes no argument; run by hand, it takes the path of an assignment JSON file
 (``shared.assignment.dump_assignment``). The process exits non-zero only on failure: an
 exception propagates, and a clean run ends without ``sys.exit(0)``, which notebook-style
-runners report as an error.
+runners report as an error. Ctrl-C ends it with one line saying what is kept and how to
+resume (exit status 130), not a traceback.
 """
 
 from __future__ import annotations
@@ -12,7 +13,16 @@ from __future__ import annotations
 import sys
 from typing import Callable, Sequence
 
-__all__ = ["assignment_text", "run_kernel"]
+__all__ = ["assignment_text", "run_kernel", "INTERRUPTED"]
+
+INTERRUPTED = {
+    "preprocess": "interrupted: the finished shards are kept and nothing half-written looks "
+                  "finished; run the kernel again on the same working folder to resume at the "
+                  "first missing shard",
+    "train": "interrupted: every finished epoch is kept (train_state.json and its "
+             "checkpoints); run again with this output attached as an input to resume at the "
+             "next epoch",
+}
 
 
 def _usage(script: str, role: str) -> str:
@@ -43,6 +53,10 @@ def run_kernel(main: Callable[..., int], baked: str | None, argv: Sequence[str],
     """Load the assignment and run ``main``; exit only with a non-zero status."""
     from shared.assignment import load_assignment
 
-    status = main(load_assignment(assignment_text(baked, argv, script=script, role=role)))
+    try:
+        status = main(load_assignment(assignment_text(baked, argv, script=script, role=role)))
+    except KeyboardInterrupt:
+        print(f"\n{INTERRUPTED.get(role, 'interrupted')}", file=sys.stderr, flush=True)
+        sys.exit(130)
     if status:
         sys.exit(status)

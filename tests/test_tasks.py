@@ -4,17 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from shared.tasks import (
-    BinaryProbabilityTask,
-    ClassProbabilitiesTask,
-    LabelTask,
-    MultiLabelTask,
-    RegressionTask,
-    TaskShapeError,
-    TopKTask,
-    monitor_mode,
-    resolve_monitor,
-)
+from shared.tasks import (BinaryProbabilityTask, ClassProbabilitiesTask, LabelTask, MultiLabelTask,
+                          RegressionTask, TaskShapeError, TopKTask, monitor_mode, resolve_monitor)
 from shared.tasks.metrics import accuracy, log_loss, map_at_k, mean_f1, rmse, roc_auc
 
 

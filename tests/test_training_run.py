@@ -74,13 +74,31 @@ def test_rejected_test_rows_get_the_most_frequent_training_class(tmp_path, fmnis
     rejects = {("test", 3), ("test", 50)}
     root = make_input_root(tmp_path / "input", fmnist, rejects=rejects)
     out = tmp_path / "working"
-    metrics = run_training(make_assignment(), root, out, verbose=0).metrics
+    # 2 of 100 rows: allowed by a threshold of 5% (the default 1% refuses them, tested below)
+    assignment = make_assignment(competition={"max_fallback_fraction": 0.05})
+    metrics = run_training(assignment, root, out, verbose=0).metrics
     counts = np.bincount(fmnist["y_train"][:600], minlength=10)
     # the hold-out is stratified, so the most frequent class survives it
     fallback = CLASSES[int(np.argmax(counts))]
     assert metrics["test_rows_rejected"] == 2 and metrics["fallback_label"] == fallback
     sub = pd.read_csv(out / "submission.csv", dtype=str)
     assert len(sub) == 100 and sub.loc[[3, 50], "label"].tolist() == [fallback, fallback]
+
+
+def test_more_rejected_test_rows_than_allowed_stop_the_kernel_before_training(tmp_path, fmnist):
+    rejects = {("test", row) for row in range(0, 100, 5)}  # 20 of 100 test images unreadable
+    root = make_input_root(tmp_path / "input", fmnist, rejects=rejects)
+    out = tmp_path / "working"
+    with pytest.raises(ValueError, match=r"^20 of 100 test rows \(20\.0%\) have no usable image "
+                                         r"\(unreadable image: 20\), e\.g\. ids 'test0', 'test5', "
+                                         r"'test10', 'test15', 'test20' and 15 more\. Each would get "
+                                         r"the same fallback prediction \(the training set's "
+                                         r"prior\), more than \[competition\] "
+                                         r"max_fallback_fraction = 0\.01 allows \(1 of 100\), so "
+                                         r"training did not start and no submission\.csv was "
+                                         r"written\. Fix or replace those images"):
+        run_training(make_assignment(), root, out, verbose=0)
+    assert not (out / "submission.csv").exists() and not list(out.glob("checkpoint-*"))
 
 
 def test_the_submission_uses_the_sample_submissions_own_column_names(tmp_path, fmnist):

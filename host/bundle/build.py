@@ -24,13 +24,8 @@ from typing import Any, Sequence
 from host.bundle.closure import runtime_closure
 from host.bundle.folder import METADATA_NAME, KernelFolder, kernel_title
 from host.bundle.script import fingerprint, package_zip, render_script
-from shared.assignment import (
-    BlendAssignment,
-    PreprocessAssignment,
-    TrainAssignment,
-    baked,
-    dump_assignment,
-)
+from shared.assignment import (BlendAssignment, PreprocessAssignment, TrainAssignment, baked,
+                               dump_assignment)
 from shared.config import PipelineConfig
 from shared.store.atomic import write_text_atomic
 

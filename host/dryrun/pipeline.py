@@ -6,6 +6,11 @@ folds = K``: the K fold kernels, up to ``parallel`` at once, then the blend kern
 fold's output mounted). After each kernel the
 dry run checks what Kaggle enforces: its inputs are unchanged (they are read-only there) and
 its output stays under the cap. Any failure raises ``DryRunError`` naming the kernel.
+
+Before the train kernel runs, the preprocessing outputs' rejected test rows are held against
+``[competition] max_fallback_fraction`` (``shared.fallback``). A re-run resumes each
+preprocessing kernel whose bundle is unchanged; the train kernel's earlier outputs stay until
+a new run replaces them. A scoring error is recorded in ``report.json``, never lost with it.
 """
 
 from __future__ import annotations
@@ -22,16 +27,16 @@ from host.bundle.folder import KernelFolder
 from host.dryrun.inputs import changes, snapshot
 from host.dryrun.runner import KernelRun, run_kernel
 from host.dryrun.scoring import score_submission
-from host.dryrun.tree import (
-    LAYOUTS,
-    KernelTree,
-    make_tree,
-    mount_competition,
-    mount_output,
-)
+from host.dryrun.tree import (LAYOUTS, KernelTree, make_tree, mount_competition, mount_output,
+                              replacing_working)
+from host.dryrun.workdir import check_workdir
 from shared.blend import CV_NAME
 from shared.config import PipelineConfig, format_size
-from shared.tasks import task_for
+from shared.fallback import FallbackRows
+from shared.fold_files import FOLD_RECORD
+from shared.store.atomic import write_text_atomic
+from shared.store.manifest import MANIFEST_NAME, DatasetSpec, Manifest
+from shared.tasks import Task, task_for
 
 __all__ = ["DryRunOptions", "DryRunError", "run_dry_run", "SOLUTION_NAME"]
 
@@ -71,6 +76,7 @@ class DryRunOptions:
             raise FileNotFoundError(
                 f"competition data folder {self.data_dir} not found: pass --data DIR holding "
                 "the files of 'kaggle competitions download' (unzipped)")
+        check_workdir(self.workdir, self.data_dir)
 
 
 def _say(options: DryRunOptions, text: str) -> None:
@@ -107,7 +113,8 @@ def _run_checked(folder: KernelFolder, tree: KernelTree, options: DryRunOptions)
 
 def _preprocess(built: BuiltKernels, options: DryRunOptions) -> list[KernelRun]:
     def one(folder: KernelFolder) -> KernelRun:
-        tree = make_tree(options.workdir / "kaggle", folder.slug)
+        tree = make_tree(options.workdir / "kaggle", folder.slug,
+                         resume_bundle=folder.fingerprint)
         mount_competition(tree, options.data_dir, options.config.competition.slug,
                           exclude=(SOLUTION_NAME,))
         return _run_checked(folder, tree, options)
@@ -116,38 +123,68 @@ def _preprocess(built: BuiltKernels, options: DryRunOptions) -> list[KernelRun]:
         return list(pool.map(one, built.preprocess))
 
 
-def _mounted_run(folder: KernelFolder, sources: tuple[KernelFolder, ...],
-                 options: DryRunOptions, marker: str) -> tuple[KernelRun, KernelTree]:
-    """Run ``folder`` with the competition and the outputs of ``sources`` mounted."""
-    tree = make_tree(options.workdir / "kaggle", folder.slug)
+def _outputs(folders: tuple[KernelFolder, ...], options: DryRunOptions,
+             marker: str) -> list[Path]:
+    """The finished output folder of each of ``folders`` (``marker`` shows it finished)."""
+    outputs = []
+    for folder in folders:
+        output = options.workdir / "kaggle" / folder.slug / "working"
+        if not (output / marker).is_file():
+            kind = "preprocessing" if folder.role == "preprocess" else "fold"
+            raise DryRunError(f"no finished output of {folder.slug} in {output}: run the "
+                              f"{kind} kernels first"
+                              + (" (without --only train)" if kind == "preprocessing" else ""))
+        outputs.append(output)
+    return outputs
+
+
+def _check_fallback(outputs: list[Path], spec: DatasetSpec, options: DryRunOptions) -> None:
+    """Too many test rows without an image: refused before the train kernel runs."""
+    rejects = [r for output in outputs for r in Manifest.load(output / MANIFEST_NAME).rejects]
+    FallbackRows.from_rejects(rejects, spec.split_rows.get("test", 0)).check(
+        options.config.competition.max_fallback_fraction,
+        outcome="the train kernel was not run")
+
+
+def _mounted_run(folder: KernelFolder, sources: tuple[KernelFolder, ...], outputs: list[Path],
+                 options: DryRunOptions) -> tuple[KernelRun, KernelTree]:
+    """Run ``folder`` with the competition and ``outputs`` (of ``sources``) mounted; its
+    earlier outputs stay until the new run succeeds."""
+    tree = make_tree(options.workdir / "kaggle", folder.slug, clear_working=False)
     mount_competition(tree, options.data_dir, options.config.competition.slug,
                       exclude=(SOLUTION_NAME,))
-    for source in sources:
-        output = options.workdir / "kaggle" / source.slug / "working"
-        if not (output / marker).is_file():
-            kind = "preprocessing" if source.role == "preprocess" else "fold"
-            raise DryRunError(f"no finished output of {source.slug} in {output}: run the "
-                              f"{kind} kernels first"
-                              + (" (without --only train)" if source.role == "preprocess"
-                                 else ""))
+    for source, output in zip(sources, outputs):
         mount_output(tree, output, owner=options.owner, slug=source.slug,
                      layout=options.layout)
-    return _run_checked(folder, tree, options), tree
+    with replacing_working(tree):
+        return _run_checked(folder, tree, options), tree
 
 
-def _train(built: BuiltKernels, options: DryRunOptions) -> tuple[list[KernelRun], KernelTree]:
+def _train(built: BuiltKernels, spec: DatasetSpec, options: DryRunOptions
+           ) -> tuple[list[KernelRun], KernelTree]:
     """The train kernel, or the fold kernels (``parallel`` at a time) and then the blend;
     the tree of the one that writes the submission."""
-    def one(folder: KernelFolder) -> tuple[KernelRun, KernelTree]:
-        return _mounted_run(folder, built.preprocess, options, "manifest.json")
-
+    outputs = _outputs(built.preprocess, options, MANIFEST_NAME)
+    _check_fallback(outputs, spec, options)
     with ThreadPoolExecutor(max_workers=options.parallel) as pool:
-        done = list(pool.map(one, built.trains))
+        done = list(pool.map(lambda k: _mounted_run(k, built.preprocess, outputs, options),
+                             built.trains))
     runs = [run for run, _ in done]
     if built.blend is None:
         return runs, done[0][1]
-    run, tree = _mounted_run(built.blend, built.trains, options, "fold.json")
+    folds = _outputs(built.trains, options, FOLD_RECORD)
+    run, tree = _mounted_run(built.blend, built.trains, folds, options)
     return runs + [run], tree
+
+
+def _score(submission: Path, solution: Path, id_column: str, task: Task) -> dict:
+    """The local score, or the reason there is none (the report is written either way)."""
+    try:
+        return {"local_score": score_submission(submission, solution, id_column, task)}
+    except Exception as exc:  # noqa: BLE001 - any failure to score is reported, not raised
+        detail = str(exc) if isinstance(exc, (ValueError, KeyError)) else \
+            f"{type(exc).__name__}: {exc}"
+        return {"local_score": None, "scoring_error": f"{solution} could not be scored: {detail}"}
 
 
 def run_dry_run(options: DryRunOptions) -> dict:
@@ -155,7 +192,13 @@ def run_dry_run(options: DryRunOptions) -> dict:
     from host.planning import make_plan
 
     options.workdir.mkdir(parents=True, exist_ok=True)
-    plan = make_plan(options.config, _planning_view(options))
+    view = _planning_view(options)
+    try:
+        plan = make_plan(options.config, view)
+    except (ValueError, OSError) as exc:  # name the user's folder, not the emulated view
+        exc.args = tuple(a.replace(str(view), str(options.data_dir)) if isinstance(a, str)
+                         else a for a in exc.args)
+        raise
     _say(options, plan.table())
     built = build_kernels(plan.preprocess, plan.trains, options.workdir / "kernels",
                           owner=options.owner, config=options.config, blend=plan.blend)
@@ -165,21 +208,21 @@ def run_dry_run(options: DryRunOptions) -> dict:
     if options.only != "train":
         runs += _preprocess(built, options)
     if options.only != "preprocess":
-        train_runs, tree = _train(built, options)
+        train_runs, tree = _train(built, plan.spec, options)
         runs += train_runs
         metrics = tree.working / "metrics.json"
         submission = tree.working / "submission.csv"
         report["train_metrics"] = json.loads(metrics.read_text()) if metrics.is_file() else None
+        report["fallback"] = (report["train_metrics"] or {}).get("fallback")
         report["submission"] = str(submission) if submission.is_file() else None
         cv = tree.working / CV_NAME
         if cv.is_file():
             report["cv"] = json.loads(cv.read_text())
         solution = options.data_dir / SOLUTION_NAME
         if submission.is_file() and solution.is_file():
-            source = plan.final.source
-            report["local_score"] = score_submission(submission, solution, source.id_column,
-                                                     task_for(source))
+            report.update(_score(submission, solution, plan.final.source.id_column,
+                                 task_for(plan.final.source)))
     report["kernels"] = [{**{k: v for k, v in asdict(r).items() if k != "log"},
                           "log": str(r.log)} for r in runs]
-    (options.workdir / "report.json").write_text(json.dumps(report, indent=2) + "\n")
+    write_text_atomic(options.workdir / "report.json", json.dumps(report, indent=2) + "\n")
     return report

@@ -1,6 +1,11 @@
 """An emulated Kaggle file tree per kernel: ``<root>/input`` (mounted sources) and
 ``<root>/working`` (the kernel's output and current directory).
 
+Kaggle gives every run an empty working folder; the dry run does too, with two exceptions
+that keep a user's work: a preprocessing kernel whose bundle is the one that last used the
+folder resumes there (an interrupted dry run picks up at the first missing shard), and the
+train kernel's earlier outputs stay until a new run succeeds (``replacing_working``).
+
 Mounts are symbolic links, the way Kaggle mounts sources without copying them: the
 competition folder at ``input/<competition>/`` (minus the local solution file, which Kaggle
 never ships) and each preprocessing kernel's output at ``input/notebooks/<owner>/<slug>/``
@@ -11,13 +16,16 @@ from __future__ import annotations
 
 import os
 import shutil
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 __all__ = ["KernelTree", "LAYOUTS", "make_tree", "mount_competition", "mount_output",
-           "folder_bytes"]
+           "folder_bytes", "replacing_working"]
 
 LAYOUTS = ("notebooks", "legacy")
+_BUNDLE_MARK = "bundle-fingerprint"  # beside input/ and working/: who last used working/
 
 
 @dataclass(frozen=True)
@@ -35,15 +43,50 @@ class KernelTree:
         return self.root / "working"
 
 
-def make_tree(base: Path, slug: str) -> KernelTree:
+def make_tree(base: Path, slug: str, *, resume_bundle: str = "",
+              clear_working: bool = True) -> KernelTree:
     """``base/<slug>`` with an empty ``input`` and an empty ``working`` (Kaggle gives every
-    run a fresh working directory)."""
+    run a fresh working directory). ``resume_bundle``: keep ``working`` when a kernel with
+    this bundle fingerprint used it last. ``clear_working=False`` leaves it as it is."""
     tree = KernelTree(base / slug)
-    for folder in (tree.input, tree.working):
+    mark = tree.root / _BUNDLE_MARK
+    keep = not clear_working or (bool(resume_bundle) and mark.is_file()
+                                 and mark.read_text(encoding="utf-8") == resume_bundle)
+    for folder in (tree.input,) if keep else (tree.input, tree.working):
         if folder.exists():
             shutil.rmtree(folder)
-        folder.mkdir(parents=True)
+    for folder in (tree.input, tree.working):
+        folder.mkdir(parents=True, exist_ok=True)
+    if resume_bundle:
+        mark.write_text(resume_bundle, encoding="utf-8")
     return tree
+
+
+@contextmanager
+def replacing_working(tree: KernelTree) -> Iterator[Path]:
+    """An empty working folder for a run whose earlier outputs stay until it succeeds: they
+    wait in ``working.previous`` and come back if the run fails (or is interrupted), the
+    failed run's files then kept in ``working.failed``."""
+    previous, failed = tree.root / "working.previous", tree.root / "working.failed"
+    if previous.exists():  # a run killed mid-swap: previous holds the last good outputs
+        if tree.working.exists():
+            shutil.rmtree(tree.working)
+        previous.rename(tree.working)
+    if tree.working.exists() and any(tree.working.iterdir()):
+        tree.working.rename(previous)
+    tree.working.mkdir(parents=True, exist_ok=True)
+    try:
+        yield tree.working
+    except BaseException:
+        if previous.exists():
+            if failed.exists():
+                shutil.rmtree(failed)
+            tree.working.rename(failed)
+            previous.rename(tree.working)
+        raise
+    for folder in (previous, failed):
+        if folder.exists():
+            shutil.rmtree(folder)
 
 
 def mount_competition(tree: KernelTree, data_dir: Path, competition: str,

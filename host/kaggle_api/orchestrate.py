@@ -7,8 +7,10 @@ kernels, then the blend kernel), then submit.
 train kernel (or the fold kernels, at most ``max_concurrent_gpu`` at once, and then the blend
 kernel), downloads the last one's outputs and, if asked, submits: only a run whose training
 finished (``train_runs.py``); one stopped by the time limit is continued with
-``continue_training``. Any failure raises ``PushFailed``
-whose report says what finished, so that a re-run (with ``--skip-unchanged``) picks up there.
+``continue_training``; nor one whose test rows without an image (``fallback`` in its
+``metrics.json``) exceed ``[competition] max_fallback_fraction``. Any failure raises
+``PushFailed`` whose report says what finished, so that a re-run (with ``--skip-unchanged``)
+picks up there.
 """
 
 from __future__ import annotations
@@ -23,28 +25,15 @@ from host.bundle.folder import KernelFolder
 from host.kaggle_api.credentials import Credentials, find_secret_leaks
 from host.kaggle_api.kernel_set import KernelSet
 from host.kaggle_api.metadata import MetadataRules, validate_kernels
-from host.kaggle_api.outputs import (
-    download_outputs,
-    latest_bundle_fingerprint,
-    log_tail,
-)
-from host.kaggle_api.push_types import (
-    KernelOutcome,
-    PushFailed,
-    PushOptions,
-    PushReport,
-)
+from host.kaggle_api.outputs import download_outputs, latest_bundle_fingerprint, log_tail
+from host.kaggle_api.push_types import KernelOutcome, PushFailed, PushOptions, PushReport
 from host.kaggle_api.retry import RetriesExhausted
 from host.kaggle_api.service import KaggleCallError, KaggleService, SubmissionUnknown
-from host.kaggle_api.train_runs import (
-    METRICS_NAME,
-    STATE_NAME,
-    TrainingUnfinished,
-    load_train_run,
-    read_train_run,
-    unfinished_message,
-)
+from host.kaggle_api.train_runs import (METRICS_NAME, STATE_NAME, TrainingUnfinished,
+                                        load_metrics, load_train_run, read_train_run,
+                                        unfinished_message)
 from host.kaggle_api.waiting import RunWatch
+from shared.fallback import FallbackRefused, FallbackRows
 
 __all__ = ["PushOptions", "KernelOutcome", "PushReport", "PushFailed", "preflight", "run_push"]
 
@@ -293,6 +282,7 @@ class _Runner:
             if options.submit:
                 raise TrainingUnfinished(unfinished_message(kernel_id, version, run))
             self.say("note: " + unfinished_message(kernel_id, version, run))
+        self.check_fallback(dest)
         if not options.submit:
             return
         message = options.message or f"{kernel_id} v{version} (kaggle-memmap-pipeline)"
@@ -305,6 +295,22 @@ class _Runner:
         self.report.submission = submission
         self.say(f"submitted to {options.competition}: ref {submission.ref} "
                  f"({submission.message})")
+
+
+    def check_fallback(self, dest: Path) -> None:
+        """Say which test rows got the fallback prediction; with ``--submit``, refuse more
+        of them than ``max_fallback_fraction`` allows."""
+        fallback = FallbackRows.from_metrics(load_metrics(dest))
+        if not fallback.rows:
+            return
+        if self.options.submit:
+            try:
+                fallback.check(self.options.max_fallback_fraction,
+                               outcome=f"nothing was submitted (the outputs are in {dest})")
+            except FallbackRefused as exc:
+                raise PushFailed(str(exc), self.report, rerun_helps=False) from None
+        self.say(f"note: {fallback.describe()}: they got the fallback prediction (ids "
+                 f"{fallback.ids_text()}; see fallback in {dest / METRICS_NAME})")
 
 
 def run_push(service: KaggleService, kernels: KernelSet, *, owner: str, options: PushOptions,

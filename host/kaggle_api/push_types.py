@@ -8,7 +8,7 @@ from pathlib import Path
 
 from host.kaggle_api.service import Submission
 from host.kaggle_api.waiting import PollSettings
-from shared.checks import check_choice, check_int
+from shared.checks import check_choice, check_int, check_number
 
 __all__ = ["PushOptions", "KernelOutcome", "PushReport", "PushFailed"]
 
@@ -27,11 +27,14 @@ class PushOptions:
     output_dir: Path = Path("kaggle-output")
     message: str = ""  # the submission's description; "" = kernel id and version
     continue_training: bool = False  # the train kernel mounts and continues its last run
+    max_fallback_fraction: float = 0.01  # [competition]: test rows that may lack an image
 
     def __post_init__(self) -> None:
         check_choice("PushOptions.submission", self.submission, ("csv", "code"))
         check_int("PushOptions.max_concurrent", self.max_concurrent)
         check_int("PushOptions.max_concurrent_gpu", self.max_concurrent_gpu)
+        check_number("PushOptions.max_fallback_fraction", self.max_fallback_fraction,
+                     at_least=0.0, at_most=1.0)
 
 
 @dataclass

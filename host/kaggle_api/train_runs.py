@@ -19,7 +19,8 @@ from host.kaggle_api.outputs import output_listing
 from host.kaggle_api.service import KaggleService
 
 __all__ = ["TrainRun", "TrainingUnfinished", "FINISHED_REASONS", "METRICS_NAME", "STATE_NAME",
-           "train_run_from_metrics", "load_train_run", "read_train_run", "unfinished_message"]
+           "train_run_from_metrics", "load_train_run", "load_metrics", "read_train_run",
+           "unfinished_message"]
 
 # Written by shared.training (outputs.py, state.py); not imported from there, which loads Keras.
 METRICS_NAME = "metrics.json"
@@ -77,6 +78,11 @@ def _parse(path: Path) -> Mapping[str, Any]:
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
+
+
+def load_metrics(folder: str | Path) -> Mapping[str, Any]:
+    """The parsed ``metrics.json`` downloaded into ``folder`` ({} when absent or unreadable)."""
+    return _parse(Path(folder) / METRICS_NAME)
 
 
 def load_train_run(folder: str | Path) -> TrainRun:

@@ -6,8 +6,11 @@
   train_csv``. With columns ``pixel0..pixelK`` it is a pixel CSV (the Digit Recognizer
   layout, with ``test.csv`` beside it); otherwise images are found by id (or by
   ``[source] path_column``) in whichever folder holds them.
-- The image size and channel count come from the first image, or from the pixel count of a
-  square image; the class list is the sorted set of labels.
+- The image size and channel count are the most common among a sample of train images
+  (``probe``), or come from the pixel count of a square image; the class list is the sorted
+  set of labels.
+
+``detect_source`` also returns notes for the plan (sizes or modes that vary).
 """
 
 from __future__ import annotations
@@ -15,30 +18,44 @@ from __future__ import annotations
 import math
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Sequence
 
 import numpy as np
-from PIL import Image
 
+from host.planning.hints import id_column_mismatch
+from host.planning.probe import probe_images
 from shared.config import SourceConfig
-from shared.sources.images import IMAGE_EXTENSIONS, ImageIndex, ImageLocator
+from shared.sources.images import IMAGE_EXTENSIONS, ImageIndex, ImageLocator, name_key
 from shared.sources.layout import SourceLayout
 from shared.sources.tables import (classes_of, count_rows, pixel_columns_of, read_columns,
                                    read_header)
 from shared.sources.validate import check_blank_rows, check_labels_present
 
-__all__ = ["detect_layout"]
+__all__ = ["Detection", "detect_layout", "detect_source"]
 
 _SAMPLE = re.compile(r"^sample_?submission.*\.csv$", re.IGNORECASE)
 _TRAIN_NAMES = ("train.csv", "train_labels.csv", "trainlabels.csv", "labels.csv",
                 "train_label.csv", "training_labels.csv")
 _LABEL_NAMES = ("label", "labels", "target", "class", "category")
-_GRAY_MODES = {"1", "L", "LA", "La", "I", "I;16", "I;16L", "I;16B", "I;16N", "F"}
+
+
+@dataclass(frozen=True)
+class Detection:
+    """The resolved layout, and what the plan should say about how it was decided."""
+
+    layout: SourceLayout
+    notes: tuple[str, ...] = ()
 
 
 def detect_layout(data_dir: str | Path, source: SourceConfig = SourceConfig()) -> SourceLayout:
     """Resolve the competition folder ``data_dir`` into a :class:`SourceLayout`."""
+    return detect_source(data_dir, source).layout
+
+
+def detect_source(data_dir: str | Path, source: SourceConfig = SourceConfig()) -> Detection:
+    """``detect_layout`` with the notes the plan prints."""
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
         raise FileNotFoundError(
@@ -50,7 +67,10 @@ def detect_layout(data_dir: str | Path, source: SourceConfig = SourceConfig()) -
     id_column = source.id_column or sub_header[0]
     if id_column not in sub_header:
         raise ValueError(f"{sample} has no column {id_column!r} ([source] id_column); its "
-                         f"columns are {', '.join(sub_header)}")
+                         f"columns are {', '.join(sub_header)}. [source] id_column names the id "
+                         f"column of {sample} and of the labels CSV alike: set it to one of "
+                         f"{sample}'s columns (or leave it empty for its first), and rename the "
+                         "labels CSV's id column to match if it differs")
     train_csv = source.train_csv or _train_csv(csvs, sample)
     if not (data_dir / train_csv).is_file():
         raise FileNotFoundError(f"{data_dir / train_csv} not found ([source] train_csv)")
@@ -112,13 +132,10 @@ def _spread(values: np.ndarray, k: int = 5) -> list[str]:
 
 
 # -- image folders ---------------------------------------------------------------------------
-def _image_folder(data_dir: Path, source: SourceConfig, csvs, header, common) -> SourceLayout:
+def _image_folder(data_dir: Path, source: SourceConfig, csvs, header, common) -> Detection:
     train_csv, id_column = common["train_csv"], common["id_column"]
     if id_column not in header:
-        raise ValueError(
-            f"{train_csv} has no column {id_column!r} (the id column of "
-            f"{common['sample_submission']}); its columns are {', '.join(header[:12])}: both "
-            "files must name the id column alike, or set [source] id_column")
+        raise ValueError(id_column_mismatch(data_dir, train_csv, header, common))
     path_column = source.path_column
     if path_column and path_column not in header:
         raise ValueError(f"{train_csv} has no column {path_column!r} ([source] path_column)")
@@ -136,13 +153,15 @@ def _image_folder(data_dir: Path, source: SourceConfig, csvs, header, common) ->
     train_dir, train_ext = (_path_base(data_dir, names) if path_column
                             else _locate(index, data_dir, names, "train"))
     test_dir, test_ext = _locate(index, data_dir, test_ids, "test") if len(test_ids) else ("", "")
-    height_width, channels = _probe(ImageLocator(data_dir / train_dir, train_ext), names)
-    return SourceLayout(
+    probe = probe_images(ImageLocator(data_dir / train_dir, train_ext), names)
+    notes = [] if source.image_size and source.channels else probe.notes()
+    layout = SourceLayout(
         kind="image_folder", **common, label_column=label, path_column=path_column,
-        image_size=tuple(source.image_size) or height_width,
-        channels=source.channels or channels, train_dir=train_dir, test_dir=test_dir,
-        train_ext=train_ext, test_ext=test_ext, classes=classes_of(table[label]),
-        split_rows={"train": len(ids), "test": len(test_ids)})
+        image_size=tuple(source.image_size) or probe.size,
+        channels=source.channels or probe.channel_count, train_dir=train_dir,
+        test_dir=test_dir, train_ext=train_ext, test_ext=test_ext,
+        classes=classes_of(table[label]), split_rows={"train": len(ids), "test": len(test_ids)})
+    return Detection(layout, tuple(notes))
 
 
 def _locate(index: ImageIndex, data_dir: Path, names: np.ndarray, split: str) -> tuple[str, str]:
@@ -164,7 +183,7 @@ def _locate(index: ImageIndex, data_dir: Path, names: np.ndarray, split: str) ->
             "column of image paths")
     folder = os.path.commonpath([str(path.parent) for _, path in chosen])
     name, first = chosen[0]
-    id_has_ext = first.name.lower() == PurePosixPath(name).name.lower()
+    id_has_ext = name_key(first.name) == name_key(PurePosixPath(name).name)
     return ("" if folder in ("", ".") else folder), ("" if id_has_ext else first.suffix)
 
 
@@ -179,32 +198,8 @@ def _path_base(data_dir: Path, paths: np.ndarray) -> tuple[str, str]:
                             f"to {data_dir} or any folder in it: check [source] path_column")
 
 
-def _probe(locator: ImageLocator, names: np.ndarray) -> tuple[tuple[int, int], int]:
-    """Size and channel count of the first readable image among a few train images."""
-    errors = []
-    for name in _spread(names):
-        try:
-            with Image.open(locator.find(name)) as img:
-                img.load()
-                return (img.height, img.width), _channels_of(img)
-        except Exception as exc:  # noqa: BLE001 - a damaged image: try the next one
-            errors.append(f"{name}: {type(exc).__name__}: {exc}")
-    raise ValueError("cannot read any of the first train images to learn the image size: "
-                     f"{'; '.join(errors)}. Set [source] image_size and channels")
-
-
-def _channels_of(img: Image.Image) -> int:
-    if img.mode in _GRAY_MODES:
-        return 1
-    if img.mode in ("P", "PA"):
-        rgb = np.asarray(img.convert("RGB"))
-        return 1 if (rgb[..., 0] == rgb[..., 1]).all() and (rgb[..., 1] == rgb[..., 2]).all() \
-            else 3
-    return 3
-
-
 # -- pixel CSVs ------------------------------------------------------------------------------
-def _pixel_csv(data_dir: Path, source: SourceConfig, csvs, header, common) -> SourceLayout:
+def _pixel_csv(data_dir: Path, source: SourceConfig, csvs, header, common) -> Detection:
     train_csv, id_column = common["train_csv"], common["id_column"]
     named = pixel_columns_of(header)
     label = _label_column(header, set(named) | {id_column}, source, common["target_column"],
@@ -229,11 +224,11 @@ def _pixel_csv(data_dir: Path, source: SourceConfig, csvs, header, common) -> So
             f"{common['sample_submission']} has {sub_rows} rows but {test_csv} has {test_rows}: "
             f"the submission's ids follow {test_csv}'s row order, so both need the same rows "
             "(a blank line inside a CSV counts as a row)")
-    return SourceLayout(
+    return Detection(SourceLayout(
         kind="pixel_csv", **common, label_column=label, test_csv=test_csv,
         image_size=tuple(source.image_size) or source_shape[:2],
         channels=source.channels or source_shape[2], source_shape=source_shape,
-        classes=classes_of(raw), split_rows={"train": len(raw), "test": test_rows})
+        classes=classes_of(raw), split_rows={"train": len(raw), "test": test_rows}))
 
 
 def _test_csv(csvs: Sequence[str], sample: str, train_csv: str) -> str:

@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from host.planning.detect import detect_layout
+from host.planning.detect import detect_source
+from host.planning.input_notes import null_label_notes, spaced_id_notes
 from host.planning.kernels import (KernelPlan, blend_slug, check_slug_prefix, fold_slug,
                                    plan_kernels)
 from host.planning.task_detect import decide_task
@@ -51,6 +52,7 @@ class Plan:
     def final(self) -> TrainAssignment | BlendAssignment:
         """The kernel that writes submission.csv: the blend, or the one train kernel."""
         return self.blend or self.train
+    notes: tuple[str, ...] = ()  # what the planner decided that the user should know
 
     def table(self) -> str:
         """What will run: the source in one line, then the kernel table."""
@@ -64,7 +66,7 @@ class Plan:
                 + f"source {self.source_fingerprint[:12]}")
         task = (f"task {lay.task}: {task_for(lay).describe()}; because "
                 f"{self.task_evidence or 'of the layout'}")
-        lines = [head, task, self.kernels.table()]
+        lines = [head, task, *(f"note: {note}" for note in self.notes), self.kernels.table()]
         if self.blend is not None:
             lines.append(f"the {len(self.trains)} fold kernels ({self.trains[0].kernel} .. "
                          f"{self.trains[-1].kernel}) each validate on one fold and train on "
@@ -88,13 +90,16 @@ def dataset_spec(layout: SourceLayout, rows: dict[str, SplitRows],
 def make_plan(config: PipelineConfig, data_dir: str | Path | None = None) -> Plan:
     """Plan every kernel for the competition in ``data_dir`` (default: [competition] data_dir)."""
     data_dir = Path(config.competition.data_dir if data_dir is None else data_dir)
-    decision = decide_task(detect_layout(data_dir, config.source), data_dir,
-                           config.competition.task)
+    detection = detect_source(data_dir, config.source)
+    notes = [*detection.notes,
+             *null_label_notes(detection.layout, data_dir, config.source.null_labels)]
+    decision = decide_task(detection.layout, data_dir, config.competition.task)
     layout = decision.layout
     resolve_monitor(config.train.monitor, task_for(layout))  # a wrong monitor fails here
     Normalization.from_config(config.loader).check_channels(layout.channels)
     rows = {split: read_split_rows(layout, data_dir, split) for split in layout.split_rows}
     spec = dataset_spec(layout, rows, config.store)
+    notes += spaced_id_notes(layout, rows)
     fingerprint = source_fingerprint(layout, data_dir)
     options = WriterOptions.from_config(config)
     kernels = plan_kernels(spec, options, kernel_budget=config.plan.kernel_budget,
@@ -109,7 +114,7 @@ def make_plan(config: PipelineConfig, data_dir: str | Path | None = None) -> Pla
     trains, blend = _train_kernels(config, kernels, common)
     return Plan(layout=layout, spec=spec, source_fingerprint=fingerprint, kernels=kernels,
                 preprocess=preprocess, trains=trains, task_evidence=decision.evidence,
-                blend=blend)
+                blend=blend, notes=tuple(notes))
 
 
 def _train_kernels(config: PipelineConfig, kernels: KernelPlan, common: dict

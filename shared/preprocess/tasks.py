@@ -8,6 +8,8 @@ input, so the main process decides between rejecting (lenient) and failing (stri
 
 from __future__ import annotations
 
+import multiprocessing
+import signal
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator, Mapping, Sequence
@@ -64,7 +66,10 @@ _STATE: dict[str, object] = {}
 
 
 def init_worker(setup: WorkerSetup) -> None:
-    """Process initializer: keep the setup and one image locator per split."""
+    """Process initializer: keep the setup and one image locator per split. Ctrl-C is left
+    to the main process, which stops the pool (a worker would print a traceback each)."""
+    if multiprocessing.parent_process() is not None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     _STATE["setup"] = setup
     _STATE["locators"] = {split: ImageLocator(folder, ext)
                           for split, (folder, ext) in setup.folders.items()}

@@ -1,18 +1,20 @@
 """Finding a row's image file by its id (with or without extension, any case) or path.
 
 A kernel first tries the planned name (``folder/<id><ext>``: one ``stat``); only when that
-misses does it list the folder once, recursively, and match case-insensitively by file name
-or by name without extension.
+misses does it list the folder once, recursively, and match by file name or by name without
+extension, ignoring case, the Unicode normal form (macOS zips store ``é`` decomposed, as
+``e`` + an accent, where a CSV holds it composed) and spaces around the id.
 """
 
 from __future__ import annotations
 
 import os
+import unicodedata
 from collections import defaultdict
 from pathlib import Path, PurePosixPath
 
 __all__ = ["IMAGE_EXTENSIONS", "AmbiguousImageError", "ImageIndex", "ImageLocator",
-           "is_image_name"]
+           "is_image_name", "name_key"]
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp")
 
@@ -23,6 +25,11 @@ class AmbiguousImageError(ValueError):
 
 def is_image_name(name: str) -> bool:
     return os.path.splitext(name)[1].lower() in IMAGE_EXTENSIONS
+
+
+def name_key(name: str) -> str:
+    """How names are compared: composed Unicode (NFC), lower case, no surrounding spaces."""
+    return unicodedata.normalize("NFC", name).strip().lower()
 
 
 class ImageIndex:
@@ -41,12 +48,12 @@ class ImageIndex:
             for name in sorted(filenames):
                 if is_image_name(name):
                     path = str(rel / name) if str(rel) != "." else name
-                    self._by_name[name.lower()].append(path)
-                    self._by_stem[os.path.splitext(name)[0].lower()].append(path)
+                    self._by_name[name_key(name)].append(path)
+                    self._by_stem[name_key(os.path.splitext(name)[0])].append(path)
 
     def lookup(self, name: str) -> list[str]:
         """Relative paths of the files ``name`` may denote (an id with or without extension)."""
-        key = PurePosixPath(name).name.lower()
+        key = name_key(PurePosixPath(name).name)
         found = list(self._by_name.get(key, ()))
         if not is_image_name(key):
             found += [p for p in self._by_stem.get(key, ()) if p not in found]
@@ -69,6 +76,9 @@ class ImageLocator:
         direct = self.folder / f"{name}{self.ext}"
         if direct.is_file():
             return direct
+        stripped = self.folder / f"{name.strip()}{self.ext}"
+        if stripped != direct and stripped.is_file():
+            return stripped
         if self._index is None:
             self._index = ImageIndex(self.folder)
         found = self._index.lookup(name)

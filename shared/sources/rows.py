@@ -14,12 +14,7 @@ from typing import Iterator
 import numpy as np
 
 from shared.sources.layout import SourceLayout
-from shared.sources.tables import (
-    iter_pixel_chunks,
-    pixel_columns_of,
-    read_columns,
-    read_header,
-)
+from shared.sources.tables import iter_pixel_chunks, pixel_columns_of, read_columns, read_header
 from shared.sources.targets import encode_targets
 from shared.sources.validate import check_blank_rows, check_ids
 

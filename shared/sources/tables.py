@@ -13,6 +13,7 @@ of a file are not rows.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 from typing import Iterator, Sequence
@@ -29,6 +30,7 @@ PIXEL_CHUNK_BYTES = 8 * 2**20
 _PIXEL_NAME = re.compile(r"^pixels?[_ ]?\d+$", re.IGNORECASE)
 _LINE_BREAK = re.compile(rb"\r\n|\r|\n")
 _TAIL_STEP = 2**16
+_SURPLUS = "__surplus_field_of_kaggle_memmap_pipeline__"  # see _SurplusColumn
 
 
 def read_header(path: str | os.PathLike) -> list[str]:
@@ -63,8 +65,43 @@ def trailing_blank_lines(path: str | os.PathLike) -> int:
     return len(pieces) - 2 + (1 if pieces[-1] else 0)
 
 
+class _SurplusColumn(io.RawIOBase):
+    """The file's bytes with one more name, ``_SURPLUS``, at the end of its header line.
+
+    With ``usecols`` pandas drops the fields of a row past the header's last column without
+    a word; reading this extra column too shows them: a value in it is a field too many.
+    """
+
+    def __init__(self, path) -> None:
+        self._file = open(path, "rb")
+        head, found = b"", None
+        while found is None:
+            piece = self._file.read(2**16)
+            head += piece
+            found = _LINE_BREAK.search(head)
+            if not piece:
+                break
+        end = found.start() if found else len(head)
+        self._pending = head[:end] + b"," + _SURPLUS.encode() + head[end:]
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        if not self._pending:
+            return self._file.readinto(buffer)
+        n = min(len(buffer), len(self._pending))
+        buffer[:n] = self._pending[:n]
+        self._pending = self._pending[n:]
+        return n
+
+    def close(self) -> None:
+        self._file.close()
+        super().close()
+
+
 def _reader(path, columns: Sequence[str], start: int, stop: int | None, chunk_rows: int,
-            **kw):
+            **kw) -> Iterator[pd.DataFrame]:
     header = read_header(path)
     missing = [c for c in columns if c not in header]
     if missing:
@@ -73,9 +110,41 @@ def _reader(path, columns: Sequence[str], start: int, stop: int | None, chunk_ro
     nrows = None if stop is None else stop - start
     # The header line is parsed (header=0) rather than skipped: pandas checks ``usecols``
     # against the first line it reads, and a blank one has no columns.
-    return pd.read_csv(path, header=0, skiprows=lambda line: 0 < line <= start, nrows=nrows,
-                       usecols=list(columns), chunksize=max(1, chunk_rows),
-                       skip_blank_lines=False, **kw)
+    with io.BufferedReader(_SurplusColumn(path)) as handle, pd.read_csv(
+            handle, header=0, skiprows=lambda line: 0 < line <= start, nrows=nrows,
+            usecols=[*columns, _SURPLUS], chunksize=max(1, chunk_rows),
+            skip_blank_lines=False, **kw) as chunks:
+        row = start
+        while True:
+            try:
+                chunk = next(chunks)
+            except StopIteration:
+                return
+            except pd.errors.ParserError as exc:
+                raise ValueError(f"{os.path.basename(path)}: not readable as CSV past row "
+                                 f"{row} ({exc}): check its double quotes (a quoted value "
+                                 "must end with a quote)") from None
+            surplus = chunk.pop(_SURPLUS)
+            extra = np.flatnonzero((surplus.notna()
+                                    & (surplus.astype(str).str.strip() != "")).to_numpy())
+            if len(extra):
+                raise ValueError(_surplus_message(path, header, row + extra,
+                                                  surplus.iloc[extra[0]]))
+            yield chunk
+            row += len(chunk)
+
+
+def _surplus_message(path, header: Sequence[str], rows, value) -> str:
+    shown = [int(r) for r in rows[:5]]
+    more = f" and {len(rows) - 5} more" if len(rows) > 5 else ""
+    where = (f"row{'s' if len(shown) > 1 else ''} {', '.join(map(str, shown))} (line"
+             f"{'s' if len(shown) > 1 else ''} {', '.join(str(r + 2) for r in shown)}){more}")
+    first = f"; the first value past them is {value!r}" if value is not None else ""
+    verb = "has" if len(rows) == 1 else "have"
+    return (f"{os.path.basename(path)}: {where} {verb} more fields than the header's "
+            f"{len(header)} ({_shorten(header)}){first}. Reading on would drop or shift values, "
+            f"so the file is refused: fix or remove {'that line' if len(rows) == 1 else 'them'} "
+            "(a value that holds a comma needs double quotes)")
 
 
 def _check_length(path, start: int, stop: int | None, got: int) -> None:

@@ -17,13 +17,7 @@ from typing import Any
 import numpy as np
 
 from shared.store.coverage import PlacedShard, check_coverage
-from shared.store.manifest import (
-    MANIFEST_NAME,
-    DatasetSpec,
-    Manifest,
-    PlanEntry,
-    Reject,
-)
+from shared.store.manifest import MANIFEST_NAME, DatasetSpec, Manifest, PlanEntry, Reject
 from shared.store.npy import read_header, sha256_file
 
 __all__ = ["ShardSet", "SplitIndex", "ShardFiles", "ShardSetError", "find_manifests"]

@@ -26,23 +26,10 @@ import numpy as np
 
 from shared.config import format_size
 from shared.store.diskspace import DiskFullError, free_bytes
-from shared.store.manifest import (
-    MANIFEST_NAME,
-    DatasetSpec,
-    Manifest,
-    PlanEntry,
-    Reject,
-    RowRange,
-    ShardRecord,
-    write_json_atomic,
-)
+from shared.store.manifest import (MANIFEST_NAME, DatasetSpec, Manifest, PlanEntry, Reject,
+                                   RowRange, ShardRecord, write_json_atomic)
 from shared.store.shard_file import OpenShard
-from shared.store.sharding import (
-    PlannedShard,
-    WriterOptions,
-    job_fingerprint,
-    plan_shards,
-)
+from shared.store.sharding import PlannedShard, WriterOptions, job_fingerprint, plan_shards
 
 __all__ = ["ShardWriter", "WriterOptions", "JOURNAL_NAME"]
 

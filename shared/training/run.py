@@ -29,22 +29,16 @@ from shared.assignment import TrainAssignment
 from shared.config import PipelineConfig
 from shared.data.normalization import Normalization
 from shared.data.options import ShuffleOptions
+from shared.fallback import FallbackRows
 from shared.kaggle_paths import find_competition_dir
 from shared.model import build_model
 from shared.store import DatasetSpec, ShardSet, ShardSetError
 from shared.submission import SubmissionFormat
 from shared.tasks import resolve_monitor, task_for
 from shared.training.augment import make_augment, resolve_augment
-from shared.training.callbacks import (
-    HISTORY_NAME,
-    EpochRecorder,
-    EpochSeeds,
-    ResourceReport,
-    ResumableEarlyStopping,
-    TimeLimitReached,
-    WallClockGuard,
-    write_history_csv,
-)
+from shared.training.callbacks import (HISTORY_NAME, EpochRecorder, EpochSeeds, ResourceReport,
+                                       ResumableEarlyStopping, TimeLimitReached, WallClockGuard,
+                                       write_history_csv)
 from shared.training.outputs import OUTPUT_NAMES, write_metrics, write_outputs
 from shared.training.resources import take_snapshot
 from shared.training.sequences import TrainingData, build_training_data
@@ -194,6 +188,9 @@ def run_training(assignment: TrainAssignment, input_dir: str | Path, out_dir: st
                                 task=task)
     test = shards.split("test")
     fmt.check_test_split(test.source_rows(), test.ids(), shards.spec.split_rows["test"])
+    FallbackRows.from_rejects(shards.rejects, len(fmt)).check(
+        config.competition.max_fallback_fraction,
+        outcome="training did not start and no submission.csv was written")
 
     placement: Placement = select_placement(config.train.distribute,
                                             mixed_precision=config.train.mixed_precision)
