@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from shared.kaggle_paths import find_files
 from shared.store.atomic import write_bytes_atomic, write_text_atomic
 
 __all__ = ["FOLD_RECORD", "FOLD_FORMAT", "FOLD_FILES", "FoldOutput", "assignment_checksum",
@@ -88,22 +89,14 @@ class FoldOutput:
 
 def find_fold_outputs(root: str | os.PathLike) -> list[FoldOutput]:
     """Every folder below ``root`` (any depth, links followed once) holding ``fold.json``."""
-    found, seen = [], set()
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
-        real = os.path.realpath(dirpath)
-        if real in seen:
-            dirnames.clear()
-            continue
-        seen.add(real)
-        dirnames.sort()
-        if FOLD_RECORD in filenames:
-            path = Path(dirpath) / FOLD_RECORD
-            try:
-                record = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, json.JSONDecodeError) as exc:
-                raise ValueError(f"{path}: unreadable ({exc}); re-run that fold kernel") from None
-            if not isinstance(record, dict) or record.get("format") != FOLD_FORMAT:
-                raise ValueError(f"{path}: not a fold record (expected \"format\": "
-                                 f"\"{FOLD_FORMAT}\")")
-            found.append(FoldOutput(Path(dirpath), record))
+    found = []
+    for path in find_files(root, FOLD_RECORD):
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise ValueError(f"{path}: unreadable ({exc}); re-run that fold kernel") from None
+        if not isinstance(record, dict) or record.get("format") != FOLD_FORMAT:
+            raise ValueError(f"{path}: not a fold record (expected \"format\": "
+                             f"\"{FOLD_FORMAT}\")")
+        found.append(FoldOutput(path.parent, record))
     return found

@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 
 __all__ = ["ROOT_ENV", "kaggle_root", "input_root", "working_dir", "on_kaggle",
-           "find_competition_dir"]
+           "find_competition_dir", "find_files"]
 
 ROOT_ENV = "KAGGLE_PIPELINE_ROOT"
 
@@ -58,3 +58,23 @@ def find_competition_dir(root: Path, slug: str, marker: str) -> Path:
             f"'{slug}' to the kernel (competition_sources in kernel-metadata.json)")
     raise ValueError(f"{marker} found in several folders under {root}: "
                      f"{', '.join(map(str, found))}; attach only the competition '{slug}'")
+
+
+def find_files(root: str | os.PathLike, name: str) -> list[Path]:
+    """Every file called ``name`` below ``root``, at any depth, in sorted order.
+
+    Symbolic links are followed (Kaggle and the dry run mount inputs as links), and a folder
+    reached twice (through a link, or a link loop) is read once, at the first path in sorted
+    order; two real copies are two folders and are both returned.
+    """
+    found, seen = [], set()
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
+        real = os.path.realpath(dirpath)
+        if real in seen:
+            dirnames.clear()
+            continue
+        seen.add(real)
+        dirnames.sort()
+        if name in filenames:
+            found.append(Path(dirpath) / name)
+    return found

@@ -124,6 +124,19 @@ def make_fold_kernel_set(root: Path, *, owner: str = "alice", n_preprocess: int 
     return kernels
 
 
+def max_running(fake: FakeKaggle, slugs: list[str]) -> int:
+    """The most of ``slugs`` that were pushed and not yet seen finished at any one time."""
+    running, peak = set(), 0
+    for r in fake.requests:
+        if r.route == "SaveKernel" and r.status == 200 and r.body["slug"].split("/")[1] in slugs:
+            running.add(r.body["slug"].split("/")[1])
+        elif r.route == "GetKernelSessionStatus" and (r.answer or {}).get("status") in (
+                "COMPLETE", "ERROR"):
+            running.discard(r.body["kernelSlug"])
+        peak = max(peak, len(running))
+    return peak
+
+
 def clean_env(home: Path, **extra: str) -> dict[str, str]:
     """The environment without any real Kaggle settings, HOME in ``home``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("KAGGLE_")}

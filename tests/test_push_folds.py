@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from kaggle_helpers import (BLEND, FOLDS, clean_env, fake, make_fold_kernel_set,  # noqa: F401
-                            push, write_config)
+                            max_running, push, write_config)
 
 PRE = ["fmnist-preprocess-00", "fmnist-preprocess-01"]
 
@@ -20,25 +20,13 @@ def folds(tmp_path, fake):  # noqa: F811 - the fixture imported above
     return ["--config", str(config), "--kernels", str(tmp_path / "kernels")], env
 
 
-def running_at_once(fake, slugs) -> int:
-    running, peak = set(), 0
-    for r in fake.requests:
-        if r.route == "SaveKernel" and r.status == 200 and r.body["slug"].split("/")[1] in slugs:
-            running.add(r.body["slug"].split("/")[1])
-        elif r.route == "GetKernelSessionStatus" and (r.answer or {}).get("status") in (
-                "COMPLETE", "ERROR"):
-            running.discard(r.body["kernelSlug"])
-        peak = max(peak, len(running))
-    return peak
-
-
 def test_folds_run_two_at_a_time_then_the_blend_is_submitted(tmp_path, fake, folds):
     args, env = folds
     result = push(tmp_path, [*args, "--submit"], env)
     assert result.returncode == 0, result.stderr
     pushed = fake.pushed_slugs()
     assert pushed[:2] == PRE and sorted(pushed[2:5]) == FOLDS and pushed[5:] == [BLEND]
-    assert running_at_once(fake, FOLDS) == 2  # [kaggle] max_concurrent_gpu
+    assert max_running(fake, FOLDS) == 2  # [kaggle] max_concurrent_gpu
     saves = {r.body["slug"]: r.body for r in fake.calls("SaveKernel")}
     assert saves[f"alice/{BLEND}"]["kernelDataSources"] == [f"alice/{s}" for s in FOLDS]
     assert all(saves[f"alice/{s}"]["kernelDataSources"] == [f"alice/{p}" for p in PRE]

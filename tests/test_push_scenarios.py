@@ -19,20 +19,7 @@ import pytest
 
 from fake_kaggle import FakeKaggle
 from kaggle_helpers import (PRE, ROOT, TRAIN, clean_env, fake, make_folder,  # noqa: F401
-                            make_kernel_set, push, run_push, setup, write_config)
-
-
-def max_running(fake: FakeKaggle, slugs: list[str]) -> int:
-    """The most of ``slugs`` that were pushed and not yet seen finished at any one time."""
-    running, peak = set(), 0
-    for r in fake.requests:
-        if r.route == "SaveKernel" and r.status == 200 and r.body["slug"].split("/")[1] in slugs:
-            running.add(r.body["slug"].split("/")[1])
-        elif r.route == "GetKernelSessionStatus" and (r.answer or {}).get("status") in (
-                "COMPLETE", "ERROR"):
-            running.discard(r.body["kernelSlug"])
-        peak = max(peak, len(running))
-    return peak
+                            make_kernel_set, max_running, push, run_push, setup, write_config)
 
 
 @pytest.mark.parametrize("submission", ["csv", "code"])

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from shared.kaggle_paths import find_files
 from shared.store.coverage import PlacedShard, check_coverage
 from shared.store.manifest import MANIFEST_NAME, DatasetSpec, Manifest, PlanEntry, Reject
 from shared.store.npy import read_header, sha256_file
@@ -92,17 +93,7 @@ def find_manifests(root: str | os.PathLike) -> list[Path]:
     is read once, at the first path in sorted order; two real copies of one output are two
     folders and are both returned (``ShardSet.discover`` refuses their overlap).
     """
-    found, seen = [], set()
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
-        real = os.path.realpath(dirpath)
-        if real in seen:
-            dirnames.clear()
-            continue
-        seen.add(real)
-        dirnames.sort()
-        if MANIFEST_NAME in filenames:
-            found.append(Path(dirpath) / MANIFEST_NAME)
-    return found
+    return find_files(root, MANIFEST_NAME)
 
 
 class ShardSet:

@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
+from shared.kaggle_paths import find_files
 from shared.store.atomic import atomic_path
 from shared.store.manifest import write_json_atomic
 
@@ -109,11 +110,7 @@ def _flat(key: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
 
 def find_resume_state(root: str | os.PathLike) -> tuple[Path, TrainState] | None:
     """The one ``train_state.json`` under ``root`` (any depth), loaded, or None."""
-    found = []
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
-        dirnames.sort()
-        if STATE_NAME in filenames:
-            found.append(Path(dirpath) / STATE_NAME)
+    found = find_files(root, STATE_NAME)
     if not found:
         return None
     if len(found) > 1:
