@@ -23,12 +23,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from common import ROOT, emit
+from common import emit
 from quality_folds import run_folds
 from quality_kinds import KINDS, run_kind
 

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pytest
 
-from fake_kaggle import FakeKaggle
 from kaggle_helpers import (PRE, ROOT, TRAIN, clean_env, fake, make_folder,  # noqa: F401
                             make_kernel_set, max_running, push, run_push, setup, write_config)
 
