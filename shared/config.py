@@ -97,9 +97,11 @@ class SourceConfig:
     channels: int = 0  # 1 or 3; 0 = from the first image
     resize: str = "stretch"
     strict: bool = False
+    max_image_pixels: int = 250_000_000  # larger files are rejected (bomb guard); 0 = no limit
 
     def __post_init__(self) -> None:
         _choice("source", "layout", self.layout, ("auto", "image_folder", "pixel_csv"))
+        _positive("source", "max_image_pixels", self.max_image_pixels, allow_zero=True)
         _choice("source", "resize", self.resize, ("stretch", "pad"))
         if self.image_size and (len(self.image_size) != 2 or any(
                 isinstance(v, bool) or not isinstance(v, int) or v < 1 for v in self.image_size)):

@@ -24,6 +24,7 @@ from PIL import Image
 from shared.config import SourceConfig
 from shared.sources.images import IMAGE_EXTENSIONS, ImageIndex, ImageLocator
 from shared.sources.layout import SourceLayout
+from shared.sources.photo import upright_size
 from shared.sources.tables import (classes_of, count_rows, pixel_columns_of, read_columns,
                                    read_header)
 from shared.sources.validate import check_blank_rows, check_labels_present
@@ -186,7 +187,7 @@ def _probe(locator: ImageLocator, names: np.ndarray) -> tuple[tuple[int, int], i
         try:
             with Image.open(locator.find(name)) as img:
                 img.load()
-                return (img.height, img.width), _channels_of(img)
+                return upright_size(img), _channels_of(img)  # as EXIF turns it
         except Exception as exc:  # noqa: BLE001 - a damaged image: try the next one
             errors.append(f"{name}: {type(exc).__name__}: {exc}")
     raise ValueError("cannot read any of the first train images to learn the image size: "

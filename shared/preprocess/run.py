@@ -90,6 +90,7 @@ def run_preprocess(assignment: PreprocessAssignment, input_root: str | Path,
     rows = AssignedRows([read_split_rows(layout, data_dir, r.split, r.start, r.stop)
                          for r in assignment.ranges])
     strict = assignment.config.source.strict
+    max_pixels = assignment.config.source.max_image_pixels
     workers = workers or assignment.config.plan.decode_workers or available_cpus()
     with ShardWriter(out_dir, spec=assignment.spec, ranges=assignment.ranges,
                      producer=assignment.kernel,
@@ -103,7 +104,7 @@ def run_preprocess(assignment: PreprocessAssignment, input_root: str | Path,
             size = rows_per_task(assignment.spec.sample_bytes, todo, workers)
             tasks = iter_tasks(layout, data_dir, pending, rows.names, size)
             batches = ordered_map(decode_task, tasks, workers=workers, initializer=init_worker,
-                                  initargs=(worker_setup(layout, data_dir),))
+                                  initargs=(worker_setup(layout, data_dir, max_pixels),))
             with closing(batches), _progress_bar(assignment.kernel, todo, progress) as bar:
                 for batch in batches:
                     _write(writer, batch, rows, strict)
