@@ -31,6 +31,7 @@ from shared.data.normalization import Normalization
 from shared.data.options import ShuffleOptions
 from shared.kaggle_paths import find_competition_dir
 from shared.model import build_model
+from shared.runtime_info import runtime_info
 from shared.store import DatasetSpec, ShardSet, ShardSetError
 from shared.submission import SubmissionFormat
 from shared.training.augment import make_augment, resolve_augment
@@ -247,6 +248,7 @@ def run_training(assignment: TrainAssignment, input_dir: str | Path, out_dir: st
         "samples_per_s": round(session_epochs * data.train.steps_per_epoch * global_batch
                                / epoch_seconds, 1) if epoch_seconds else None,
         "train_seconds_total": round(state.train_seconds, 2),
+        "runtime": runtime_info(),
     }
     metrics = write_outputs(out_dir=out_dir, model=best,
                             best_checkpoint=out_dir / state.best_checkpoint, data=data,
