@@ -1,6 +1,9 @@
 """The photo competition (host.examples.photos) and the preprocessing kernel reading it."""
 
 import io
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -13,6 +16,8 @@ from shared.config import PipelineConfig
 from shared.preprocess import run_preprocess
 from shared.sources import DecodeSettings, decode_image
 from shared.store import ShardSet
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -102,3 +107,31 @@ def test_photos_go_through_the_preprocessing_kernel_upright(tmp_path, source):
             assert np.abs(as_stored.astype(int) - expected).mean() > 2 * error + 5
         checked[spec.variant] += 1
     assert all(checked[v] for v in VARIANTS if v != "truncated")
+
+
+def _write_idx(path, array: np.ndarray) -> None:
+    """An IDX file as Fashion-MNIST ships them (uint8, big-endian dimensions)."""
+    header = bytes([0, 0, 0x08, array.ndim]) + b"".join(
+        int(d).to_bytes(4, "big") for d in array.shape)
+    path.write_bytes(header + np.ascontiguousarray(array, np.uint8).tobytes())
+
+
+def test_the_command_line_builds_photos_from_idx_files(tmp_path, fmnist):
+    idx = tmp_path / "idx"
+    idx.mkdir()
+    for name, array in (("train-images-idx3-ubyte", fmnist["x_train"][..., 0]),
+                        ("train-labels-idx1-ubyte", fmnist["y_train"]),
+                        ("t10k-images-idx3-ubyte", fmnist["x_test"][..., 0]),
+                        ("t10k-labels-idx1-ubyte", fmnist["y_test"])):
+        _write_idx(idx / name, array)
+    proc = subprocess.run([sys.executable, "scripts/make_example.py", "--photos", "12", "--out",
+                           str(tmp_path / "photos"), "--idx-dir", str(idx), "--workers", "1"],
+                          cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "wrote 11 train and 1 test photos" in proc.stdout
+    out = tmp_path / "photos"
+    assert sorted(p.name for p in out.iterdir()) == ["LICENSE.txt", "sample_submission.csv",
+                                                      "solution.csv", "test", "train",
+                                                      "train.csv"]
+    assert len(list((out / "train").iterdir())) == 11
+    assert not (tmp_path / ".photos.partial").exists()
