@@ -135,3 +135,23 @@ def test_the_command_line_builds_photos_from_idx_files(tmp_path, fmnist):
                                                       "train.csv"]
     assert len(list((out / "train").iterdir())) == 11
     assert not (tmp_path / ".photos.partial").exists()
+
+
+def test_files_over_the_pixel_limit_are_rejected_by_id_and_the_run_goes_on(tmp_path, source):
+    comp = tmp_path / "comp"
+    specs = build_photos(comp, 16, seed=2, min_side=40, max_side=120, source=source,
+                         workers=1, quiet=True)
+    limit = int(np.median([s.width * s.height for s in specs]))
+    config = PipelineConfig().replace(
+        competition={"slug": "photos"}, plan={"decode_workers": 1},
+        source={"image_size": [32, 32], "channels": 3, "max_image_pixels": limit})
+    (assignment,) = make_plan(config, comp).preprocess
+    summary = run_preprocess(assignment, comp, tmp_path / "out", progress=False)
+    too_large = {r.id: r.reason for r in summary.rejects if "too large" in r.reason}
+    assert set(too_large) == {s.id for s in specs if s.width * s.height > limit}
+    spec = next(s for s in specs if s.id in too_large)
+    assert too_large[spec.id] == (
+        f"image too large: {spec.width}x{spec.height} = {spec.width * spec.height:,} pixels, "
+        f"over the limit of {limit:,} ([source] max_image_pixels, a guard against "
+        "decompression bombs): raise it if such files are genuine")
+    assert summary.samples == 16 - len(summary.rejects) > 0

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -5,6 +7,7 @@ from competitions import image_folder, pixel_csv
 from conftest import make_spec
 from shared.assignment import dump_assignment, load_assignment
 from shared.config import PipelineConfig
+from host.config_file import load_config
 from host.planning import make_plan, plan_kernels
 from shared.store import RowRange, ShardWriter, WriterOptions
 from shared.store.sharding import plan_shards
@@ -221,3 +224,13 @@ def test_mean_and_std_must_fit_the_channels(tmp_path, fmnist, build, values, cha
         make_plan(config, comp)
     ok = make_plan(_config(loader={"mean": [0.3], "std": [0.4]}), comp)
     assert ok.train.config.loader.mean == (0.3,)
+
+
+def test_a_small_budget_alone_plans_the_embedded_example():
+    """What scripts/dry_run.py --disk-budget 1MB does: no --shard-size needed."""
+    root = Path(__file__).resolve().parents[1]
+    config = load_config(root / "pipeline.toml").replace(plan={"kernel_budget": 10**6})
+    plan = make_plan(config)
+    assert len(plan.preprocess) == 4 and plan.kernels.shard_bytes == 250_000
+    assert all(a.config.store.shard_bytes == 250_000 for a in plan.preprocess)
+    assert all(s.bytes <= 10**6 and s.shards >= 3 for s in plan.kernels.shares)
