@@ -135,6 +135,8 @@ def test_the_plan_counts_kaggles_cores_for_decoding():
     assert _plan(10**9).decoders == 4  # [plan] decode_workers = 0: one per core on Kaggle
     assert "4 decoding processes per kernel" in _plan(10**9).table()
     assert _plan(10**9, decode_workers=2).decoders == 2
+    assert "2 decoding processes per kernel ([plan] decode_workers)" in _plan(
+        10**9, decode_workers=2).table()
 
 
 @pytest.mark.parametrize("prefix, message", [

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from host.bundle.folder import kernel_title
-from host.planning.sizing import fit_shards, planned_decoders
+from host.planning.sizing import KAGGLE_CPU_CORES, fit_shards, planned_decoders
 from shared.config import format_size
 from shared.store.sharding import PlannedShard, WriterOptions, plan_shards
 from shared.store.manifest import SPLITS, DatasetSpec, PlanEntry, RowRange
@@ -75,8 +75,8 @@ class KernelPlan:
     """Every preprocessing kernel's share, and the train kernel that reads them all.
 
     ``shard_bytes`` is the shard size the kernels must use (``[store] shard_bytes``, or
-    smaller when the budget called for it: ``shard_bytes_asked``); ``decoders``: decoding
-    processes per kernel on Kaggle."""
+    smaller when the budget called for it: ``shard_bytes_asked``); ``decode_workers`` is
+    ``[plan] decode_workers`` (0: one per core), ``decoders`` what that means on Kaggle."""
 
     shares: tuple[KernelShare, ...]
     train_kernel: str
@@ -84,7 +84,12 @@ class KernelPlan:
     largest_shard: int
     shard_bytes: int = 0
     shard_bytes_asked: int = 0
-    decoders: int = 0
+    decode_workers: int = 0
+
+    @property
+    def decoders(self) -> int:
+        """Decoding processes per kernel on Kaggle's machines."""
+        return planned_decoders(self.decode_workers)
 
     @property
     def sources(self) -> tuple[str, ...]:
@@ -108,8 +113,9 @@ class KernelPlan:
         lowered = (f" ([store] shard_bytes {format_size(self.shard_bytes_asked)} lowered to "
                    f"{format_size(self.shard_bytes)} so each kernel holds several)"
                    if self.shard_bytes < self.shard_bytes_asked else "")
-        decoders = (f"; {self.decoders} decoding processes per kernel (one per core of "
-                    "Kaggle's 4)" if self.decoders else "")
+        decoders = f"; {self.decoders} decoding processes per kernel " + (
+            f"(one per core of Kaggle's {KAGGLE_CPU_CORES})" if not self.decode_workers
+            else "([plan] decode_workers)")
         return "\n".join([
             line(head), *map(line, rows),
             f"{len(self.shares)} preprocessing kernel(s), {sum(s.rows for s in self.shares)} "
@@ -151,7 +157,7 @@ def plan_kernels(spec: DatasetSpec, options: WriterOptions, *, kernel_budget: in
     return KernelPlan(shares=shares, train_kernel=train_slug(prefix),
                       kernel_budget=kernel_budget, largest_shard=largest,
                       shard_bytes=options.shard_bytes, shard_bytes_asked=asked,
-                      decoders=planned_decoders(decode_workers))
+                      decode_workers=decode_workers)
 
 
 def _pack(sizes: Sequence[int], cap: int) -> list[tuple[int, int]]:
