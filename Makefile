@@ -5,7 +5,14 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench env clean
+# Kaggle's library versions (requirements-kaggle.txt) under a Python 3.12 like Kaggle's image.
+# The project is NOT installed there: kernels find our code only inside their bundles.
+KAGGLE_VENV  ?= .venv-kaggle
+KAGGLE_PY    := $(KAGGLE_VENV)/bin/python
+KAGGLE_STAMP := $(KAGGLE_VENV)/.installed
+KAGGLE_PYTHON_VERSION ?= 3.12
+
+.PHONY: demo test bench env kaggle-env clean
 
 env: $(STAMP)
 
@@ -16,11 +23,29 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PY) -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
-demo: $(STAMP)
-	$(PY) scripts/dry_run.py --workdir build/demo --disk-budget 1MB --shard-size 200KB
+kaggle-env: $(KAGGLE_STAMP)
 
-test: $(STAMP)
-	$(PY) -m pytest -q
+$(KAGGLE_STAMP): requirements-kaggle.txt
+	rm -rf $(KAGGLE_VENV)
+	@base="$$(sh scripts/find_python.sh $(KAGGLE_PYTHON_VERSION))"; \
+	if [ -z "$$base" ]; then \
+	    base="$$(command -v $(PYTHON))"; \
+	    echo "note: no Python $(KAGGLE_PYTHON_VERSION) found (python$(KAGGLE_PYTHON_VERSION) on" \
+	         "PATH, pyenv's versions, /usr/bin, /usr/local/bin): the Kaggle-versions" \
+	         "environment uses $$base ($$($$base -V 2>&1)) instead; Kaggle runs 3.12"; \
+	fi; \
+	echo "building $(KAGGLE_VENV) from requirements-kaggle.txt with $$base"; \
+	"$$base" -m venv $(KAGGLE_VENV)
+	$(KAGGLE_PY) -m pip install --quiet -r requirements-kaggle.txt
+	touch $(KAGGLE_STAMP)
+
+demo: $(STAMP)
+	$(PY) scripts/dry_run.py --workdir build/demo --disk-budget 1MB
+
+# The suite, with the embedded example's dry run also run by Kaggle's versions
+# (tests/test_kaggle_runtime.py reads KAGGLE_PIPELINE_KERNEL_PYTHON).
+test: $(STAMP) $(KAGGLE_STAMP)
+	KAGGLE_PIPELINE_KERNEL_PYTHON=$(abspath $(KAGGLE_PY)) $(PY) -m pytest -q
 
 bench: $(STAMP)
 	$(PY) benchmarks/loader.py
@@ -29,4 +54,4 @@ bench: $(STAMP)
 	$(PY) benchmarks/preprocess.py
 
 clean:
-	rm -rf $(VENV) build .pytest_cache
+	rm -rf $(VENV) $(KAGGLE_VENV) build .pytest_cache

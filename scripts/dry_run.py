@@ -3,6 +3,8 @@
     python scripts/dry_run.py                                  # the embedded example
     python scripts/dry_run.py --data ~/comp --disk-budget 50MB --epochs 2
     python scripts/dry_run.py --only train                     # re-use the preprocessing outputs
+    python scripts/dry_run.py --kernel-python .venv-kaggle/bin/python   # under Kaggle's versions
+    python scripts/dry_run.py --data build/photos --set 'source.image_size=[224, 224]'
 
 Builds the very kernel folders that scripts/push.py uploads, runs the preprocessing kernels
 (in parallel), then the train kernel, scores submission.csv when the data folder holds a
@@ -15,7 +17,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from host.config_file import load_config
+from host.config_file import apply_overrides, load_config
 from shared.config import format_size, parse_size
 from host.dryrun import DryRunError, DryRunOptions, run_dry_run
 
@@ -47,8 +49,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="run one stage; train re-uses the outputs already in --workdir")
     parser.add_argument("--disk-budget", help="per-kernel output budget, e.g. 50MB "
                         "(overrides [plan] kernel_budget; drives how many kernels run)")
-    parser.add_argument("--shard-size", help="target size of one shard, e.g. 256KB (overrides "
-                        "[store] shard_bytes; a kernel's budget must hold at least one shard)")
+    parser.add_argument("--shard-size", help="largest size of one shard, e.g. 256KB (overrides "
+                        "[store] shard_bytes; the planner lowers it when a kernel's budget "
+                        "would hold fewer than four)")
     parser.add_argument("--output-cap", default="20GB", help="what one kernel may write "
                         "(Kaggle: about 20 GB)")
     parser.add_argument("--layout", choices=("notebooks", "legacy"), default="notebooks",
@@ -56,6 +59,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         "or input/<slug>")
     parser.add_argument("--parallel", type=_positive, help="preprocessing kernels at once "
                         "(default: [kaggle] max_concurrent)")
+    parser.add_argument("--kernel-python", metavar="PATH", help="the Python that runs the "
+                        "kernels, e.g. .venv-kaggle/bin/python to run them under Kaggle's "
+                        "library versions (make kaggle-env builds it); default: this one")
+    parser.add_argument("--set", action="append", default=[], metavar="TABLE.KEY=VALUE",
+                        help="override one setting of the config file, as TOML: "
+                        "--set 'source.image_size=[224, 224]' --set source.channels=3")
     parser.add_argument("--verify-input", choices=("stat", "full"), default="stat",
                         help="how inputs are checked unchanged after each kernel: sizes and "
                         "modification times (stat), or content hashes (full; slow on big data)")
@@ -85,7 +94,7 @@ def print_summary(report: dict) -> None:
 
 def options_from(args: argparse.Namespace) -> DryRunOptions:
     """The settings file with the command line's overrides applied."""
-    config = load_config(args.config)
+    config = apply_overrides(load_config(args.config), args.set)
     if args.epochs is not None:
         config = config.replace(train={"epochs": args.epochs})
     if args.disk_budget:
@@ -99,7 +108,7 @@ def options_from(args: argparse.Namespace) -> DryRunOptions:
         workdir=Path(args.workdir).resolve(), only=args.only or "", layout=args.layout,
         parallel=args.parallel or config.kaggle.max_concurrent,
         output_cap=parse_size(args.output_cap, what="--output-cap"),
-        verify_input=args.verify_input)
+        verify_input=args.verify_input, kernel_python=args.kernel_python or "")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -110,9 +110,11 @@ class SourceConfig:
     resize: str = "stretch"
     strict: bool = False
     null_labels: str = "refuse"  # labels such as NaN, None, null: refuse | keep (real classes)
+    max_image_pixels: int = 250_000_000  # larger files are rejected (bomb guard); 0 = no limit
 
     def __post_init__(self) -> None:
         _choice("source", "layout", self.layout, ("auto", "image_folder", "pixel_csv"))
+        _positive("source", "max_image_pixels", self.max_image_pixels, allow_zero=True)
         _choice("source", "resize", self.resize, ("stretch", "pad"))
         _choice("source", "null_labels", self.null_labels, ("refuse", "keep"))
         if self.image_size and (len(self.image_size) != 2 or any(

@@ -52,7 +52,9 @@ def run_kernel(main: Callable[..., int], baked: str | None, argv: Sequence[str],
                script: str, role: str) -> None:
     """Load the assignment and run ``main``; exit only with a non-zero status."""
     from shared.assignment import load_assignment
+    from shared.runtime_info import describe_runtime
 
+    print(f"runtime: {describe_runtime()}", flush=True)
     try:
         status = main(load_assignment(assignment_text(baked, argv, script=script, role=role)))
     except KeyboardInterrupt:

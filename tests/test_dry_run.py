@@ -1,9 +1,11 @@
 """The dry run end to end on a tiny subset of the embedded example, and its failure checks."""
 
 import json
+import platform
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -61,6 +63,9 @@ def test_dry_run_end_to_end(finished):
     assert list(submission["id"]) == list(sample["id"])
     assert 0.0 <= report["local_score"]["value"] <= 1.0
     assert report["train_metrics"]["epochs_completed"] == 1
+    assert report["train_metrics"]["runtime"]["python"] == platform.python_version()
+    manifest = next((opts.workdir / "kaggle").glob("*-preprocess-00/working/manifest.json"))
+    assert json.loads(manifest.read_text())["extra"]["runtime"]["numpy"] == np.__version__
 
 
 def test_kernels_never_see_the_solution(finished):

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -5,17 +7,20 @@ from competitions import image_folder, pixel_csv
 from conftest import make_spec
 from shared.assignment import dump_assignment, load_assignment
 from shared.config import PipelineConfig
+from host.config_file import load_config
 from host.planning import make_plan, plan_kernels
 from shared.store import RowRange, ShardWriter, WriterOptions
+from shared.store.sharding import plan_shards
 
 SPEC = make_spec(600, 100)  # 28x28x1, labelled train, test ids of 8 characters
 OPTIONS = WriterOptions(shard_bytes=20_000)  # 25 train rows (24 test rows, with ids) a shard
 SHARDS = 24 + 5  # 600 / 25 train, ceil(100 / 24) test
 
 
-def _plan(budget, max_kernels=16, prefix="comp", spec=SPEC, options=OPTIONS):
+def _plan(budget, max_kernels=16, prefix="comp", spec=SPEC, options=OPTIONS,
+          decode_workers=0):
     return plan_kernels(spec, options, kernel_budget=budget, max_kernels=max_kernels,
-                        prefix=prefix)
+                        prefix=prefix, decode_workers=decode_workers)
 
 
 def _covered(plan, split):
@@ -42,9 +47,11 @@ def test_many_kernels_cover_every_row_once_within_budget(budget):
     assert len(plan.shares) > 1
     assert _covered(plan, "train") == (0, 600) and _covered(plan, "test") == (0, 100)
     assert all(s.bytes <= budget for s in plan.shares)
-    assert sum(s.shards for s in plan.shares) == SHARDS
+    shards = plan_shards(SPEC, [RowRange("train", 0, 600), RowRange("test", 0, 100)],
+                         WriterOptions(shard_bytes=plan.shard_bytes))
+    assert sum(s.shards for s in plan.shares) == len(shards)
     sizes = [s.bytes for s in plan.shares]
-    assert max(sizes) - min(sizes) <= 2 * 20_000  # balanced to within a shard or two
+    assert max(sizes) - min(sizes) <= 2 * plan.shard_bytes  # balanced to within a shard or two
     assert [s.kernel for s in plan.shares] == [f"comp-preprocess-{k:02d}"
                                                for k in range(len(plan.shares))]
 
@@ -80,17 +87,56 @@ def test_row_limit_makes_more_shards():
     assert plan.shares[0].shards == 70
 
 
-def test_a_budget_below_one_shard_is_refused():
-    with pytest.raises(ValueError, match=r"\[plan\] kernel_budget = 10.0 KB is smaller than one "
-                                         r"shard \(19.9 KB: 25 train rows of \d+ bytes\): raise "
-                                         r"\[plan\] kernel_budget, or lower \[store\] shard_bytes"):
-        _plan(10_000)
+@pytest.mark.parametrize("budget", [10_000, 45_000, 79_999])
+def test_shards_shrink_until_each_kernel_holds_several(budget):
+    """[store] shard_bytes is the largest shard: a budget too small for four shrinks them."""
+    plan = _plan(budget, max_kernels=100)
+    assert plan.shard_bytes_asked == 20_000 and plan.shard_bytes == budget // 4
+    assert all(s.bytes <= budget for s in plan.shares)
+    assert all(s.shards >= 3 for s in plan.shares[:-1])  # headers take the fourth's room
+    assert "[store] shard_bytes 20.0 KB lowered to" in plan.table()
+
+
+def test_shards_are_kept_when_the_budget_holds_four():
+    plan = _plan(80_000)
+    assert plan.shard_bytes == plan.shard_bytes_asked == 20_000
+    assert "lowered" not in plan.table()
+
+
+def test_a_budget_of_a_few_images_still_plans():
+    plan = _plan(1_100, max_kernels=1000)  # one 28x28 sample and its headers: 1,072 bytes
+    assert all(s.shards == 1 and s.rows == 1 for s in plan.shares)
+    assert len(plan.shares) == 700
+
+
+def test_a_budget_below_one_image_is_refused():
+    with pytest.raises(ValueError, match=r"\[plan\] kernel_budget = 1.0 KB \(1000 bytes\) is "
+                                         r"smaller than one image's output \(1072 bytes: one "
+                                         r"28x28x1 sample with its label or id and the .npy "
+                                         r"headers\): raise \[plan\] kernel_budget \(--disk-"
+                                         r"budget\) to at least 1072 bytes"):
+        _plan(1_000)
+
+
+def test_a_small_budget_alone_plans_several_kernels_for_default_shards():
+    """6,000 28x28 images with [store] shard_bytes at its 256 MiB default and a 2 MB budget."""
+    plan = _plan(2 * 10**6, spec=make_spec(5_000, 1_000), options=WriterOptions())
+    assert len(plan.shares) == 3 and plan.shard_bytes == 500_000
+    assert all(s.bytes <= 2 * 10**6 and s.shards >= 3 for s in plan.shares)
 
 
 def test_more_kernels_than_allowed_is_refused():
-    with pytest.raises(ValueError, match=r"needs 29 preprocessing kernels .* more than \[plan\] "
-                                         r"max_kernels = 4: raise \[plan\] max_kernels to 29"):
+    with pytest.raises(ValueError, match=r"needs 30 preprocessing kernels .* more than \[plan\] "
+                                         r"max_kernels = 4: raise \[plan\] max_kernels to 30"):
         _plan(21_000, max_kernels=4)
+
+
+def test_the_plan_counts_kaggles_cores_for_decoding():
+    assert _plan(10**9).decoders == 4  # [plan] decode_workers = 0: one per core on Kaggle
+    assert "4 decoding processes per kernel" in _plan(10**9).table()
+    assert _plan(10**9, decode_workers=2).decoders == 2
+    assert "2 decoding processes per kernel ([plan] decode_workers)" in _plan(
+        10**9, decode_workers=2).table()
 
 
 @pytest.mark.parametrize("prefix, message", [
@@ -180,3 +226,13 @@ def test_mean_and_std_must_fit_the_channels(tmp_path, fmnist, build, values, cha
         make_plan(config, comp)
     ok = make_plan(_config(loader={"mean": [0.3], "std": [0.4]}), comp)
     assert ok.train.config.loader.mean == (0.3,)
+
+
+def test_a_small_budget_alone_plans_the_embedded_example():
+    """What scripts/dry_run.py --disk-budget 1MB does: no --shard-size needed."""
+    root = Path(__file__).resolve().parents[1]
+    config = load_config(root / "pipeline.toml").replace(plan={"kernel_budget": 10**6})
+    plan = make_plan(config)
+    assert len(plan.preprocess) == 4 and plan.kernels.shard_bytes == 250_000
+    assert all(a.config.store.shard_bytes == 250_000 for a in plan.preprocess)
+    assert all(s.bytes <= 10**6 and s.shards >= 3 for s in plan.kernels.shares)

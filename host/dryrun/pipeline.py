@@ -15,6 +15,7 @@ a new run replaces them. A scoring error is recorded in ``report.json``, never l
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -25,6 +26,7 @@ from typing import TextIO
 from host.bundle.build import BuiltKernels, build_kernels
 from host.bundle.folder import KernelFolder
 from host.dryrun.inputs import changes, snapshot
+from host.dryrun.interpreter import check_kernel_python
 from host.dryrun.runner import KernelRun, run_kernel
 from host.dryrun.scoring import score_submission
 from host.dryrun.tree import (LAYOUTS, KernelTree, make_tree, mount_competition, mount_output,
@@ -61,6 +63,7 @@ class DryRunOptions:
     output_cap: int = KAGGLE_OUTPUT_CAP
     owner: str = "dry-run"
     verify_input: str = "stat"  # stat: sizes and modification times; full: content hashes
+    kernel_python: str = ""  # the interpreter that runs the kernels; "" = this one
     echo: TextIO | None = field(default=sys.stdout, compare=False)
 
     def __post_init__(self) -> None:
@@ -94,7 +97,8 @@ def _planning_view(options: DryRunOptions) -> Path:
 
 def _run_checked(folder: KernelFolder, tree: KernelTree, options: DryRunOptions) -> KernelRun:
     before = snapshot(tree.input, content=options.verify_input == "full")
-    run = run_kernel(folder, tree, log_dir=options.workdir / "logs", echo=options.echo)
+    run = run_kernel(folder, tree, log_dir=options.workdir / "logs", echo=options.echo,
+                     python=options.kernel_python)
     if run.exit_status != 0:
         raise DryRunError(f"kernel {folder.slug} failed with exit status {run.exit_status}; "
                           f"the end of its log ({run.log}):\n{run.log_tail()}")
@@ -191,6 +195,13 @@ def run_dry_run(options: DryRunOptions) -> dict:
     """Run the pipeline locally; returns (and writes) ``<workdir>/report.json``."""
     from host.planning import make_plan
 
+    if options.kernel_python:
+        python = check_kernel_python(options.kernel_python)
+        _say(options, f"kernels run with {python.path} (Python {python.version})")
+        if python.has_project:
+            _say(options, f"note: {python.path} has this project installed, so a kernel could "
+                 "import our code from there instead of its bundle (Kaggle has no such copy)")
+        options = dataclasses.replace(options, kernel_python=python.path)
     options.workdir.mkdir(parents=True, exist_ok=True)
     view = _planning_view(options)
     try:
@@ -204,7 +215,8 @@ def run_dry_run(options: DryRunOptions) -> dict:
                           owner=options.owner, config=options.config, blend=plan.blend)
     runs: list[KernelRun] = []
     report: dict = {"competition": options.config.competition.slug,
-                    "workdir": str(options.workdir), "layout": options.layout}
+                    "workdir": str(options.workdir), "layout": options.layout,
+                    "kernel_python": options.kernel_python or sys.executable}
     if options.only != "train":
         runs += _preprocess(built, options)
     if options.only != "preprocess":

@@ -56,13 +56,14 @@ def kernel_environment(tree: KernelTree) -> dict[str, str]:
 
 
 def run_kernel(folder: KernelFolder, tree: KernelTree, *, log_dir: Path,
-               echo: TextIO | None = sys.stdout) -> KernelRun:
-    """Run the kernel to its end; its exit status is returned, not raised."""
+               echo: TextIO | None = sys.stdout, python: str = "") -> KernelRun:
+    """Run the kernel to its end with ``python`` (default: this interpreter); its exit
+    status is returned, not raised."""
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"{folder.slug}.log"
     start = time.perf_counter()
     with open(log_path, "w", encoding="utf-8") as log:
-        with subprocess.Popen([sys.executable, str(folder.script_path.resolve())],
+        with subprocess.Popen([python or sys.executable, str(folder.script_path.resolve())],
                               cwd=tree.working, env=kernel_environment(tree),
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                               errors="replace") as proc:

@@ -1,9 +1,11 @@
 """The pure planner: a data set's shards split into preprocessing kernels under a byte budget.
 
 Numbers in (rows per split and bytes per sample, both in a ``DatasetSpec``; shard limits;
-the per-kernel budget; the most kernels allowed), kernels out. The shards are the ones the
-``ShardWriter`` will write (``plan_shards``), and each kernel's byte figure is the sum of
-their ``planned_bytes``: exactly what the writer checks against the same budget.
+the per-kernel budget; the most kernels allowed), kernels out. Shards larger than a quarter
+of the budget are first made smaller (``host.planning.sizing``); the shards are then the
+ones the ``ShardWriter`` will write (``plan_shards``) with the plan's ``shard_bytes``, and
+each kernel's byte figure is the sum of their ``planned_bytes``: exactly what the writer
+checks against the same budget.
 
 Train shards come first, then test shards, as one sequence cut into contiguous pieces, so a
 kernel may hold the end of the train split and the start of the test split: no kernel is
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from host.bundle.folder import kernel_title
+from host.planning.sizing import KAGGLE_CPU_CORES, fit_shards, planned_decoders
 from shared.config import format_size
 from shared.store.sharding import PlannedShard, WriterOptions, plan_shards
 from shared.store.manifest import SPLITS, DatasetSpec, PlanEntry, RowRange
@@ -79,12 +82,24 @@ class KernelShare:
 
 @dataclass(frozen=True)
 class KernelPlan:
-    """Every preprocessing kernel's share, and the train kernel that reads them all."""
+    """Every preprocessing kernel's share, and the train kernel that reads them all.
+
+    ``shard_bytes`` is the shard size the kernels must use (``[store] shard_bytes``, or
+    smaller when the budget called for it: ``shard_bytes_asked``); ``decode_workers`` is
+    ``[plan] decode_workers`` (0: one per core), ``decoders`` what that means on Kaggle."""
 
     shares: tuple[KernelShare, ...]
     train_kernel: str
     kernel_budget: int
     largest_shard: int
+    shard_bytes: int = 0
+    shard_bytes_asked: int = 0
+    decode_workers: int = 0
+
+    @property
+    def decoders(self) -> int:
+        """Decoding processes per kernel on Kaggle's machines."""
+        return planned_decoders(self.decode_workers)
 
     @property
     def sources(self) -> tuple[str, ...]:
@@ -105,21 +120,29 @@ class KernelPlan:
         line = lambda r: "  ".join(v.ljust(w) if i < 2 else v.rjust(w)  # noqa: E731
                                    for i, (v, w) in enumerate(zip(r, widths))).rstrip()
         total = sum(s.bytes for s in self.shares)
+        lowered = (f" ([store] shard_bytes {format_size(self.shard_bytes_asked)} lowered to "
+                   f"{format_size(self.shard_bytes)} so each kernel holds several)"
+                   if self.shard_bytes < self.shard_bytes_asked else "")
+        decoders = f"; {self.decoders} decoding processes per kernel " + (
+            f"(one per core of Kaggle's {KAGGLE_CPU_CORES})" if not self.decode_workers
+            else "([plan] decode_workers)")
         return "\n".join([
             line(head), *map(line, rows),
             f"{len(self.shares)} preprocessing kernel(s), {sum(s.rows for s in self.shares)} "
             f"rows, {format_size(total)} in all; budget {format_size(self.kernel_budget)} per "
-            f"kernel, shards up to {format_size(self.largest_shard)}",
+            f"kernel, shards up to {format_size(self.largest_shard)}{lowered}{decoders}",
             f"then {self.train_kernel} reads the outputs of: {', '.join(self.sources)}"])
 
 
 def plan_kernels(spec: DatasetSpec, options: WriterOptions, *, kernel_budget: int,
-                 max_kernels: int, prefix: str) -> KernelPlan:
+                 max_kernels: int, prefix: str, decode_workers: int = 0) -> KernelPlan:
     """Split ``spec``'s rows into the fewest balanced kernels of at most ``kernel_budget``."""
+    if not any(spec.split_rows.get(s) for s in SPLITS):
+        raise ValueError(f"nothing to preprocess: the data set has no rows ({spec.split_rows})")
+    asked = options.shard_bytes
+    options = fit_shards(spec, options, kernel_budget)
     shards = plan_shards(spec, [RowRange(s, 0, spec.split_rows[s]) for s in SPLITS
                                 if spec.split_rows.get(s)], options)
-    if not shards:
-        raise ValueError(f"nothing to preprocess: the data set has no rows ({spec.split_rows})")
     sizes = [s.planned_bytes(spec) for s in shards]
     largest = max(sizes)
     if largest > kernel_budget:
@@ -128,7 +151,7 @@ def plan_kernels(spec: DatasetSpec, options: WriterOptions, *, kernel_budget: in
             f"[plan] kernel_budget = {format_size(kernel_budget)} is smaller than one shard "
             f"({format_size(largest)}: {len(shard.rows)} {shard.split} rows of "
             f"{largest // len(shard.rows)} bytes): raise [plan] kernel_budget, or lower "
-            "[store] shard_bytes")
+            "[store] shard_bytes or [store] max_shard_rows")
     count = len(_pack(sizes, kernel_budget))
     if count > max_kernels:
         raise ValueError(
@@ -142,7 +165,9 @@ def plan_kernels(spec: DatasetSpec, options: WriterOptions, *, kernel_budget: in
     shares = tuple(_share(preprocess_slug(prefix, k), shards[a:b], sizes[a:b])
                    for k, (a, b) in enumerate(_pack(sizes, cap)))
     return KernelPlan(shares=shares, train_kernel=train_slug(prefix),
-                      kernel_budget=kernel_budget, largest_shard=largest)
+                      kernel_budget=kernel_budget, largest_shard=largest,
+                      shard_bytes=options.shard_bytes, shard_bytes_asked=asked,
+                      decode_workers=decode_workers)
 
 
 def _pack(sizes: Sequence[int], cap: int) -> list[tuple[int, int]]:

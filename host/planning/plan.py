@@ -2,7 +2,9 @@
 
 It detects the layout, validates every row (ids unique, labels present) before anything is
 written, fingerprints the source, plans the preprocessing kernels and builds their
-assignments plus the train kernel's. ``bundle_fingerprint`` is left empty: the bundler
+assignments plus the train kernel's. When the planner lowered the shard size to fit the
+budget, the assignments carry the lowered ``[store] shard_bytes``, so the kernels write
+exactly the planned shards. ``bundle_fingerprint`` is left empty: the bundler
 fills it in (``dataclasses.replace``).
 """
 
@@ -104,7 +106,10 @@ def make_plan(config: PipelineConfig, data_dir: str | Path | None = None) -> Pla
     options = WriterOptions.from_config(config)
     kernels = plan_kernels(spec, options, kernel_budget=config.plan.kernel_budget,
                            max_kernels=config.plan.max_kernels,
-                           prefix=config.kaggle.slug_prefix or config.competition.slug)
+                           prefix=config.kaggle.slug_prefix or config.competition.slug,
+                           decode_workers=config.plan.decode_workers)
+    if kernels.shard_bytes != config.store.shard_bytes:  # lowered to fit the budget
+        config = config.replace(store={"shard_bytes": kernels.shard_bytes})
     entries = kernels.entries()
     common = dict(competition=config.competition.slug, spec=spec, source=layout,
                   source_fingerprint=fingerprint, config=config)

@@ -15,6 +15,7 @@ import numpy as np
 from PIL import Image
 
 from shared.sources.images import ImageLocator
+from shared.sources.photo import upright_size
 
 __all__ = ["ImageProbe", "probe_images", "SAMPLE"]
 
@@ -87,7 +88,7 @@ def probe_images(locator: ImageLocator, names: np.ndarray, k: int = SAMPLE) -> I
     for name in _spread(names, k):
         try:
             with Image.open(locator.find(name)) as img:
-                sizes[(img.height, img.width)] += 1
+                sizes[upright_size(img)] += 1  # as its EXIF orientation turns it
                 channels[channels_of(img)] += 1
         except Exception as exc:  # noqa: BLE001 - a damaged image: the others decide
             errors.append(f"{name}: {type(exc).__name__}: {exc}")

@@ -28,6 +28,7 @@ from shared.preprocess.pool import available_cpus, ordered_map
 from shared.preprocess.preview import write_preview
 from shared.preprocess.tasks import (DecodedBatch, decode_task, init_worker, iter_tasks,
                                      rows_per_task, worker_setup)
+from shared.runtime_info import runtime_info
 from shared.sources import check_source_fingerprint, read_split_rows
 from shared.store import MANIFEST_NAME, Reject, ShardWriter, WriterOptions
 
@@ -47,6 +48,7 @@ class PreprocessSummary:
     seconds: float
     manifest: Path
     preview: Path | None
+    workers: int = 0  # decoding processes
 
     @property
     def images_per_second(self) -> float:
@@ -57,8 +59,8 @@ class PreprocessSummary:
             f"{self.kernel}: {self.samples} of {self.rows} rows written, "
             f"{len(self.rejects)} rejected, {format_size(self.bytes)} of shards, "
             f"{self.seconds:.1f} s ({self.decoded} rows decoded now, "
-            f"{self.images_per_second:.0f} images/s; {self.rows - self.decoded} were already "
-            "done)",
+            f"{self.images_per_second:.0f} images/s by {self.workers} decoding processes; "
+            f"{self.rows - self.decoded} were already done)",
             f"manifest: {self.manifest}" + (f"   preview: {self.preview}" if self.preview else "")]
         for r in self.rejects[:10]:
             lines.append(f"  rejected {r.split} row {r.row} (id {r.id!r}): {r.reason}")
@@ -90,20 +92,22 @@ def run_preprocess(assignment: PreprocessAssignment, input_root: str | Path,
     rows = AssignedRows([read_split_rows(layout, data_dir, r.split, r.start, r.stop)
                          for r in assignment.ranges])
     strict = assignment.config.source.strict
+    max_pixels = assignment.config.source.max_image_pixels
     workers = workers or assignment.config.plan.decode_workers or available_cpus()
     with ShardWriter(out_dir, spec=assignment.spec, ranges=assignment.ranges,
                      producer=assignment.kernel,
                      options=WriterOptions.from_config(assignment.config),
                      source_fingerprint=assignment.source_fingerprint,
                      bundle_fingerprint=assignment.bundle_fingerprint,
-                     plan=assignment.plan) as writer:
+                     plan=assignment.plan,
+                     extra={"runtime": runtime_info(), "decode_workers": workers}) as writer:
         pending = writer.pending()
         todo = sum(len(r) for r in pending)
         if todo:
             size = rows_per_task(assignment.spec.sample_bytes, todo, workers)
             tasks = iter_tasks(layout, data_dir, pending, rows.names, size)
             batches = ordered_map(decode_task, tasks, workers=workers, initializer=init_worker,
-                                  initargs=(worker_setup(layout, data_dir),))
+                                  initargs=(worker_setup(layout, data_dir, max_pixels),))
             with closing(batches), _progress_bar(assignment.kernel, todo, progress) as bar:
                 for batch in batches:
                     _write(writer, batch, rows, strict)
@@ -114,7 +118,7 @@ def run_preprocess(assignment: PreprocessAssignment, input_root: str | Path,
         kernel=assignment.kernel, rows=sum(len(r) for r in assignment.ranges),
         samples=sum(s.count for s in manifest.shards), rejects=manifest.rejects, decoded=todo,
         bytes=sum(s.nbytes for s in manifest.shards), seconds=time.perf_counter() - started,
-        manifest=Path(out_dir) / MANIFEST_NAME, preview=preview)
+        manifest=Path(out_dir) / MANIFEST_NAME, preview=preview, workers=workers)
     if progress:
         print(summary, flush=True)
     return summary

@@ -18,6 +18,7 @@ import numpy as np
 
 from shared.sources import (DecodeSettings, ImageLocator, SourceLayout, decode_image,
                             describe_failure, iter_pixel_rows, pixels_to_arrays)
+from shared.sources.photo import DEFAULT_MAX_PIXELS
 from shared.store.manifest import RowRange
 
 __all__ = ["DecodeTask", "DecodedBatch", "WorkerSetup", "init_worker", "decode_task",
@@ -94,13 +95,15 @@ def decode_task(task: DecodeTask) -> DecodedBatch:
     return DecodedBatch(task.split, task.start, task.count, out[:good], tuple(failures))
 
 
-def worker_setup(layout: SourceLayout, data_dir: Path) -> WorkerSetup:
-    """The setup for ``layout``'s data mounted at ``data_dir``."""
+def worker_setup(layout: SourceLayout, data_dir: Path,
+                 max_pixels: int = DEFAULT_MAX_PIXELS) -> WorkerSetup:
+    """The setup for ``layout``'s data mounted at ``data_dir``; files over ``max_pixels``
+    are rejected ([source] max_image_pixels)."""
     folders = {}
     if layout.kind == "image_folder":
         folders = {"train": (str(data_dir / layout.train_dir), layout.train_ext),
                    "test": (str(data_dir / layout.test_dir), layout.test_ext)}
-    return WorkerSetup(settings=DecodeSettings.from_layout(layout), folders=folders,
+    return WorkerSetup(settings=DecodeSettings.from_layout(layout, max_pixels), folders=folders,
                        source_shape=layout.source_shape)
 
 

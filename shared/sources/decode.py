@@ -1,9 +1,11 @@
 """Decoding with Pillow: any image (or a CSV pixel row) to uint8 ``(H, W, C)``.
 
-Every mode Pillow opens is brought to 8 bits and to the configured channel count:
-16-bit grayscale is scaled (65535 -> 255), palette images go through their palette,
-transparency is composited onto black, CMYK and YCbCr become RGB. Then the image is resized
-to ``(H, W)``: ``stretch`` ignores the aspect ratio, ``pad`` keeps it and pads with black.
+Files are opened through ``shared.sources.photo``: a pixel limit against decompression
+bombs, JPEG draft decoding for large photos, and the EXIF orientation applied first. Every
+mode Pillow opens is brought to 8 bits and to the configured channel count: 16-bit
+grayscale is scaled (65535 -> 255), palette images go through their palette, transparency
+is composited onto black, CMYK and YCbCr become RGB. Then the image is resized to
+``(H, W)``: ``stretch`` ignores the aspect ratio, ``pad`` keeps it and pads with black.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from PIL import Image, UnidentifiedImageError
 
 from shared.sources.images import AmbiguousImageError
 from shared.sources.layout import SourceLayout
+from shared.sources.photo import DEFAULT_MAX_PIXELS, ImageTooLargeError, open_upright
 
 __all__ = ["DecodeSettings", "decode_image", "image_to_array",
            "pixels_to_arrays", "describe_failure"]
@@ -27,11 +30,13 @@ _WITH_ALPHA = ("RGBA", "LA", "PA", "RGBa", "La")
 
 @dataclass(frozen=True)
 class DecodeSettings:
-    """Target of decoding: ``size`` (height, width), ``channels`` 1 or 3, ``resize`` mode."""
+    """Target of decoding: ``size`` (height, width), ``channels`` 1 or 3, ``resize`` mode;
+    ``max_pixels``: the largest file accepted (0 = no limit)."""
 
     size: tuple[int, int]
     channels: int
     resize: str = "stretch"
+    max_pixels: int = DEFAULT_MAX_PIXELS
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "size", tuple(self.size))
@@ -41,6 +46,10 @@ class DecodeSettings:
             raise ValueError(f"DecodeSettings.channels {self.channels}: expected 1 or 3")
         if self.resize not in ("stretch", "pad"):
             raise ValueError(f"DecodeSettings.resize {self.resize!r}: expected stretch or pad")
+        if isinstance(self.max_pixels, bool) or not isinstance(self.max_pixels, int) \
+                or self.max_pixels < 0:
+            raise ValueError(f"DecodeSettings.max_pixels {self.max_pixels!r}: expected a "
+                             "pixel count >= 0 (0 = no limit)")
 
     @property
     def shape(self) -> tuple[int, int, int]:
@@ -51,14 +60,15 @@ class DecodeSettings:
         return "L" if self.channels == 1 else "RGB"
 
     @classmethod
-    def from_layout(cls, layout: SourceLayout) -> "DecodeSettings":
-        return cls(size=layout.image_size, channels=layout.channels, resize=layout.resize)
+    def from_layout(cls, layout: SourceLayout,
+                    max_pixels: int = DEFAULT_MAX_PIXELS) -> "DecodeSettings":
+        return cls(size=layout.image_size, channels=layout.channels, resize=layout.resize,
+                   max_pixels=max_pixels)
 
 
 def decode_image(path: str | os.PathLike, settings: DecodeSettings) -> np.ndarray:
-    """Open, fully load and convert one image file; Pillow's error if it cannot."""
-    with Image.open(path) as img:
-        img.load()
+    """Open (upright), fully load and convert one image file; an error if it cannot."""
+    with open_upright(path, max_pixels=settings.max_pixels, size=settings.size) as img:
         return image_to_array(img, settings)
 
 
@@ -135,6 +145,9 @@ def describe_failure(exc: BaseException) -> str:
     text = str(exc)
     if isinstance(exc, AmbiguousImageError):
         return f"ambiguous image name: {text}"
+    if isinstance(exc, (ImageTooLargeError, Image.DecompressionBombError,
+                        Image.DecompressionBombWarning)):
+        return f"image too large: {text}"
     if "truncated" in text.lower():
         return f"truncated image: {text}"
     if isinstance(exc, UnidentifiedImageError):

@@ -18,8 +18,8 @@ from shared.config import PipelineConfig, format_size
 from shared.store.manifest import DatasetSpec, RowRange
 from shared.store.npy import npy_file_size
 
-__all__ = ["PlannedShard", "WriterOptions", "plan_shards", "rows_per_shard", "job_fingerprint",
-           "check_ranges"]
+__all__ = ["PlannedShard", "WriterOptions", "plan_shards", "rows_per_shard", "row_bytes",
+           "job_fingerprint", "check_ranges"]
 
 
 @dataclass(frozen=True)
@@ -70,19 +70,20 @@ class PlannedShard:
                    for shape, dtype in spec.sample_files(self.split).values())
 
 
-def _row_bytes(spec: DatasetSpec, split: str) -> int:
+def row_bytes(spec: DatasetSpec, split: str) -> int:
+    """Bytes one row of ``split`` adds to a shard's files (pixels, label, id)."""
     return sum(int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
                for shape, dtype in spec.sample_files(split).values())
 
 
 def rows_per_shard(spec: DatasetSpec, split: str, options: WriterOptions) -> int:
     """Rows in each full shard of ``split``: the byte limit, capped by the row limit."""
-    row_bytes = _row_bytes(spec, split)
-    rows = options.shard_bytes // row_bytes
+    size = row_bytes(spec, split)
+    rows = options.shard_bytes // size
     if rows < 1:
         raise ValueError(
             f"shard_bytes {format_size(options.shard_bytes)} is smaller than one {split} sample "
-            f"({row_bytes} bytes): raise [store] shard_bytes above {row_bytes}")
+            f"({size} bytes): raise [store] shard_bytes above {size}")
     if options.max_shard_rows:
         rows = min(rows, options.max_shard_rows)
     return int(rows)

@@ -20,7 +20,7 @@ import json
 import os
 from dataclasses import asdict
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -42,8 +42,10 @@ class ShardWriter:
     def __init__(self, out_dir: str | os.PathLike, *, spec: DatasetSpec,
                  ranges: Sequence[RowRange], producer: str,
                  options: WriterOptions = WriterOptions(), source_fingerprint: str = "",
-                 bundle_fingerprint: str = "", plan: Sequence[PlanEntry] = ()) -> None:
+                 bundle_fingerprint: str = "", plan: Sequence[PlanEntry] = (),
+                 extra: Mapping[str, Any] | None = None) -> None:
         self.out_dir = Path(out_dir)
+        self.extra = dict(extra or {})  # the manifest's free-form "extra" (e.g. the runtime)
         self.spec = spec
         self.ranges = tuple(ranges)
         self.producer = producer
@@ -260,7 +262,7 @@ class ShardWriter:
             producer=self.producer, spec=self.spec, ranges=self.ranges, shards=tuple(records),
             rejects=tuple(rejects), source_fingerprint=self.source_fingerprint,
             job_fingerprint=self.fingerprint, bundle_fingerprint=self.bundle_fingerprint,
-            plan=self.plan)
+            plan=self.plan, extra=self.extra)
         write_json_atomic(self.out_dir / MANIFEST_NAME, self._manifest.to_json())
         (self.out_dir / JOURNAL_NAME).unlink(missing_ok=True)
         return self._manifest

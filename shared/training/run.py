@@ -32,6 +32,7 @@ from shared.data.options import ShuffleOptions
 from shared.fallback import FallbackRows
 from shared.kaggle_paths import find_competition_dir
 from shared.model import build_model
+from shared.runtime_info import runtime_info
 from shared.store import DatasetSpec, ShardSet, ShardSetError
 from shared.submission import SubmissionFormat
 from shared.tasks import resolve_monitor, task_for
@@ -260,6 +261,7 @@ def run_training(assignment: TrainAssignment, input_dir: str | Path, out_dir: st
                                / epoch_seconds, 1) if epoch_seconds else None,
         "train_seconds_total": round(state.train_seconds, 2),
         "source_fingerprint": fingerprint,
+        "runtime": runtime_info(),
     }
     metrics = write_outputs(out_dir=out_dir, model=best,
                             best_checkpoint=out_dir / state.best_checkpoint, data=data,
