@@ -1,14 +1,20 @@
-"""Loader throughput: ShardedSequence against in-memory numpy and the classic float32 memmap.
+"""Loader throughput: ShardedSequence against in-memory numpy, the classic float32 memmap and
+a memcpy ceiling.
 
-All three produce float32 batches of 128 Fashion-MNIST images (28x28x1) normalised by /255.
+28x28x1: all three produce float32 batches of 128 Fashion-MNIST images normalised by /255.
 ShardedSequence reads block-shuffled batches from uint8 shards spread over 8 files; the
 in-memory baseline gathers the very same rows, in the same order, from a numpy array in RAM;
 the classic recipe (the origin article) slices one float32 ``np.memmap`` in row order.
 An epoch here lasts tens of milliseconds, so a busy machine can swing one measurement: the
 two loaders run back to back for each epoch (alternating which goes first), the ratio is
 taken per epoch, and ``ratio_vs_memory`` is the median of those paired ratios over many
-epochs. The first epoch (cold maps and buffers) is reported apart. Last line: one JSON
-object.
+epochs. The first epoch (cold maps and buffers) is reported apart.
+
+224x224x3 (``loader_cases.py``): the loader alone with uint8 output (what the train kernel
+hands to the device) and with float32 output, against ``np.copyto`` of the same bytes per
+batch from RAM; ``ratio_uint8_vs_memcpy_224`` is the median of paired epochs. Both sizes
+are also read through Keras' own ``PyDataset`` iteration with 1, 2 and 4 worker threads
+(``workers_*``), the measurement behind ``[loader] workers``. Last line: one JSON object.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import tempfile
 from pathlib import Path
 
 from common import emit, fashion_mnist_train, timed, write_shards
+from loader_cases import case_224, workers_rates
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
@@ -95,6 +102,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--epochs", type=int, default=30, help="measured epochs after a warm-up")
     parser.add_argument("--idx-dir", default=None, help="folder of Fashion-MNIST IDX files")
+    parser.add_argument("--samples-224", type=int, default=4096,
+                        help="synthetic 224x224x3 samples (150 KB each; 0 skips the case)")
+    parser.add_argument("--epochs-224", type=int, default=10, help="paired 224x224x3 epochs")
+    parser.add_argument("--workers-batches", type=int, default=400,
+                        help="batches timed per worker count (0 skips the workers part)")
     args = parser.parse_args()
 
     x, y, source = fashion_mnist_train(args.idx_dir)
@@ -127,6 +139,10 @@ def main() -> None:
             others[mode] = statistics.median(epoch_rate(seq, e) for e in range(1, 4))
         shard_bytes = sum(p.stat().st_size for p in (folder / "shards").glob("*.npy"))
         classic_bytes = (folder / "X_memmap.npy").stat().st_size
+        workers_28 = workers_rates(split, BATCH, args.workers_batches)
+        del memory, classic
+        large = case_224(folder / "shards-224", args.samples_224, BATCH, args.epochs_224,
+                         args.workers_batches)
 
     med = {k: statistics.median(v) for k, v in rates.items()}
     pixel_bytes = n * 28 * 28
@@ -150,6 +166,8 @@ def main() -> None:
         "classic_disk_bytes_per_sample_over_pixel_bytes": round(classic_bytes / pixel_bytes, 4),
         "target_ratio_vs_memory": 0.9,
         "meets_target": statistics.median(paired) >= 0.9,
+        **{f"workers_{k}_28_samples_per_s": v for k, v in workers_28.items()},
+        **large,
     })
 
 
