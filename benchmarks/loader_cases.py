@@ -1,14 +1,15 @@
 """The loader benchmark's 224x224x3 case and its worker-thread measurement (see loader.py).
 
 ``case_224``: synthetic 224x224x3 uint8 images (150 KB each) written as 8 shard files, read
-block-shuffled by ShardedSequence with uint8 output (what the train kernel hands over) and
-with float32 output, against a memcpy ceiling: ``np.copyto`` of each batch's bytes from an
+block-shuffled by ShardedSequence (through ``DirectReads`` at this size) with uint8 output
+(what the train kernel hands over) and with float32 output, against a memcpy ceiling: ``np.copyto`` of each batch's bytes from an
 array in RAM into a reused buffer. uint8 and memcpy epochs alternate (A B B A ...) and the
 ratio is the median of the pairs.
 
 ``workers_rates``: samples/s of the same sequence read the way ``fit`` reads it, through
 Keras' ``PyDataset`` adapter (a private Keras module: there is no public iterator), with 1,
-2 and 4 worker threads, in alternating rounds (median per count).
+2 and 4 worker threads, in alternating rounds (median per count). ``keras_floor``: the same
+for a PyDataset that does no work, in batches/s: what Keras' iteration itself costs.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import statistics
 import time
 from pathlib import Path
 
+import keras
 import numpy as np
 from common import write_shards
 
@@ -24,7 +26,7 @@ from shared.data import ShuffleOptions, WorkerOptions
 from shared.data.sequence import ShardedSequence
 from shared.store import SplitIndex
 
-__all__ = ["case_224", "workers_rates", "WORKER_COUNTS"]
+__all__ = ["case_224", "workers_rates", "keras_floor", "WORKER_COUNTS"]
 
 WORKER_COUNTS = (1, 2, 4)
 SHAPE_224 = (224, 224, 3)
@@ -70,6 +72,34 @@ def _keras_rate(sequence: ShardedSequence, batches: int) -> float:
     return rate
 
 
+class _Prepared(keras.utils.PyDataset):
+    """A PyDataset that does no work: Keras' own cost per batch."""
+
+    def __init__(self, x: np.ndarray, workers: int) -> None:
+        super().__init__(workers=workers)
+        self.x, self.batch_size, self.steps_per_epoch = x, len(x), 10
+
+    @property
+    def num_batches(self) -> None:
+        return None
+
+    def __len__(self) -> int:
+        return self.steps_per_epoch
+
+    def __getitem__(self, index: int):
+        return self.x, None
+
+
+def keras_floor(batches: int, rounds: int = 3) -> dict[int, int]:
+    """Batches/s of Keras' iteration over a PyDataset that does no work, per thread count."""
+    x = np.zeros((128, 28, 28, 1), np.uint8)
+    rates: dict[int, list[float]] = {w: [] for w in WORKER_COUNTS}
+    for r in range(rounds):
+        for w in (WORKER_COUNTS if r % 2 == 0 else WORKER_COUNTS[::-1]):
+            rates[w].append(_keras_rate(_Prepared(x, w), batches) / len(x))
+    return {w: round(statistics.median(v)) for w, v in rates.items()}
+
+
 def workers_rates(split: SplitIndex, batch: int, batches: int, rounds: int = 3
                   ) -> dict[int, int]:
     """Median samples/s through Keras' iteration for each of ``WORKER_COUNTS`` threads."""
@@ -104,7 +134,7 @@ def case_224(folder: Path, n: int, batch: int, epochs: int, workers_batches: int
         rates["memcpy"].append(b)
         paired.append(a / b)
         rates["float32"].append(_epoch_rate(float32, epoch))
-    window = uint8.window_len
+    window, reader = uint8.window_len, type(uint8.windows).__name__
     del uint8, float32, x
     # two epochs per worker count (each batch moves 19 MB)
     workers = workers_rates(split, batch, 2 * (n // batch) if workers_batches > 0 else 0)
@@ -112,6 +142,7 @@ def case_224(folder: Path, n: int, batch: int, epochs: int, workers_batches: int
     ratio = statistics.median(paired)
     return {
         "samples_224": n,
+        "reader_224": reader,  # DirectReads: one copy per row (samples of 8 KiB and up)
         "window_rows_224": window,
         "uint8_224_samples_per_s": round(med["uint8"]),
         "float32_224_samples_per_s": round(med["float32"]),

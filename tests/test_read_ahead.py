@@ -9,7 +9,9 @@ import pytest
 
 from conftest import make_spec, write_output
 from shared.data import Normalization, ShuffleOptions, WorkerOptions
+from shared.data.direct_reads import DirectReads
 from shared.data.sequence import ShardedSequence
+from shared.data.window_cache import WindowCache
 from shared.store import RowRange, ShardSet
 from shared.training.augment import make_augment
 
@@ -146,3 +148,35 @@ def test_a_failed_read_reaches_its_readers_and_is_retried(split):
 def test_output_must_be_uint8_or_float32(split):
     with pytest.raises(ValueError, match="output = 'float16': expected one of float32, uint8"):
         seq(split, output="float16")
+
+
+class RowByRow(ShardedSequence):
+    """Block mode through DirectReads whatever the sample size."""
+
+    direct_min_bytes = 0
+
+
+def test_large_samples_are_copied_once_per_row_with_the_same_batches(split, fmnist):
+    rows = np.arange(0, 600, 3)[::-1].copy()  # a subset, as a hold-out leaves
+    options = dict(batch_size=32, output="uint8", rows=rows,
+                   shuffle=ShuffleOptions(mode="block", seed=5, block_rows=40, window_blocks=3))
+    direct, windows = RowByRow(split, **options), ShardedSequence(split, **options)
+    assert isinstance(direct.windows, DirectReads) and isinstance(windows.windows, WindowCache)
+    for i in range(2 * direct.steps_per_epoch + 1):
+        (x0, y0), (x1, y1) = direct[i], windows[i]
+        np.testing.assert_array_equal(x0, x1)
+        np.testing.assert_array_equal(y0, y1)
+        np.testing.assert_array_equal(x0, fmnist["x_train"][direct.batch_samples(i)])
+    assert direct.windows.resident() == []  # no window buffer is held
+
+
+def test_sample_size_picks_the_reader(tmp_path):
+    rng = np.random.default_rng(0)
+    data = {"x_train": rng.integers(0, 256, (64, 64, 64, 3), dtype=np.uint8),
+            "y_train": rng.integers(0, 10, 64)}
+    spec = make_spec(64, sample_shape=(64, 64, 3))
+    write_output(tmp_path / "k", spec, [RowRange("train", 0, 64)], data, shard_bytes=200_000)
+    big = ShardSet.discover(tmp_path).split("train")
+    s = ShardedSequence(big, batch_size=8, shuffle=ShuffleOptions(mode="block"))
+    assert isinstance(s.windows, DirectReads)  # 12 KiB a sample
+    np.testing.assert_allclose(s[3][0], data["x_train"][s.batch_samples(3)] / 255, rtol=1e-6)

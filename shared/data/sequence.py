@@ -22,8 +22,8 @@ Pass ``steps_per_epoch`` to ``fit``; to resume at epoch ``k``, build the sequenc
 ``output="uint8"`` hands over the raw pixels, a quarter of float32's bytes, for a model that
 normalises on the device (``shared.training.device_input``); ``"float32"`` normalises here.
 In block mode the next window is read by a background thread while batches are served
-from the current one (``WindowCache.prefetch``; ``WorkerOptions(read_ahead=False)`` turns it
-off).
+from the current one (``WindowCache.prefetch``, or for large samples ``DirectReads.prefetch``;
+``WorkerOptions(read_ahead=False)`` turns it off).
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from shared.data.gather import ShardGather
 from shared.data.normalization import Normalization
 from shared.data.options import ShuffleOptions, WorkerOptions
 from shared.data.order import block_order, compose_block_order, epoch_order, index_dtype
+from shared.data.direct_reads import DIRECT_MIN_BYTES, DirectReads
 from shared.data.window_cache import WindowCache
 from shared.store.reader import SplitIndex
 
@@ -76,7 +77,13 @@ class ShardedSequence(keras.utils.PyDataset):
     The keywords of earlier releases (``shuffle="block"``, ``seed``, ``block_rows``,
     ``window_blocks``, ``workers=4``, ``use_multiprocessing``, ``max_queue_size``) still work
     for this release, with a ``DeprecationWarning``.
+
+    Block mode reads through a ``WindowCache`` (window buffers) for samples under
+    ``direct_min_bytes`` and through ``DirectReads`` (one copy per row) from there on; both
+    serve the same batches.
     """
+
+    direct_min_bytes = DIRECT_MIN_BYTES
 
     def __init__(self, split: SplitIndex, *, rows: np.ndarray | None = None,
                  batch_size: int = 128, drop_remainder: bool = False,
@@ -114,8 +121,9 @@ class ShardedSequence(keras.utils.PyDataset):
         self.gather = ShardGather(split, normalization)
         self._shape = tuple(split.sample_shape)
         self.window_len = self.shuffle.block_rows * self.shuffle.window_blocks
-        self.windows = WindowCache(self.gather, self.rows, self.window_len,
-                                   with_labels=labels is not None) \
+        reader = DirectReads if self.gather.features >= self.direct_min_bytes else WindowCache
+        self.windows = reader(self.gather, self.rows, self.window_len,
+                              with_labels=labels is not None) \
             if self.shuffle.mode == "block" else None
         if self.steps_per_epoch == 0:
             raise ValueError(

@@ -2,9 +2,11 @@
 
 Keras pays a fixed host cost per call of its train function (Python, callbacks, dispatch).
 Measured on this project's 2-core development machine with a model that does almost no work
-(``benchmarks/gpu_feed.py``, ``steps_per_execution`` section), it was 1.2 to 5 ms per step
-(JAX, TensorFlow). On a CPU a step of the article CNN at batch 128 takes tens of
-milliseconds, so the cost is noise there and ``auto`` is 1. On an accelerator a step of a
+(the tiny model of ``benchmarks/gpu_feed.py``'s ``steps_per_execution`` section), it was 1.2
+to 1.8 ms per step on JAX and 2.3 to 5 ms on TensorFlow; 8 steps per call took it to 1.1-1.7
+and 2.3-3 ms. On a CPU a step of the article CNN at batch 128 takes 20 to 150 ms, so the cost
+is noise there (8 steps per call changed it by less than the run-to-run spread) and
+``auto`` is 1. On an accelerator a step of a
 small model can be shorter than that cost (the article CNN at batch 512 took 1.16 ms per
 step on an H100), and the device then waits on the host: ``auto`` runs enough steps per
 call that their estimated device time covers ``HOST_SECONDS_PER_CALL``, at most
