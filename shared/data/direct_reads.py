@@ -1,16 +1,16 @@
 """Block shuffling for large samples: each row copied once, the next window read ahead by
-the kernel.
+a background thread that touches its pages.
 
 ``WindowCache`` copies a window into a buffer and then each batch out of it: two copies of
 every sample, which for small samples buys one gather per batch instead of one per shard.
-For larger samples (``DIRECT_MIN_BYTES`` and up: a 64x64x3 image is 12 KiB, a 224x224x3 one
-147 KiB) the Python step per row is small against the row's copy, so ``DirectReads`` copies each row of a batch
-straight from its mapped shard into the batch, in the batch's order: one copy, no window
-buffers. Read-ahead: while batches are served from one window, a background thread reads
-the next window's blocks, one byte in every 64 KiB (``ShardGather.touch``): the kernel
-reads those pages from disk (with its own read-ahead around them) and maps them, so the
-batches' copies find them in memory, and no thread copies anything twice. Batches are the
-very ones ``WindowCache`` serves.
+For larger samples (``DIRECT_MIN_BYTES`` and up: a 64x64x3 image is 12 KiB, a 224x224x3
+one 147 KiB) the Python step per row is small against the row's copy, so ``DirectReads``
+copies each row of a batch straight from its mapped shard into the batch, in the batch's
+order: one copy, no window buffers. Read-ahead: while batches are served from one window,
+a background thread reads the next window's blocks, one byte in every 64 KiB
+(``ShardGather.touch``): the kernel reads those pages from disk (with its own read-ahead
+around them) and maps them, so the batches' copies find them in memory, and no thread
+copies anything twice. Batches are the very ones ``WindowCache`` serves.
 """
 
 from __future__ import annotations
