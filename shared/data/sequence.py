@@ -36,11 +36,11 @@ import keras
 import numpy as np
 
 from shared.checks import check_choice, check_int
+from shared.data.direct_reads import DIRECT_MIN_BYTES, DirectReads
 from shared.data.gather import ShardGather
 from shared.data.normalization import Normalization
 from shared.data.options import ShuffleOptions, WorkerOptions
 from shared.data.order import block_order, compose_block_order, epoch_order, index_dtype
-from shared.data.direct_reads import DIRECT_MIN_BYTES, DirectReads
 from shared.data.window_cache import WindowCache
 from shared.store.reader import SplitIndex
 
