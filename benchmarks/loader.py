@@ -1,14 +1,22 @@
-"""Loader throughput: ShardedSequence against in-memory numpy and the classic float32 memmap.
+"""Loader throughput: ShardedSequence against in-memory numpy, the classic float32 memmap and
+a memcpy ceiling.
 
-All three produce float32 batches of 128 Fashion-MNIST images (28x28x1) normalised by /255.
+28x28x1: all three produce float32 batches of 128 Fashion-MNIST images normalised by /255.
 ShardedSequence reads block-shuffled batches from uint8 shards spread over 8 files; the
 in-memory baseline gathers the very same rows, in the same order, from a numpy array in RAM;
 the classic recipe (the origin article) slices one float32 ``np.memmap`` in row order.
 An epoch here lasts tens of milliseconds, so a busy machine can swing one measurement: the
 two loaders run back to back for each epoch (alternating which goes first), the ratio is
 taken per epoch, and ``ratio_vs_memory`` is the median of those paired ratios over many
-epochs. The first epoch (cold maps and buffers) is reported apart. Last line: one JSON
-object.
+epochs. The first epoch (cold maps and buffers) is reported apart, and so is the ratio
+without the background read-ahead (``ratio_vs_memory_without_read_ahead``: each window is
+then copied in turn, on the loader's own thread).
+
+224x224x3 (``loader_cases.py``): the loader alone with uint8 output (what the train kernel
+hands to the device) and with float32 output, against ``np.copyto`` of the same bytes per
+batch from RAM; ``ratio_uint8_vs_memcpy_224`` is the median of paired epochs. Both sizes
+are also read through Keras' own ``PyDataset`` iteration with 1, 2 and 4 worker threads
+(``workers_*``), the measurement behind ``[loader] workers``. Last line: one JSON object.
 """
 
 from __future__ import annotations
@@ -20,12 +28,13 @@ import tempfile
 from pathlib import Path
 
 from common import emit, fashion_mnist_train, timed, write_shards
+from loader_cases import case_224, keras_floor, workers_rates
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 from shared.data.order import epoch_order  # noqa: E402
-from shared.data import ShuffleOptions
+from shared.data import ShuffleOptions, WorkerOptions
 from shared.data.sequence import ShardedSequence  # noqa: E402
 
 BATCH = 128
@@ -95,6 +104,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--epochs", type=int, default=30, help="measured epochs after a warm-up")
     parser.add_argument("--idx-dir", default=None, help="folder of Fashion-MNIST IDX files")
+    parser.add_argument("--samples-224", type=int, default=4096,
+                        help="synthetic 224x224x3 samples (150 KB each; 0 skips the case)")
+    parser.add_argument("--epochs-224", type=int, default=10, help="paired 224x224x3 epochs")
+    parser.add_argument("--workers-batches", type=int, default=400,
+                        help="batches timed per worker count (0 skips the workers part)")
     args = parser.parse_args()
 
     x, y, source = fashion_mnist_train(args.idx_dir)
@@ -104,20 +118,27 @@ def main() -> None:
         shards = write_shards(folder / "shards", x, y, shard_files=8)
         split = shards.split("train")
         ours = ShardedSequence(split, batch_size=BATCH, shuffle=ShuffleOptions(mode="block"))
+        alone = ShardedSequence(split, batch_size=BATCH, shuffle=ShuffleOptions(mode="block"),
+                                workers=WorkerOptions(read_ahead=False))
         memory = InMemorySequence(x, y, ours)
         classic = ClassicMemmapSequence(write_classic(folder, x, y), n)
         rates = {"ours": [], "memory": [], "classic": []}
         paired: list[float] = []
+        paired_alone: list[float] = []  # the same without read-ahead: windows read in turn
         first = {name: epoch_rate(seq, 0) for name, seq in
                  (("ours", ours), ("memory", memory), ("classic", classic))}
+        epoch_rate(alone, 0)
         for epoch in range(1, args.epochs + 1):
             if epoch % 2:
                 a, b = epoch_rate(ours, epoch), epoch_rate(memory, epoch)
+                c = epoch_rate(alone, epoch)
             else:
+                c = epoch_rate(alone, epoch)
                 b, a = epoch_rate(memory, epoch), epoch_rate(ours, epoch)
             rates["ours"].append(a)
             rates["memory"].append(b)
             paired.append(a / b)
+            paired_alone.append(c / b)
             rates["classic"].append(epoch_rate(classic, epoch))
         others = {}
         for mode in ("none", "full"):
@@ -127,6 +148,11 @@ def main() -> None:
             others[mode] = statistics.median(epoch_rate(seq, e) for e in range(1, 4))
         shard_bytes = sum(p.stat().st_size for p in (folder / "shards").glob("*.npy"))
         classic_bytes = (folder / "X_memmap.npy").stat().st_size
+        workers_28 = workers_rates(split, BATCH, args.workers_batches)
+        floor = keras_floor(10 * args.workers_batches) if args.workers_batches > 0 else {}
+        del memory, classic
+        large = case_224(folder / "shards-224", args.samples_224, BATCH, args.epochs_224,
+                         args.workers_batches)
 
     med = {k: statistics.median(v) for k, v in rates.items()}
     pixel_bytes = n * 28 * 28
@@ -143,6 +169,7 @@ def main() -> None:
         "ratio_vs_memory": round(statistics.median(paired), 3),
         "ratio_vs_memory_quartiles": [round(q, 3) for q in statistics.quantiles(paired, n=4)],
         "ratio_vs_memory_first_epoch": round(first["ours"] / first["memory"], 3),
+        "ratio_vs_memory_without_read_ahead": round(statistics.median(paired_alone), 3),
         "ratio_classic_vs_memory": round(med["classic"] / med["memory"], 3),
         "sharded_none_samples_per_s": round(others["none"]),
         "sharded_full_samples_per_s": round(others["full"]),
@@ -150,6 +177,9 @@ def main() -> None:
         "classic_disk_bytes_per_sample_over_pixel_bytes": round(classic_bytes / pixel_bytes, 4),
         "target_ratio_vs_memory": 0.9,
         "meets_target": statistics.median(paired) >= 0.9,
+        **{f"workers_{k}_28_samples_per_s": v for k, v in workers_28.items()},
+        **{f"keras_no_work_workers_{k}_batches_per_s": v for k, v in floor.items()},
+        **large,
     })
 
 

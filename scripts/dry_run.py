@@ -45,6 +45,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--workdir", default="build/dry-run", help="where the emulated tree, "
                         "kernels, logs and report.json go")
     parser.add_argument("--epochs", type=_positive, help="override [train] epochs")
+    parser.add_argument("--backend", choices=("tensorflow", "jax"),
+                        help="override [train] backend (Keras' backend in the train kernel)")
     parser.add_argument("--only", choices=("preprocess", "train"),
                         help="run one stage; train re-uses the outputs already in --workdir")
     parser.add_argument("--disk-budget", help="per-kernel output budget, e.g. 50MB "
@@ -97,6 +99,8 @@ def options_from(args: argparse.Namespace) -> DryRunOptions:
     config = apply_overrides(load_config(args.config), args.set)
     if args.epochs is not None:
         config = config.replace(train={"epochs": args.epochs})
+    if args.backend is not None:
+        config = config.replace(train={"backend": args.backend})
     if args.disk_budget:
         config = config.replace(plan={"kernel_budget": parse_size(args.disk_budget,
                                                                   what="--disk-budget")})

@@ -170,9 +170,12 @@ class LoaderConfig:
     workers: int = 1
     use_multiprocessing: bool = False
     max_queue_size: int = 10
+    read_ahead: bool = True  # block mode: a background thread reads the next window
+    output: str = "uint8"  # uint8: raw pixels, normalised on the device; float32: on the host
 
     def __post_init__(self) -> None:
         _positive("loader", "batch_size", self.batch_size)
+        _choice("loader", "output", self.output, ("uint8", "float32"))
         _choice("loader", "shuffle", self.shuffle, ("none", "block", "full"))
         _positive("loader", "block_rows", self.block_rows, allow_zero=True)
         _positive("loader", "window_blocks", self.window_blocks)
@@ -195,15 +198,29 @@ class TrainConfig:
     learning_rate: float = 1e-3
     early_stopping_patience: int = 0  # 0 = no early stopping
     time_limit_hours: float = 11.0  # Kaggle ends a session at 12 h
-    mixed_precision: bool = False
+    # auto: float16 on T4/P100, bfloat16 where the chip has it, off on CPU; true/false (the
+    # settings of earlier releases) read as auto/off
+    mixed_precision: str = field(default="auto", metadata={"types": (str, bool)})
     augment: str = "auto"  # auto: none for article, flip for better; none; flip; shift; flip_shift
     lr_schedule: str = "auto"  # auto: constant for article, cosine for better; constant; cosine
     monitor: str = "auto"  # picks the best checkpoint and drives early stopping; auto: by task
-    distribute: str = "auto"  # auto: MirroredStrategy on 2+ GPUs; mirrored; none
+    distribute: str = "auto"  # auto: MirroredStrategy / DataParallel on 2+ GPUs; mirrored; none
     folds: int = 1  # 1: one model on a hold-out; K: K fold kernels, then a blend kernel
     tta: str = "none"  # none | flip: average the left-right mirror's prediction at predict time
+    backend: str = "tensorflow"  # Keras' backend: tensorflow or jax
+    # batches per compiled call; auto: 1 on CPU, more where a step is short on an accelerator
+    steps_per_execution: int | str = field(default="auto", metadata={"types": (int, str)})
 
     def __post_init__(self) -> None:
+        if isinstance(self.mixed_precision, bool):
+            object.__setattr__(self, "mixed_precision", "auto" if self.mixed_precision else "off")
+        _choice("train", "mixed_precision", self.mixed_precision,
+                ("auto", "float16", "bfloat16", "off"))
+        _choice("train", "backend", self.backend, ("tensorflow", "jax"))
+        spe = self.steps_per_execution
+        if spe != "auto" and (isinstance(spe, bool) or not isinstance(spe, int) or spe < 1):
+            raise refuse("[train] steps_per_execution", spe, 'a positive integer or "auto"',
+                         "e.g. 8 runs 8 batches per compiled call")
         _choice("train", "model", self.model, ("article", "better"))
         _choice("train", "tta", self.tta, ("none", "flip"))
         check_int("[train] folds", self.folds, fix="1 trains one model, K >= 2 trains K folds")
@@ -343,9 +360,12 @@ def _build_section(origin: str, name: str, cls: type, values: Any):
         elif (isinstance(f.default, float) and isinstance(value, int)
               and not isinstance(value, bool)):
             value = float(value)
-        expected = type(f.default) if f.default is not dataclasses.MISSING else None
+        expected = f.metadata.get("types") or (
+            type(f.default) if f.default is not dataclasses.MISSING else None)
         if expected is not None and not isinstance(value, expected):
+            names = " or ".join(t.__name__ for t in expected) if isinstance(expected, tuple) \
+                else expected.__name__
             raise ValueError(f"{origin}: [{name}] {key} = {value!r} should be of type "
-                             f"{expected.__name__} like its default {f.default!r}")
+                             f"{names} like its default {f.default!r}")
         kwargs[key] = value
     return cls(**kwargs)

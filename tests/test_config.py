@@ -45,6 +45,14 @@ def test_unknown_setting_suggests_the_close_name(tmp_path):
     ({"loader": {"mean": [0.5], "std": [True]}}, r"\[loader\] std = \[True\]: expected numbers"),
     ({"loader": {"mean": [0.5], "std": [float("nan")]}}, r"\[loader\] std = \[nan\]: expected"),
     ({"loader": {"mean": [0.5], "std": [0.0]}}, r"\[loader\] std = \[0.0\]: expected numbers > 0"),
+    ({"loader": {"output": "float16"}}, r"\[loader\] output = 'float16': expected one of uint8"),
+    ({"train": {"backend": "torch"}}, r"\[train\] backend = 'torch': expected one of tensorflow"),
+    ({"train": {"mixed_precision": "fp16"}},
+     r"\[train\] mixed_precision = 'fp16': expected one of auto, float16, bfloat16, off"),
+    ({"train": {"steps_per_execution": 0}},
+     r"\[train\] steps_per_execution = 0: expected a positive integer or \"auto\""),
+    ({"train": {"steps_per_execution": "fast"}}, r"steps_per_execution = 'fast': expected"),
+    ({"train": {"steps_per_execution": 2.5}}, r"steps_per_execution = 2.5 should be of type int"),
 ])
 def test_bad_values_name_the_setting(table, message):
     with pytest.raises(ValueError, match=message):
@@ -67,3 +75,23 @@ def test_loader_mean_and_std_become_floats():
     loader = PipelineConfig.from_dict({"loader": {"mean": [1], "std": [0.5]}}).loader
     assert loader.mean == (1.0,) and loader.std == (0.5,)
     assert all(type(v) is float for v in loader.mean + loader.std)
+
+
+@pytest.mark.parametrize("value, expected", [(True, "auto"), (False, "off"),
+                                             ("bfloat16", "bfloat16")])
+def test_mixed_precision_of_earlier_releases_still_reads(tmp_path, value, expected):
+    (tmp_path / "p.toml").write_text(f"[train]\nmixed_precision = {str(value).lower()!s}\n"
+                                     if isinstance(value, bool) else
+                                     f'[train]\nmixed_precision = "{value}"\n')
+    train = load_config(tmp_path / "p.toml").train
+    assert train.mixed_precision == expected
+    assert PipelineConfig.from_dict({"train": {"mixed_precision": expected}}).train == train
+
+
+def test_defaults_send_uint8_to_the_device_on_tensorflow():
+    config = PipelineConfig()
+    assert config.loader.output == "uint8" and config.loader.read_ahead is True
+    assert (config.train.backend, config.train.mixed_precision,
+            config.train.steps_per_execution) == ("tensorflow", "auto", "auto")
+    assert PipelineConfig.from_dict({"train": {"steps_per_execution": 8}}).train \
+        .steps_per_execution == 8

@@ -68,6 +68,26 @@ def test_dry_run_end_to_end(finished):
     assert json.loads(manifest.read_text())["extra"]["runtime"]["numpy"] == np.__version__
 
 
+def test_the_train_kernel_trains_on_both_keras_backends(finished):
+    """The same bundled train kernel on JAX (here with bfloat16 and 2 steps per call);
+    the TensorFlow run is the shared one, both on uint8 batches normalised in the model."""
+    opts, tf_report = finished
+    tf_metrics = tf_report["train_metrics"]
+    assert tf_metrics["backend"] == "tensorflow" and tf_metrics["precision"] == "float32"
+    assert tf_metrics["steps_per_execution"] == 1 and tf_metrics["devices"] == ["/device:CPU:0"]
+    config = opts.config.replace(train={"backend": "jax", "mixed_precision": "bfloat16",
+                                        "steps_per_execution": 2})
+    report = run_dry_run(DryRunOptions(**{**opts.__dict__, "only": "train", "config": config}))
+    metrics = report["train_metrics"]
+    assert (metrics["backend"], metrics["precision"], metrics["steps_per_execution"],
+            metrics["devices"]) == ("jax", "mixed_bfloat16", 2, ["cpu:0"])
+    assert metrics["epochs_completed"] == 1 and metrics["stop_reason"] == "completed"
+    submission = pd.read_csv(report["submission"], dtype=str)
+    sample = pd.read_csv(opts.data_dir / "sample_submission.csv", dtype=str)
+    assert list(submission["id"]) == list(sample["id"])
+    assert 0.0 <= report["local_score"]["value"] <= 1.0
+
+
 def test_kernels_never_see_the_solution(finished):
     opts, _ = finished
     assert not list((opts.workdir / "kaggle").rglob("solution.csv"))

@@ -134,7 +134,7 @@ def test_flip_tta_averages_the_mirrored_prediction(tmp_path, fmnist):
 
     write_output(tmp_path, make_spec(40), [RowRange("train", 0, 40)], fmnist)
     split = ShardSet.discover(tmp_path).split("train")
-    sequence = prediction_sequence(split, LoaderConfig(), 16)
+    sequence = prediction_sequence(split, LoaderConfig(output="float32"), 16)
     inputs = keras.Input((28, 28, 1))  # the mean of the left half: flipping changes it
     model = keras.Model(inputs, keras.ops.mean(inputs[:, :, :14], axis=(1, 2)))
     x = fmnist["x_train"][:40].astype(np.float32) / 255

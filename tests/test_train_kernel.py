@@ -27,9 +27,9 @@ def kaggle_root(tmp_path_factory, fmnist):
     return root
 
 
-def run_python(args, *, cwd, env_root=None, timeout=240):
+def run_python(args, *, cwd, env_root=None, timeout=240, **extra_env):
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(TESTS)]),
-           "TF_CPP_MIN_LOG_LEVEL": "2"}
+           "TF_CPP_MIN_LOG_LEVEL": "2", **extra_env}
     if env_root is not None:
         env["KAGGLE_PIPELINE_ROOT"] = str(env_root)
     return subprocess.run([sys.executable, *args], cwd=cwd, env=env, capture_output=True,
@@ -116,6 +116,39 @@ def test_mirrored_strategy_on_two_logical_cpu_devices_scales_the_batch_and_evens
     # replicas' predictions come back in row order, the padded last batch cut off: a
     # single-device prediction agrees
     model = keras.models.load_model(out / "model.keras")
-    alone = model.predict(fmnist["x_test"][:53].astype(np.float32) / 255, verbose=0)
+    alone = model.predict(fmnist["x_test"][:53], verbose=0)  # raw uint8 pixels
+    labels = pd.read_csv(out / "submission.csv", dtype=str)["label"].map(CLASSES.index)
+    assert np.mean(labels.to_numpy() == alone.argmax(axis=1)) >= 0.97
+
+
+DATA_PARALLEL = """
+import json, sys
+from shared.training.backend import select_backend
+select_backend("jax")
+from shared.training import run_training
+from train_fixtures import make_assignment
+assignment = make_assignment(n_test=53, train={"backend": "jax", "distribute": "mirrored"},
+                             loader={"batch_size": 26, "validation_fraction": 0.09})
+outcome = run_training(assignment, sys.argv[1], sys.argv[2], verbose=0)
+print(json.dumps(outcome.metrics))
+"""
+
+
+def test_data_parallel_on_two_jax_cpu_devices(tmp_path, fmnist):
+    """JAX's counterpart of MirroredStrategy: keras.distribution.DataParallel, the host CPU
+    split in two by XLA_FLAGS, batches and predictions as above."""
+    root = make_input_root(tmp_path / "input", fmnist, n_test=53)
+    out = tmp_path / "working"
+    done = run_python(["-c", DATA_PARALLEL, str(root), str(out)], cwd=tmp_path,
+                      XLA_FLAGS="--xla_force_host_platform_device_count=2")
+    assert done.returncode == 0, done.stderr[-3000:]
+    metrics = json.loads(done.stdout.strip().splitlines()[-1])
+    assert metrics["backend"] == "jax" and metrics["devices"] == ["cpu:0", "cpu:1"]
+    assert metrics["replicas"] == 2 and metrics["global_batch"] == 52
+    assert metrics["val_samples"] == 52 and metrics["train_samples"] == 547
+    assert "DataParallel on cpu:0, cpu:1 (2 replica(s), float32, jax)" in done.stdout
+    assert_valid_submission(out / "submission.csv", 53)
+    model = keras.models.load_model(out / "model.keras")  # saved on JAX, read on TensorFlow
+    alone = model.predict(fmnist["x_test"][:53], verbose=0)
     labels = pd.read_csv(out / "submission.csv", dtype=str)["label"].map(CLASSES.index)
     assert np.mean(labels.to_numpy() == alone.argmax(axis=1)) >= 0.97

@@ -62,10 +62,13 @@ def test_one_epoch_produces_a_valid_submission_model_and_reports(input_root, tmp
     assert metrics["samples_per_s"] > 0 and metrics["wall_seconds"] > 0
     history = pd.read_csv(out / "history.csv")
     assert history["epoch"].tolist() == [1] and {"val_accuracy", "loss"} <= set(history.columns)
+    assert metrics["backend"] == "tensorflow" and metrics["precision"] == "float32"
+    assert metrics["steps_per_execution"] == 1 and metrics["devices"] == ["/device:CPU:0"]
     model = keras.models.load_model(out / "model.keras")
     assert model.input_shape == (None, 28, 28, 1) and model.output_shape == (None, 10)
-    # the submission is the saved model's prediction of the test shards, in row order
-    probs = model.predict(fmnist["x_test"].astype(np.float32) / 255, verbose=0)
+    assert model.inputs[0].dtype == "uint8"  # normalisation is the model's first layer
+    # the submission is the saved model's prediction of the raw test pixels, in row order
+    probs = model.predict(fmnist["x_test"], verbose=0)
     assert sub["label"].tolist() == [CLASSES[i] for i in probs.argmax(axis=1)]
     assert outcome.state.best_epoch == 1
 

@@ -11,7 +11,9 @@ import numpy as np
 from shared.data.normalization import Normalization
 from shared.store.reader import SplitIndex
 
-__all__ = ["ShardGather"]
+__all__ = ["ShardGather", "TOUCH_STRIDE"]
+
+TOUCH_STRIDE = 2**16  # the kernel maps up to 16 pages around a fault on a file mapping
 
 
 class ShardGather:
@@ -71,6 +73,38 @@ class ShardGather:
         for shard, local, where in self._segments(samples):
             out[where] = self._take(self._map(shard, "x"), local)
         return out if flat else out.reshape(len(samples), *self.split.sample_shape)
+
+    def rows(self, samples: np.ndarray) -> np.ndarray:
+        """Raw uint8 samples in the order given (any order), ``(n, H*W*C)``: each row copied
+        once, straight from its mapped shard (for large samples, where a row's copy outweighs
+        the Python step that moves it)."""
+        out = np.empty((len(samples), self.features), np.uint8)
+        shards = np.searchsorted(self._offsets, samples, side="right") - 1
+        local = samples - self._offsets[shards]
+        shards, local = shards.tolist(), local.tolist()
+        maps = {k: self._map(k, "x") for k in set(shards)}
+        for i, (shard, row) in enumerate(zip(shards, local)):
+            out[i] = maps[shard][row]
+        return out
+
+    def labels_in_order(self, samples: np.ndarray) -> np.ndarray:
+        """Targets of ``samples`` in the order given (any order)."""
+        order = np.argsort(samples, kind="stable")
+        out = np.empty((len(samples), *self.target_shape()), self.target_dtype)
+        out[order] = self.labels(samples[order])
+        return out
+
+    def touch(self, first: int, last: int) -> None:
+        """Read one byte in every ``TOUCH_STRIDE`` of the pixels of samples ``first..last``:
+        the kernel reads those pages (and, around each fault, their neighbours) into memory
+        and maps them, so a later copy of these rows neither waits on the disk nor faults."""
+        lo = int(np.searchsorted(self._offsets, first, side="right")) - 1
+        hi = int(np.searchsorted(self._offsets, last, side="right")) - 1
+        for shard in range(lo, hi + 1):
+            start = max(first, int(self._offsets[shard])) - int(self._offsets[shard])
+            stop = min(last + 1, int(self._offsets[shard + 1])) - int(self._offsets[shard])
+            flat = self._map(shard, "x")[start:stop].reshape(-1)
+            np.add.reduce(flat[::TOUCH_STRIDE], dtype=np.uint64)
 
     def normalize(self, pixels: np.ndarray) -> np.ndarray:
         """float32 ``(n, H, W, C)`` from uint8 pixels (flat or not)."""

@@ -65,21 +65,25 @@ class ShuffleOptions:
 
 @dataclass(frozen=True)
 class WorkerOptions:
-    """How Keras runs ``__getitem__``: threads (or processes) and how far it reads ahead."""
+    """How Keras runs ``__getitem__``: threads (or processes) and how far it reads ahead
+    (``max_queue_size`` batches); ``read_ahead``: in block mode, a background thread reads
+    the next window while batches are served from the current one."""
 
     workers: int = 1
     use_multiprocessing: bool = False
     max_queue_size: int = 10
+    read_ahead: bool = True
 
     def __post_init__(self) -> None:
         check_int("workers", self.workers)
         check_int("max_queue_size", self.max_queue_size)
-        if not isinstance(self.use_multiprocessing, bool):
-            raise ValueError(f"use_multiprocessing = {self.use_multiprocessing!r}: expected "
-                             "true or false")
+        for name in ("use_multiprocessing", "read_ahead"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"{name} = {getattr(self, name)!r}: expected true or false")
 
     @classmethod
     def from_config(cls, loader: "LoaderConfig") -> "WorkerOptions":
-        """``[loader] workers``, ``use_multiprocessing`` and ``max_queue_size``."""
+        """``[loader] workers``, ``use_multiprocessing``, ``max_queue_size`` and
+        ``read_ahead``."""
         return cls(workers=loader.workers, use_multiprocessing=loader.use_multiprocessing,
-                   max_queue_size=loader.max_queue_size)
+                   max_queue_size=loader.max_queue_size, read_ahead=loader.read_ahead)

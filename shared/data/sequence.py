@@ -18,6 +18,12 @@ A shuffled sequence repeats (``num_batches`` is ``None``) and batch ``i`` belong
 pool is re-created, and the next epoch's iterator is created before ``on_epoch_end`` runs.
 Pass ``steps_per_epoch`` to ``fit``; to resume at epoch ``k``, build the sequence with
 ``start_epoch=k`` and call ``fit(..., initial_epoch=k)``.
+
+``output="uint8"`` hands over the raw pixels, a quarter of float32's bytes, for a model that
+normalises on the device (``shared.training.device_input``); ``"float32"`` normalises here.
+In block mode the next window is read by a background thread while batches are served
+from the current one (``WindowCache.prefetch``, or for large samples ``DirectReads.prefetch``;
+``WorkerOptions(read_ahead=False)`` turns it off).
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ import keras
 import numpy as np
 
 from shared.checks import check_choice, check_int
+from shared.data.direct_reads import DIRECT_MIN_BYTES, DirectReads
 from shared.data.gather import ShardGather
 from shared.data.normalization import Normalization
 from shared.data.options import ShuffleOptions, WorkerOptions
@@ -42,6 +49,7 @@ __all__ = ["ShardedSequence", "Normalization", "ShuffleOptions", "WorkerOptions"
 Augment = Callable[[np.ndarray, np.random.Generator], np.ndarray]
 _SHUFFLE_KEYWORDS = ("seed", "block_rows", "window_blocks")
 _WORKER_KEYWORDS = ("use_multiprocessing", "max_queue_size")
+OUTPUTS = ("float32", "uint8")
 
 
 class ShardedSequence(keras.utils.PyDataset):
@@ -53,12 +61,16 @@ class ShardedSequence(keras.utils.PyDataset):
         batch_size: samples per batch; ``drop_remainder`` drops each epoch's last partial
             batch (fixed batch shapes).
         shuffle: the epoch order (``ShuffleOptions``; default: row order).
-        normalization: how uint8 pixels become float32 (``Normalization``).
+        normalization: how uint8 pixels become float32 (``Normalization``), with
+            ``output="float32"``.
+        output: ``"float32"`` (normalised here) or ``"uint8"`` (raw pixels, for a model that
+            starts with its normalisation layer).
         workers: threads or processes for Keras (``WorkerOptions``).
         labels: ``"sparse"`` (int32 class indices), ``"onehot"`` (float32, needs
             ``num_classes``), ``"float"`` (the stored targets as float32: multi-hot rows,
             values, 0/1 classes) or ``None`` (x only).
-        augment: ``f(x_batch, rng) -> x_batch``, a picklable function; ``rng`` is seeded by
+        augment: ``f(x_batch, rng) -> x_batch``, a picklable function applied to the uint8
+            pixels ``(n, H, W, C)`` before any normalisation; ``rng`` is seeded by
             ``(seed, epoch, batch)`` so augmentation is reproducible too.
         repeat: serve epoch after epoch (``None``: when shuffled); ``start_epoch`` is the
             epoch of batch 0 (to resume training). See the module docstring.
@@ -66,7 +78,13 @@ class ShardedSequence(keras.utils.PyDataset):
     The keywords of earlier releases (``shuffle="block"``, ``seed``, ``block_rows``,
     ``window_blocks``, ``workers=4``, ``use_multiprocessing``, ``max_queue_size``) still work
     for this release, with a ``DeprecationWarning``.
+
+    Block mode reads through a ``WindowCache`` (window buffers) for samples under
+    ``direct_min_bytes`` and through ``DirectReads`` (one copy per row) from there on; both
+    serve the same batches.
     """
+
+    direct_min_bytes = DIRECT_MIN_BYTES
 
     def __init__(self, split: SplitIndex, *, rows: np.ndarray | None = None,
                  batch_size: int = 128, drop_remainder: bool = False,
@@ -75,13 +93,14 @@ class ShardedSequence(keras.utils.PyDataset):
                  workers: WorkerOptions | int = WorkerOptions(),
                  labels: str | None = "sparse", num_classes: int | None = None,
                  augment: Augment | None = None, repeat: bool | None = None,
-                 start_epoch: int = 0, **legacy: Any) -> None:
+                 start_epoch: int = 0, output: str = "float32", **legacy: Any) -> None:
         shuffle, workers = _legacy_options(shuffle, workers, legacy)
         super().__init__(workers=workers.workers, use_multiprocessing=workers.use_multiprocessing,
                          max_queue_size=workers.max_queue_size)
         check_int("batch_size", batch_size)
         check_choice("labels", labels, ("sparse", "onehot", "float", None))  # type: ignore
         check_int("start_epoch", start_epoch, minimum=0)
+        check_choice("output", output, OUTPUTS)
         if labels is not None and not split.labelled:
             raise ValueError(f"the {split.split} split has no labels: pass labels=None to get "
                              "x alone (for predict)")
@@ -99,11 +118,14 @@ class ShardedSequence(keras.utils.PyDataset):
         self.label_mode = labels
         self.num_classes = num_classes
         self.augment = augment
+        self.output = output
         self.gather = ShardGather(split, normalization,
                                   np.float32 if labels == "float" else np.int32)
+        self._shape = tuple(split.sample_shape)
         self.window_len = self.shuffle.block_rows * self.shuffle.window_blocks
-        self.windows = WindowCache(self.gather, self.rows, self.window_len,
-                                   with_labels=labels is not None) \
+        reader = DirectReads if self.gather.features >= self.direct_min_bytes else WindowCache
+        self.windows = reader(self.gather, self.rows, self.window_len,
+                              with_labels=labels is not None) \
             if self.shuffle.mode == "block" else None
         if self.steps_per_epoch == 0:
             raise ValueError(
@@ -112,6 +134,10 @@ class ShardedSequence(keras.utils.PyDataset):
                 + ": lower batch_size or use more data")
         self._orders: dict[int, Any] = {}
         self._orders_lock = threading.Lock()
+        # the last window any batch of an epoch touches (drop_remainder may leave rows out)
+        served = min(self.steps_per_epoch * batch_size, self.num_samples)
+        self._last_window = (served - 1) // self.window_len if self.window_len and served else 0
+        self._ahead: tuple[int, int] | None = None
 
     def _check_rows(self, rows: np.ndarray) -> np.ndarray:
         n = self.num_samples_total
@@ -125,6 +151,7 @@ class ShardedSequence(keras.utils.PyDataset):
     def __getstate__(self) -> dict:
         state = self.__dict__.copy()
         state["_orders"] = {}  # rebuilt on demand in each process
+        state["_ahead"] = None  # each process reads ahead into its own cache
         del state["_orders_lock"]
         return state
 
@@ -196,6 +223,27 @@ class ShardedSequence(keras.utils.PyDataset):
                                for i in range(self.steps_per_epoch)])
 
     # -- batches ----------------------------------------------------------------------------
+    def _read_ahead(self, epoch: int, window: int, blocks: np.ndarray) -> None:
+        """Have the window after ``window`` read in the background (the next epoch's first
+        one after the last), unless that was already asked for."""
+        if window < self._last_window:
+            key = (epoch, window + 1)
+        elif self.repeat:
+            key = (epoch + 1, 0)
+        else:
+            return
+        if key == self._ahead:  # the common case: asked for by an earlier batch
+            return
+        self._ahead = key
+        w_len = self.window_len
+
+        def positions() -> np.ndarray:
+            if key[1]:
+                return blocks[key[1] * w_len:(key[1] + 1) * w_len]
+            return self._order(key[0])[0][:w_len]
+
+        self.windows.prefetch(key, positions)
+
     def __getitem__(self, step: int):
         epoch, batch = self.locate(int(step))
         if self.windows is not None:
@@ -203,15 +251,19 @@ class ShardedSequence(keras.utils.PyDataset):
             hi = min(lo + self.batch_size, self.num_samples)
             blocks, mix = self._order(epoch)
             pixels, y = self.windows.read(epoch, blocks, mix, lo, hi)
+            if self.worker_options.read_ahead:
+                self._read_ahead(epoch, (hi - 1) // self.window_len, blocks)
         else:
             samples = self.batch_samples(int(step))
             pixels = self.gather.pixels(samples, flat=True)
             y = self.gather.labels(samples) if self.label_mode is not None else None
-        x = self.gather.normalize(pixels)
-        if self.augment is not None:
+        x = pixels.reshape(len(pixels), *self._shape)
+        if self.augment is not None:  # on the uint8 pixels: a quarter of the bytes to move
             rng = np.random.default_rng(np.random.SeedSequence(
                 [self.shuffle.seed, epoch, batch, 0xA06]))
             x = self.augment(x, rng)
+        if self.output == "float32":
+            x = self.gather.normalize(x)
         if self.label_mode is None:
             return x
         if self.label_mode == "onehot":

@@ -1,7 +1,9 @@
 """On-the-fly augmentation for ``ShardedSequence(augment=...)``: flips and shifts in numpy.
 
-The sequence calls ``augment(x, rng)`` on each float32 batch ``(n, H, W, C)`` with an ``rng``
-seeded by ``(seed, epoch, batch)``, so an augmented epoch is as reproducible as its order.
+The sequence calls ``augment(x, rng)`` on each batch's uint8 pixels ``(n, H, W, C)``, before
+any normalisation (flips and edge-repeating shifts move pixels and keep their values, so it
+commutes with the per-channel normalisation and works on any dtype), with an ``rng`` seeded
+by ``(seed, epoch, batch)``, so an augmented epoch is as reproducible as its order.
 ``make_augment`` returns a ``functools.partial`` of a module-level function: it pickles into
 worker processes.
 """

@@ -5,9 +5,11 @@
 
 1. discover and validate every manifest under the input root; read the competition's
    ``sample_submission.csv`` and check that the test shards follow it, before any training;
-2. choose the device strategy (MirroredStrategy on 2+ GPUs) and precision;
+2. choose the devices (MirroredStrategy or DataParallel on 2+ GPUs) and precision on the
+   Keras backend of ``[train] backend``;
 3. continue a previous run when its ``train_state.json`` is mounted among the inputs,
-   otherwise build a fresh model (shape and classes from the manifests);
+   otherwise build a fresh model (shape and classes from the manifests), behind its uint8
+   input and normalisation layer with ``[loader] output = "uint8"`` (``device_input``);
 4. ``fit`` on the ShardedSequence with ``shuffle=False``, checkpointing every epoch and
    stopping before the time limit;
 5. with the best checkpoint: score the validation rows, predict the test split, write the
@@ -37,13 +39,16 @@ from shared.store import DatasetSpec, ShardSet, ShardSetError
 from shared.submission import SubmissionFormat
 from shared.tasks import resolve_monitor, task_for
 from shared.training.augment import make_augment, resolve_augment
+from shared.training.backend import check_backend
 from shared.training.callbacks import (HISTORY_NAME, EpochRecorder, EpochSeeds, ResourceReport,
                                        ResumableEarlyStopping, TimeLimitReached, WallClockGuard,
                                        write_history_csv)
+from shared.training.device_input import prepare_model, set_steps_per_execution
 from shared.training.outputs import OUTPUT_NAMES, write_metrics, write_outputs
 from shared.training.resources import take_snapshot
 from shared.training.sequences import TrainingData, build_training_data
 from shared.training.state import STATE_NAME, TrainState, copy_atomic, find_resume_state
+from shared.training.steps import resolve_steps_per_execution
 from shared.training.strategy import Placement, select_placement
 
 __all__ = ["TrainOutcome", "run_training", "resolve_schedule"]
@@ -98,6 +103,7 @@ def _resume_key(config: PipelineConfig, spec: DatasetSpec, global_batch: int, *,
            "global_batch": global_batch,
            "shuffle": _plain(ShuffleOptions.from_config(config.loader)),
            "normalization": _plain(Normalization.from_config(config.loader)),
+           "loader_output": config.loader.output,
            "validation_fraction": config.loader.validation_fraction,
            "sample_shape": list(spec.sample_shape), "classes": list(spec.classes),
            "train_rows": spec.split_rows["train"], "source_fingerprint": fingerprint}
@@ -180,6 +186,7 @@ def run_training(assignment: TrainAssignment, input_dir: str | Path, out_dir: st
     input_dir, out_dir = Path(input_dir), Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     config = assignment.config
+    check_backend(config.train.backend)
     shards = ShardSet.discover(input_dir, verify=config.store.verify)
     _check_against_assignment(shards, assignment)
     layout = assignment.source
@@ -222,7 +229,7 @@ def run_training(assignment: TrainAssignment, input_dir: str | Path, out_dir: st
                          "it, or set it to 0 to train without validation")
 
     guard = WallClockGuard(config.train.time_limit_hours * 3600, started_at=started, clock=clock)
-    with placement.strategy.scope():
+    with placement.scope():
         if resumed:
             model = keras.models.load_model(out_dir / state.checkpoint)
         else:
@@ -232,6 +239,13 @@ def run_training(assignment: TrainAssignment, input_dir: str | Path, out_dir: st
                                 learning_rate=_learning_rate(config, schedule,
                                                              data.train.steps_per_epoch),
                                 seed=config.loader.seed)
+            model = prepare_model(model, sample_shape=shards.spec.sample_shape,
+                                  normalization=Normalization.from_config(config.loader),
+                                  output=config.loader.output)
+    steps_per_execution = resolve_steps_per_execution(
+        config.train.steps_per_execution, model, global_batch=global_batch,
+        steps_per_epoch=data.train.steps_per_epoch, accelerator=placement.accelerator)
+    set_steps_per_execution(model, steps_per_execution)
     if state.stop_reason != "early_stopping" and start_epoch < config.train.epochs:
         state = _fit(model, data, config, state, out_dir, guard, verbose)
     elif state.stop_reason != "early_stopping":
@@ -247,7 +261,7 @@ def run_training(assignment: TrainAssignment, input_dir: str | Path, out_dir: st
               f"{config.train.epochs} epochs; to continue, run it again with this output "
               "attached as an input (scripts/push.py --continue-training does that)", flush=True)
 
-    with placement.strategy.scope():
+    with placement.scope():
         best = keras.models.load_model(out_dir / state.best_checkpoint)
     session_epochs = state.epochs_completed - start_epoch
     epoch_seconds = sum(guard.epoch_seconds)
@@ -255,8 +269,9 @@ def run_training(assignment: TrainAssignment, input_dir: str | Path, out_dir: st
         "model": config.train.model, "augment": augment, "lr_schedule": schedule,
         "epochs_planned": config.train.epochs, "epochs_this_session": session_epochs,
         "resumed_from_epoch": start_epoch if resumed else None, "sessions": state.sessions,
-        "devices": list(placement.devices), "replicas": placement.replicas,
-        "mixed_precision": placement.mixed_precision, "global_batch": global_batch,
+        "backend": placement.backend, "devices": list(placement.devices),
+        "replicas": placement.replicas, "precision": placement.precision,
+        "steps_per_execution": steps_per_execution, "global_batch": global_batch,
         "samples_per_s": round(session_epochs * data.train.steps_per_epoch * global_batch
                                / epoch_seconds, 1) if epoch_seconds else None,
         "train_seconds_total": round(state.train_seconds, 2),

@@ -56,9 +56,10 @@ class TrainingData:
 
 
 def _common(loader: LoaderConfig) -> dict:
-    """The options every sequence of a run shares, from ``[loader]``."""
+    """The options every sequence of a run shares, from ``[loader]``: with ``output`` uint8
+    every sequence hands over raw pixels, for the model's own normalisation layer."""
     return dict(normalization=Normalization.from_config(loader),
-                workers=WorkerOptions.from_config(loader))
+                workers=WorkerOptions.from_config(loader), output=loader.output)
 
 
 def prediction_sequence(split: SplitIndex, loader: LoaderConfig, batch_size: int, *,

@@ -1,18 +1,25 @@
-"""Where the model runs: one device, or ``tf.distribute.MirroredStrategy`` over several.
+"""Where the model runs, on either Keras backend, and at which precision.
 
-Kaggle's "GPU T4 x2" shows two GPUs; ``distribute = "auto"`` mirrors the model over them and
-scales the global batch by the replica count (``[loader] batch_size`` is per replica).
-``mirrored`` forces the strategy: over every GPU, or, on a machine without one, over every
-logical CPU device (how the tests exercise this path: they split the host CPU in two with
-``tf.config.set_logical_device_configuration`` before TensorFlow starts).
+Kaggle's "GPU T4 x2" shows two GPUs; ``distribute = "auto"`` spreads every batch over them
+and scales the global batch by the replica count (``[loader] batch_size`` is per replica):
+``tf.distribute.MirroredStrategy`` on TensorFlow, ``keras.distribution.DataParallel`` on JAX.
+``mirrored`` forces it: over every GPU, or, on a machine without one, over every CPU device
+(how the tests exercise this path: they split the host CPU in two before the backend starts,
+with ``tf.config.set_logical_device_configuration`` or
+``XLA_FLAGS=--xla_force_host_platform_device_count=2``).
+
+Only the active backend's library is imported: a JAX session never imports TensorFlow here.
 """
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
+from typing import Any, ContextManager
 
 import keras
-import tensorflow as tf
+
+from shared.training.precision import Chip, resolve_precision
 
 __all__ = ["Placement", "select_placement", "DISTRIBUTE_MODES"]
 
@@ -21,46 +28,94 @@ DISTRIBUTE_MODES = ("auto", "mirrored", "none")
 
 @dataclass(frozen=True)
 class Placement:
-    """The chosen strategy, its devices and the numeric precision policy."""
+    """The devices, how batches are spread over them, and the Keras dtype policy."""
 
-    strategy: tf.distribute.Strategy
+    backend: str
     devices: tuple[str, ...]
-    mixed_precision: bool
+    precision: str  # float32, mixed_float16 or mixed_bfloat16
+    platform: str  # gpu, tpu or cpu: where the devices are
+    distribution: str = ""  # MirroredStrategy, DataParallel, or "" for one device
+    strategy: Any = None  # the tf.distribute strategy on TensorFlow, else None
 
     @property
     def replicas(self) -> int:
-        return int(self.strategy.num_replicas_in_sync)
+        return len(self.devices) if self.distribution else 1
 
     @property
     def mirrored(self) -> bool:
-        return isinstance(self.strategy, tf.distribute.MirroredStrategy)
+        return bool(self.distribution)
+
+    @property
+    def mixed_precision(self) -> bool:
+        return self.precision != "float32"
+
+    @property
+    def accelerator(self) -> bool:
+        return self.platform != "cpu"
 
     def global_batch(self, per_replica: int) -> int:
         return per_replica * self.replicas
 
+    def scope(self) -> ContextManager:
+        """Build and load models inside this (the strategy's scope on TensorFlow)."""
+        return self.strategy.scope() if self.strategy is not None else contextlib.nullcontext()
+
     def describe(self) -> str:
-        kind = "MirroredStrategy" if self.mirrored else "default strategy"
-        precision = "mixed_float16" if self.mixed_precision else "float32"
-        return f"{kind} on {', '.join(self.devices)} ({self.replicas} replica(s), {precision})"
+        kind = self.distribution or "one device"
+        return (f"{kind} on {', '.join(self.devices)} ({self.replicas} replica(s), "
+                f"{self.precision}, {self.backend})")
 
 
-def select_placement(distribute: str = "auto", *, mixed_precision: bool = False) -> Placement:
-    """Pick the strategy for ``[train] distribute`` and set Keras' global dtype policy.
+def _tensorflow(distribute: str) -> tuple[tuple[str, ...], list[Chip], str, Any]:
+    import tensorflow as tf
 
-    Mixed precision is applied only when a GPU is visible; on CPU float16 math is slower
-    than float32, so the setting is ignored there (``Placement.mixed_precision`` says so).
-    """
+    gpus = [d.name for d in tf.config.list_logical_devices("GPU")]
+    cpus = [d.name for d in tf.config.list_logical_devices("CPU")]
+    chips = []
+    for gpu in tf.config.list_physical_devices("GPU"):
+        details = tf.config.experimental.get_device_details(gpu)
+        capability = details.get("compute_capability")
+        chips.append(Chip("gpu", details.get("device_name", ""),
+                          tuple(capability) if capability else None))
+    if distribute == "mirrored" or (distribute == "auto" and len(gpus) > 1):
+        devices = tuple(gpus or cpus)
+        return devices, chips, "MirroredStrategy", tf.distribute.MirroredStrategy(list(devices))
+    return tuple(gpus[:1] or cpus[:1]), chips, "", tf.distribute.get_strategy()
+
+
+def _jax(distribute: str) -> tuple[tuple[str, ...], list[Chip], str, Any]:
+    import jax
+
+    def chip(device) -> Chip:
+        capability = getattr(device, "compute_capability", None)
+        parsed = tuple(int(p) for p in str(capability).split(".")[:2]) if capability else None
+        return Chip(device.platform, getattr(device, "device_kind", ""), parsed)
+
+    accelerators = [d for d in jax.devices() if d.platform != "cpu"]
+    chosen = accelerators or jax.devices("cpu")
+    names = tuple(f"{d.platform}:{d.id}" for d in chosen)
+    if distribute == "mirrored" or (distribute == "auto" and len(accelerators) > 1):
+        keras.distribution.set_distribution(keras.distribution.DataParallel(devices=names))
+        return names, [chip(d) for d in accelerators], "DataParallel", None
+    keras.distribution.set_distribution(None)
+    return names[:1], [chip(d) for d in accelerators], "", None
+
+
+def select_placement(distribute: str = "auto", *,
+                     mixed_precision: str | bool = "auto") -> Placement:
+    """Pick the devices for ``[train] distribute`` on the active Keras backend and set Keras'
+    global dtype policy for ``[train] mixed_precision`` (see ``shared.training.precision``)."""
     if distribute not in DISTRIBUTE_MODES:
         raise ValueError(f"distribute={distribute!r}: expected one of "
                          f"{', '.join(DISTRIBUTE_MODES)}")
-    gpus = [d.name for d in tf.config.list_logical_devices("GPU")]
-    cpus = [d.name for d in tf.config.list_logical_devices("CPU")]
-    if distribute == "mirrored" or (distribute == "auto" and len(gpus) > 1):
-        devices = tuple(gpus or cpus)
-        strategy: tf.distribute.Strategy = tf.distribute.MirroredStrategy(list(devices))
-    else:
-        devices = tuple(gpus[:1] or cpus[:1])
-        strategy = tf.distribute.get_strategy()
-    use_mixed = bool(mixed_precision and gpus)
-    keras.mixed_precision.set_dtype_policy("mixed_float16" if use_mixed else "float32")
-    return Placement(strategy=strategy, devices=devices, mixed_precision=use_mixed)
+    backend = keras.backend.backend()
+    if backend not in ("tensorflow", "jax"):
+        raise ValueError(f"Keras runs the {backend!r} backend: expected tensorflow or jax "
+                         "([train] backend)")
+    choose = _tensorflow if backend == "tensorflow" else _jax
+    devices, chips, distribution, strategy = choose(distribute)
+    precision = resolve_precision(mixed_precision, chips[0] if chips else None)
+    keras.mixed_precision.set_dtype_policy(precision)
+    return Placement(backend=backend, devices=devices, precision=precision,
+                     platform=chips[0].platform if chips else "cpu",
+                     distribution=distribution, strategy=strategy)
