@@ -16,8 +16,9 @@
    ``PyDataset`` iterator with as many threads as cores), each in a fresh process that reads
    its RssAnon after every batch. ``cold_epoch_ratio`` = cold rate / min(disk rate / sample
    bytes, warm rate) (target >= 0.8); ``anon_growth_ratio`` = peak RssAnon of the whole
-   epoch / that of the 1/8 epoch (target <= 1.05). The loader here returns float32 batches
-   (normalised on the host), so its "warm rate" includes that conversion.
+   epoch / that of the 1/8 epoch (target <= 1.05). The loader hands over ``--output`` batches:
+   uint8 by default, as the train kernel does (the model normalises on the device); with
+   ``--output float32`` the "warm rate" includes the host's conversion.
 5. Everything written is deleted at the end, also after a failure, Ctrl-C or SIGTERM.
 
 The page cache is dropped with ``echo 1 > /proc/sys/vm/drop_caches`` (root); where that is
@@ -187,7 +188,7 @@ def disk_read(outputs: Path, limit: int = 4 * 10**9) -> float:
     return done / (time.perf_counter() - start) / 1e6
 
 
-def child_epoch(outputs: str, fraction: int, passes: int, workers: int) -> None:
+def child_epoch(outputs: str, fraction: int, passes: int, workers: int, output: str) -> None:
     """One process: ``passes`` epochs over the first 1/``fraction`` of the train rows."""
     from keras.src.trainers.data_adapters.py_dataset_adapter import PyDatasetAdapter
 
@@ -199,7 +200,8 @@ def child_epoch(outputs: str, fraction: int, passes: int, workers: int) -> None:
     rows = np.arange(len(split) // fraction)
     sequence = ShardedSequence(split, rows=rows, batch_size=BATCH, drop_remainder=True,
                                shuffle=ShuffleOptions(mode="block", seed=0),
-                               workers=WorkerOptions(workers=workers, max_queue_size=4))
+                               workers=WorkerOptions(workers=workers, max_queue_size=4),
+                               output=output)
     anon, seconds = [proc_status_kb("RssAnon")], []
     for _ in range(passes):
         adapter = PyDatasetAdapter(sequence, shuffle=False)
@@ -214,11 +216,12 @@ def child_epoch(outputs: str, fraction: int, passes: int, workers: int) -> None:
                       "anon_start_kb": anon[0], "anon_peak_kb": max(anon)}))
 
 
-def epoch(outputs: Path, fraction: int, passes: int, workers: int, cold: bool) -> dict:
+def epoch(outputs: Path, fraction: int, passes: int, workers: int, cold: bool,
+          output: str) -> dict:
     if cold:
         drop_caches()
     proc = subprocess.run([sys.executable, __file__, "--child", str(outputs), str(fraction),
-                           str(passes), str(workers)], capture_output=True, text=True)
+                           str(passes), str(workers), output], capture_output=True, text=True)
     if proc.returncode != 0:
         raise RuntimeError(f"epoch child failed:\n{proc.stderr[-3000:]}")
     result = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -226,7 +229,7 @@ def epoch(outputs: Path, fraction: int, passes: int, workers: int, cold: bool) -
     return result
 
 
-def reading(outputs: Path, side: int, repeats: int, workers: int) -> dict:
+def reading(outputs: Path, side: int, repeats: int, workers: int, output: str) -> dict:
     sample_bytes = side * side * 3
     rounds = []
     for r in range(repeats):
@@ -236,9 +239,9 @@ def reading(outputs: Path, side: int, repeats: int, workers: int) -> dict:
             if step == "disk":
                 got["disk"] = disk_read(outputs)
             elif step == "warm":
-                got["warm"] = epoch(outputs, 8, 2, workers, cold=True)
+                got["warm"] = epoch(outputs, 8, 2, workers, cold=True, output=output)
             else:
-                got["cold"] = epoch(outputs, 1, 1, workers, cold=True)
+                got["cold"] = epoch(outputs, 1, 1, workers, cold=True, output=output)
         ceiling = min(got["disk"] * 1e6 / sample_bytes, got["warm"]["rate"])
         rounds.append({"disk_mb_per_s": round(got["disk"], 1),
                        "warm_samples_per_s": round(got["warm"]["rate"], 1),
@@ -285,7 +288,8 @@ def run(args: argparse.Namespace, work: Path, result: dict) -> None:
                                       / (os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")),
                                       3)
     shutil.rmtree(comp)  # the photos are not needed to read the shards
-    result.update(reading(work / "outputs", args.side, args.repeats, cores))
+    result["loader_output"] = args.output
+    result.update(reading(work / "outputs", args.side, args.repeats, cores, args.output))
     result["load_average"]["reading"] = round(os.getloadavg()[0], 2)
 
 
@@ -296,7 +300,9 @@ def _interrupted(signum, frame) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
+    parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
+    parser.add_argument("--output", choices=("uint8", "float32"), default="uint8",
+                        help="what the loader hands over (the train kernel: uint8)")
     parser.add_argument("--images", type=int, default=200_000)
     parser.add_argument("--dir", default="build", help="where the competition and shards go")
     parser.add_argument("--budget", type=lambda t: parse_size(t, what="--budget"), default=0,
@@ -308,11 +314,11 @@ def main() -> None:
     parser.add_argument("--idx-dir", default=None)
     args = parser.parse_args()
     if args.child:
-        outputs, fraction, passes, workers = args.child
-        child_epoch(outputs, int(fraction), int(passes), int(workers))
+        outputs, fraction, passes, workers, output = args.child
+        child_epoch(outputs, int(fraction), int(passes), int(workers), output)
         return
     started = time.perf_counter()
-    base = Path(args.dir)
+    base = Path(args.dir).resolve()  # kernels run elsewhere: their mounts need full paths
     base.mkdir(parents=True, exist_ok=True)
     result = {"benchmark": "scale", "images": args.images, "cpus": available_cpus(),
               "ram_gb": round(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / 1e9, 1),
