@@ -28,12 +28,12 @@ def _link(target: Path, link: Path) -> None:
 
 
 def run_folds(base: Path, inputs: Path, train: TrainAssignment, folds: int,
-              competition: str, score: Callable[[Path], float]) -> dict:
+              competition: str, score: Callable[[Path], float], tta: str = "none") -> dict:
     """Train ``folds`` folds of ``train`` on the shards in ``inputs``, blend them, score."""
     from shared.blend import run_blend
     from shared.training import run_training
 
-    config = train.config.replace(train={"folds": folds})
+    config = train.config.replace(train={"folds": folds, "tta": tta})
     kernels = tuple(f"{train.kernel}-fold-{k}" for k in range(folds))
     seconds, fold_scores = [], []
     for k, kernel in enumerate(kernels):
@@ -57,6 +57,7 @@ def run_folds(base: Path, inputs: Path, train: TrainAssignment, folds: int,
     test = score(outcome.submission)
     cv = outcome.cv["cv_score"]
     return {"folds": folds, "epochs": config.train.epochs, "model": config.train.model,
+            "tta": tta,
             "blended_test_accuracy": round(test, 4), "cv_accuracy": round(cv, 4),
             "cv_minus_test": round(cv - test, 4), "fold_val_accuracy": [
                 round(s, 4) for s in fold_scores],

@@ -55,14 +55,20 @@ class _File:
             raise
         self.capacity = capacity
         # Rows arrive in order, so the checksum of a full shard is computed as they are
-        # written; a shard that lost rows gets a new header and is hashed from disk.
-        self._hash = hashlib.sha256(header)
+        # written; a shard that loses a row gets a new header and is hashed from disk once
+        # it is complete, so its inline hashing stops at that row (``drop_hash``).
+        self._hash: "hashlib._Hash | None" = hashlib.sha256(header)
+
+    def drop_hash(self) -> None:
+        """This file will be hashed from disk: stop hashing its rows as they arrive."""
+        self._hash = None
 
     def write(self, first: int, rows: np.ndarray) -> None:
         """Store ``rows`` as items ``first, first + 1, ...`` (in order)."""
         data = memoryview(np.ascontiguousarray(rows, dtype=self.dtype)).cast("B")
         _pwrite_all(self.fd, data, self.header + first * self.item_bytes)
-        self._hash.update(data)
+        if self._hash is not None:
+            self._hash.update(data)
 
     def finish(self, count: int) -> FileRecord:
         shape = (count, *self.item_shape)
@@ -72,7 +78,8 @@ class _File:
         os.fsync(self.fd)
         os.close(self.fd)
         self.fd = -1
-        digest = self._hash.hexdigest() if count == self.capacity else sha256_file(self.tmp)
+        inline = self._hash is not None and count == self.capacity
+        digest = self._hash.hexdigest() if inline else sha256_file(self.tmp)
         os.replace(self.tmp, self.final)
         return FileRecord(name=self.final.name, shape=shape, dtype=self.dtype.str, bytes=size,
                           sha256=digest)
@@ -119,6 +126,8 @@ class OpenShard:
     def reject(self, reject: Reject) -> None:
         self.rejects.append(reject)
         self.next_row += 1
+        for file in self._files.values():  # a row fewer: the header changes, hashed at the end
+            file.drop_hash()
 
     def publish(self) -> ShardRecord:
         """Shrink, fsync, checksum and rename every file; the shard is then complete."""
