@@ -26,8 +26,10 @@ from shared.kaggle_paths import find_competition_dir
 from shared.preprocess.assigned import AssignedRows
 from shared.preprocess.pool import available_cpus, ordered_map
 from shared.preprocess.preview import write_preview
-from shared.preprocess.tasks import (DecodedBatch, decode_task, init_worker, iter_tasks,
-                                     rows_per_task, worker_setup)
+from shared.preprocess.slots import SlotArena, workers_share_memory
+from shared.preprocess.tasks import (DecodedBatch, batch_pixels, decode_task, init_worker,
+                                     iter_tasks, rows_per_task, tasks_in_flight, use_arena,
+                                     worker_setup)
 from shared.runtime_info import runtime_info
 from shared.sources import check_source_fingerprint, read_split_rows
 from shared.store import MANIFEST_NAME, Reject, ShardWriter, WriterOptions
@@ -105,13 +107,21 @@ def run_preprocess(assignment: PreprocessAssignment, input_root: str | Path,
         todo = sum(len(r) for r in pending)
         if todo:
             size = rows_per_task(assignment.spec.sample_bytes, todo, workers)
-            tasks = iter_tasks(layout, data_dir, pending, rows.names, size)
-            batches = ordered_map(decode_task, tasks, workers=workers, initializer=init_worker,
-                                  initargs=(worker_setup(layout, data_dir, max_pixels),))
-            with closing(batches), _progress_bar(assignment.kernel, todo, progress) as bar:
-                for batch in batches:
-                    _write(writer, batch, rows, strict)
-                    bar.update(batch.count)
+            setup = worker_setup(layout, data_dir, max_pixels)
+            in_flight = tasks_in_flight(size, assignment.spec.sample_bytes, workers)
+            # one slot more than the tasks in flight: the one being written stays untouched
+            slots = in_flight + 1 if workers_share_memory() else 0
+            use_arena(SlotArena(slots, size, setup.settings.shape) if slots else None)
+            tasks = iter_tasks(layout, data_dir, pending, rows.names, size, slots)
+            batches = ordered_map(decode_task, tasks, workers=workers, in_flight=in_flight,
+                                  initializer=init_worker, initargs=(setup,))
+            try:
+                with closing(batches), _progress_bar(assignment.kernel, todo, progress) as bar:
+                    for batch in batches:
+                        _write(writer, batch, rows, strict)
+                        bar.update(batch.count)
+            finally:
+                use_arena(None)
         manifest = writer.close()
     preview = write_preview(out_dir, manifest)
     summary = PreprocessSummary(
@@ -133,11 +143,12 @@ def _progress_bar(kernel: str, total: int, enabled: bool) -> tqdm:
 def _write(writer: ShardWriter, batch: DecodedBatch, rows: AssignedRows, strict: bool) -> None:
     """Runs of good rows go in with ``add_batch``; each failed row is rejected (or fatal)."""
     split, end = batch.split, batch.start + batch.count
+    x = batch_pixels(batch)
     row, taken = batch.start, 0
     for bad_row, reason in (*batch.failures, (end, "")):
         if bad_row > row:
             n = bad_row - row
-            writer.add_batch(split, row, batch.x[taken:taken + n],
+            writer.add_batch(split, row, x[taken:taken + n],
                              labels=rows.labels(split, row, bad_row),
                              ids=rows.ids(split, row, bad_row))
             taken += n

@@ -4,10 +4,13 @@ A task is a run of consecutive rows of one split: image names to locate and deco
 (image folders) or raw CSV pixel values (pixel CSVs). A worker returns the decoded samples
 of the rows that worked plus a reason for each row that did not; it never raises for bad
 input, so the main process decides between rejecting (lenient) and failing (strict).
+With a ``SlotArena`` (``use_arena``, before the pool forks), a task with a ``slot`` leaves
+its samples in that slot of shared memory instead of returning them (``batch_pixels``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import signal
 from dataclasses import dataclass, field
@@ -18,25 +21,30 @@ import numpy as np
 
 from shared.sources import (DecodeSettings, ImageLocator, SourceLayout, decode_image,
                             describe_failure, iter_pixel_rows, pixels_to_arrays)
+from shared.preprocess.slots import SlotArena
 from shared.sources.photo import DEFAULT_MAX_PIXELS
 from shared.store.manifest import RowRange
 
 __all__ = ["DecodeTask", "DecodedBatch", "WorkerSetup", "init_worker", "decode_task",
-           "worker_setup", "iter_tasks", "rows_per_task"]
+           "worker_setup", "iter_tasks", "rows_per_task", "tasks_in_flight", "use_arena",
+           "batch_pixels"]
 
 BAD_PIXELS = "bad pixel row: a value is missing, not a number, fractional or outside 0..255"
 TASK_BYTES = 2**20
 MAX_TASK_ROWS = 256
+IN_FLIGHT_BYTES = 64 * 2**20
 
 
 @dataclass(frozen=True)
 class DecodeTask:
-    """Rows ``[start, start + count)`` of ``split``: ``names`` or raw ``pixels``."""
+    """Rows ``[start, start + count)`` of ``split``: ``names`` or raw ``pixels``; decoded into
+    ``slot`` of the arena (``-1``: returned through the pool)."""
 
     split: str
     start: int
     names: tuple[str, ...] | None = None
     pixels: np.ndarray | None = None
+    slot: int = -1
 
     @property
     def count(self) -> int:
@@ -45,13 +53,15 @@ class DecodeTask:
 
 @dataclass(frozen=True)
 class DecodedBatch:
-    """The decoded samples of a task's good rows, in order, and ``(row, reason)`` of the rest."""
+    """The decoded samples of a task's good rows, in order, and ``(row, reason)`` of the rest;
+    ``x`` is ``None`` when they are in arena slot ``slot`` (see ``batch_pixels``)."""
 
     split: str
     start: int
     count: int
-    x: np.ndarray
+    x: np.ndarray | None
     failures: tuple[tuple[int, str], ...] = ()
+    slot: int = -1
 
 
 @dataclass(frozen=True)
@@ -76,15 +86,34 @@ def init_worker(setup: WorkerSetup) -> None:
                           for split, (folder, ext) in setup.folders.items()}
 
 
+def use_arena(arena: SlotArena | None) -> None:
+    """Decode tasks that name a slot into ``arena`` (call before the pool forks)."""
+    _STATE["arena"] = arena
+
+
+def batch_pixels(batch: DecodedBatch) -> np.ndarray:
+    """The samples of ``batch``'s good rows; a view into the arena stays valid until that
+    slot's next task is submitted."""
+    if batch.x is not None:
+        return batch.x
+    arena: SlotArena = _STATE["arena"]  # type: ignore[assignment]
+    return arena.view(batch.slot, batch.count - len(batch.failures))
+
+
 def decode_task(task: DecodeTask) -> DecodedBatch:
     """Decode one task (in a worker, or inline after ``init_worker``)."""
     setup: WorkerSetup = _STATE["setup"]  # type: ignore[assignment]
+    arena: SlotArena | None = _STATE.get("arena") if task.slot >= 0 else None  # type: ignore
     if task.pixels is not None:
         x, ok = pixels_to_arrays(task.pixels, setup.source_shape, setup.settings)
         failures = tuple((task.start + int(i), BAD_PIXELS) for i in np.flatnonzero(~ok))
-        return DecodedBatch(task.split, task.start, task.count, x, failures)
+        if arena is None:
+            return DecodedBatch(task.split, task.start, task.count, x, failures)
+        arena.view(task.slot, len(x))[:] = x
+        return DecodedBatch(task.split, task.start, task.count, None, failures, task.slot)
     locator: ImageLocator = _STATE["locators"][task.split]  # type: ignore[index]
-    out = np.empty((task.count, *setup.settings.shape), np.uint8)
+    out = arena.view(task.slot, task.count) if arena is not None else \
+        np.empty((task.count, *setup.settings.shape), np.uint8)
     good, failures = 0, []
     for i, name in enumerate(task.names):
         try:
@@ -92,6 +121,8 @@ def decode_task(task: DecodeTask) -> DecodedBatch:
             good += 1
         except Exception as exc:  # noqa: BLE001 - Pillow raises many types; each becomes a reason
             failures.append((task.start + i, describe_failure(exc)))
+    if arena is not None:
+        return DecodedBatch(task.split, task.start, task.count, None, tuple(failures), task.slot)
     return DecodedBatch(task.split, task.start, task.count, out[:good], tuple(failures))
 
 
@@ -113,11 +144,30 @@ def rows_per_task(sample_bytes: int, pending_rows: int, workers: int) -> int:
     return max(1, min(MAX_TASK_ROWS, TASK_BYTES // max(1, sample_bytes), spread))
 
 
+def tasks_in_flight(size: int, sample_bytes: int, workers: int) -> int:
+    """Tasks submitted ahead of the one being written: 4 per worker, and at least 64 MiB of
+    output, so the workers keep decoding while the main process publishes a shard (hashing
+    and syncing 256 MB takes a few tenths of a second)."""
+    return max(4 * workers, IN_FLIGHT_BYTES // max(1, size * sample_bytes))
+
+
 def iter_tasks(layout: SourceLayout, data_dir: Path, pending: Sequence[RowRange],
                names_of: Callable[[str, int, int], tuple[str, ...]],
-               size: int) -> Iterator[DecodeTask]:
+               size: int, slots: int = 0) -> Iterator[DecodeTask]:
     """Tasks of at most ``size`` rows covering ``pending`` in order; ``names_of(split, start,
-    stop)`` gives the image names of rows (image folders)."""
+    stop)`` gives the image names of rows (image folders). With ``slots``, task ``i`` goes
+    to arena slot ``i % slots``."""
+    tasks = _tasks(layout, data_dir, pending, names_of, size)
+    if not slots:
+        yield from tasks
+        return
+    for i, task in enumerate(tasks):
+        yield dataclasses.replace(task, slot=i % slots)
+
+
+def _tasks(layout: SourceLayout, data_dir: Path, pending: Sequence[RowRange],
+           names_of: Callable[[str, int, int], tuple[str, ...]],
+           size: int) -> Iterator[DecodeTask]:
     for r in pending:
         if layout.kind == "image_folder":
             for start in range(r.start, r.stop, size):
