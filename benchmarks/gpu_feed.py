@@ -24,6 +24,7 @@ on the CPU (use the size flags) and the JSON line says so. Last line: one JSON o
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
@@ -119,7 +120,6 @@ def dry_run_section(epochs: int) -> dict:
         wall = time.perf_counter() - start
         if done.returncode:
             return {"dry_run_jax_failed": done.stdout[-1500:] + done.stderr[-1500:]}
-        import json
         report = json.loads((Path(tmp) / "report.json").read_text())
     train = next(k for k in report["kernels"] if k["role"] == "train")
     metrics = report["train_metrics"]
@@ -128,6 +128,11 @@ def dry_run_section(epochs: int) -> dict:
             "dry_run_jax_epochs": epochs, "dry_run_jax_local_score": report["local_score"],
             "dry_run_jax_train": {k: metrics[k] for k in (
                 "devices", "precision", "steps_per_execution", "samples_per_s")}}
+
+
+def _partial(result: dict) -> None:
+    """What is measured so far, on stderr: a run stopped at a time limit still shows it."""
+    print("partial: " + json.dumps(result), file=sys.stderr, flush=True)
 
 
 def main() -> None:
@@ -168,7 +173,9 @@ def main() -> None:
                 args.resnet_batch, Path(tmp), args.seconds, args.repeats)}
         keras.mixed_precision.set_dtype_policy("float32")
     del xr
+    _partial(result)
     result["steps_per_execution"] = steps_section(args.cnn_batch, args.seconds)
+    _partial(result)
     if args.dry_run_epochs:
         result.update(dry_run_section(args.dry_run_epochs))
     result["targets_ratio_vs_ceiling"] = TARGETS
