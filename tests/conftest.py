@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -13,6 +14,18 @@ import pytest
 from shared.store import DatasetSpec, PlanEntry, RowRange, ShardWriter, WriterOptions
 
 DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture
+def ctrl_c_reaches_children():
+    """Ctrl-C as in a terminal: where this run ignores SIGINT (a shell starts a background
+    job so, e.g. ``make test &``), children would inherit the ignoring and Python in them
+    would never raise KeyboardInterrupt. A handler, unlike SIG_IGN, is reset by exec."""
+    previous = signal.getsignal(signal.SIGINT)
+    if previous == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
 
 
 @pytest.fixture(scope="session")

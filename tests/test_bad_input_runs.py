@@ -154,7 +154,8 @@ def start(config: Path, workdir: Path) -> subprocess.Popen:
                             start_new_session=True)
 
 
-def test_ctrl_c_says_in_one_line_that_the_data_is_safe_and_a_rerun_resumes(tmp_path, fmnist):
+def test_ctrl_c_says_in_one_line_that_the_data_is_safe_and_a_rerun_resumes(tmp_path, fmnist,
+                                                                          ctrl_c_reaches_children):
     data = slow_competition(tmp_path / "comp", fmnist)
     config = write_config(tmp_path / "pipeline.toml", data, budget="10MB",
                           source="image_size = [28, 28]\nchannels = 1")

@@ -348,7 +348,8 @@ def test_plan_of_built_kernels_takes_the_owner_from_their_ids(tmp_path, fake):
     assert f"carol/{TRAIN}" in result.stdout and "every kernel passes the checks" in result.stdout
 
 
-def test_interrupted_wait_lists_what_is_still_running(tmp_path, fake, setup):
+def test_interrupted_wait_lists_what_is_still_running(tmp_path, fake, setup,
+                                                      ctrl_c_reaches_children):
     _, args, env = setup
     write_config(tmp_path / "pipeline.toml", timeout_minutes=5)
     fake.status_scripts[PRE[0]] = ["RUNNING"]
