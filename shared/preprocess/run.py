@@ -108,7 +108,8 @@ def run_preprocess(assignment: PreprocessAssignment, input_root: str | Path,
         if todo:
             size = rows_per_task(assignment.spec.sample_bytes, todo, workers)
             setup = worker_setup(layout, data_dir, max_pixels)
-            in_flight = tasks_in_flight(size, assignment.spec.sample_bytes, workers)
+            in_flight = tasks_in_flight(size, assignment.spec.sample_bytes, workers,
+                                        carry_pixels=layout.kind != "image_folder")
             # one slot more than the tasks in flight: the one being written stays untouched
             slots = in_flight + 1 if workers_share_memory() else 0
             use_arena(SlotArena(slots, size, setup.settings.shape) if slots else None)

@@ -144,10 +144,13 @@ def rows_per_task(sample_bytes: int, pending_rows: int, workers: int) -> int:
     return max(1, min(MAX_TASK_ROWS, TASK_BYTES // max(1, sample_bytes), spread))
 
 
-def tasks_in_flight(size: int, sample_bytes: int, workers: int) -> int:
-    """Tasks submitted ahead of the one being written: 4 per worker, and at least 64 MiB of
-    output, so the workers keep decoding while the main process publishes a shard (hashing
-    and syncing 256 MB takes a few tenths of a second)."""
+def tasks_in_flight(size: int, sample_bytes: int, workers: int, *, carry_pixels: bool) -> int:
+    """Tasks submitted ahead of the one being written: 4 per worker and, for tasks that carry
+    only image names, at least 64 MiB of output, so the workers keep decoding while the main
+    process publishes a shard (hashing and syncing 256 MB takes a few tenths of a second).
+    Tasks that ``carry_pixels`` (CSV values, 8 bytes each) stay at 4 per worker."""
+    if carry_pixels:
+        return 4 * workers
     return max(4 * workers, IN_FLIGHT_BYTES // max(1, size * sample_bytes))
 
 
