@@ -21,7 +21,7 @@ from typing import Callable
 
 import numpy as np
 
-from shared.data.gather import ShardGather
+from shared.data.block_reader import BlockReader, Key
 from shared.data.order import compose_block_order
 
 __all__ = ["DirectReads", "DIRECT_MIN_BYTES"]
@@ -30,31 +30,16 @@ __all__ = ["DirectReads", "DIRECT_MIN_BYTES"]
 # samples and 1.1-1.3x for 48x48x3 (6.9 KB); one copy per row was 1.2x faster for 64x64x3
 # (12 KB), 1.5x for 96x96x3 and 1.5-1.9x for 224x224x3.
 DIRECT_MIN_BYTES = 8 * 2**10
-Key = tuple[int, int]  # (epoch, window)
 
 
-class DirectReads:
+class DirectReads(BlockReader):
     """The ``WindowCache`` interface without window buffers (see the module docstring)."""
 
-    def __init__(self, gather: ShardGather, rows: np.ndarray | None, window_len: int,
-                 with_labels: bool, capacity: int = 3) -> None:
-        self.gather = gather
-        self.rows = rows
-        self.window_len = window_len
-        self.with_labels = with_labels
-        self.capacity = capacity
-        self._reset()
+    _transient = ("_asked", "_lock")
 
     def _reset(self) -> None:
         self._asked: OrderedDict[Key, threading.Thread] = OrderedDict()
         self._lock = threading.Lock()
-
-    def __getstate__(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if k not in ("_asked", "_lock")}
-
-    def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state)
-        self._reset()
 
     def read(self, epoch: int, blocks: np.ndarray, mix: np.ndarray, lo: int, hi: int):
         """Flat uint8 pixels and labels of final order positions ``[lo, hi)`` of ``epoch``."""

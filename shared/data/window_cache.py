@@ -22,11 +22,10 @@ from typing import Callable
 
 import numpy as np
 
-from shared.data.gather import ShardGather
+from shared.data.block_reader import BlockReader, Key
 
 __all__ = ["WindowCache"]
 
-Key = tuple[int, int]  # (epoch, window)
 
 
 class _Window:
@@ -41,30 +40,15 @@ class _Window:
         self.pins = 1
 
 
-class WindowCache:
+class WindowCache(BlockReader):
     """Serves batches of a block-shuffled epoch from bounded, reused window buffers."""
 
-    def __init__(self, gather: ShardGather, rows: np.ndarray | None, window_len: int,
-                 with_labels: bool, capacity: int = 3) -> None:
-        self.gather = gather
-        self.rows = rows
-        self.window_len = window_len
-        self.with_labels = with_labels
-        self.capacity = capacity
-        self._reset()
+    _transient = ("_windows", "_spare", "_lock")
 
     def _reset(self) -> None:
         self._windows: OrderedDict[Key, _Window] = OrderedDict()  # least recently used first
         self._spare: list[tuple] = []
         self._lock = threading.Lock()
-
-    def __getstate__(self) -> dict:
-        return {k: v for k, v in self.__dict__.items()
-                if k not in ("_windows", "_spare", "_lock")}
-
-    def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state)
-        self._reset()
 
     def _buffers(self) -> tuple:
         """A window's worth of buffers, reused: fresh large allocations page-fault."""
