@@ -22,6 +22,7 @@ from host.bundle.build import build_kernels
 from host.planning import make_plan
 from shared.config import PipelineConfig
 from shared.kernel_entry import INTERRUPTED as KERNEL_INTERRUPTED
+from shared.store.writer import JOURNAL_NAME
 
 TRAIN, PRE = "bad-input-train", "bad-input-preprocess"
 
@@ -146,6 +147,14 @@ def slow_competition(root: Path, fmnist) -> Path:
     return data
 
 
+def journaled_shards(working: Path) -> int:
+    """Shards the kernel has finished: its progress journal lists them once renamed."""
+    try:
+        return len(json.loads((working / JOURNAL_NAME).read_text(encoding="utf-8"))["shards"])
+    except (FileNotFoundError, json.JSONDecodeError):
+        return 0
+
+
 def start(config: Path, workdir: Path) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     return subprocess.Popen([sys.executable, str(SCRIPT), "--config", str(config), "--workdir",
@@ -163,7 +172,7 @@ def test_ctrl_c_says_in_one_line_that_the_data_is_safe_and_a_rerun_resumes(tmp_p
     proc = start(config, workdir)
     working = workdir / "kaggle" / f"{PRE}-00" / "working"
     deadline = time.monotonic() + 120
-    while not list(working.glob("train-*-x.npy")) and proc.poll() is None:
+    while not journaled_shards(working) and proc.poll() is None:  # a shard is finished
         assert time.monotonic() < deadline, "no shard was written in 2 minutes"
         time.sleep(0.02)
     assert proc.poll() is None, "the kernel finished before it could be interrupted"

@@ -1,6 +1,10 @@
+import os
+import signal
+
 import pytest
 
-from shared.store.atomic import atomic_path, write_bytes_atomic, write_text_atomic
+from shared.store.atomic import (atomic_path, interrupts_deferred, write_bytes_atomic,
+                                 write_text_atomic)
 
 
 def test_a_file_is_replaced_whole_and_no_temporary_stays(tmp_path):
@@ -39,3 +43,18 @@ def test_atomic_path_can_keep_the_suffix(tmp_path):
         assert tmp.name == ".model.tmp.keras"
         tmp.write_bytes(b"weights")
     assert (tmp_path / "model.keras").read_bytes() == b"weights"
+
+
+def test_a_ctrl_c_inside_a_deferred_step_acts_when_the_step_ends():
+    handler = signal.getsignal(signal.SIGINT)
+    steps = []
+    with pytest.raises(KeyboardInterrupt):
+        with interrupts_deferred():
+            os.kill(os.getpid(), signal.SIGINT)
+            steps.append("after the signal")
+        steps.append("after the block")
+    assert steps == ["after the signal"]
+    assert signal.getsignal(signal.SIGINT) is handler
+    with interrupts_deferred():  # no signal: nothing raised
+        steps.append("quiet")
+    assert steps[-1] == "quiet"

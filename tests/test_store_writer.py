@@ -193,6 +193,32 @@ def test_interrupted_run_resumes_at_first_missing_shard(tmp_path, fmnist):
     np.testing.assert_array_equal(index.labels(), fmnist["y_train"])
 
 
+def test_ctrl_c_while_a_shard_is_renamed_waits_until_it_is_recorded(tmp_path, fmnist,
+                                                                     monkeypatch):
+    """SIGINT between the rename of a shard's x file and that of its y file: the shard is
+    still renamed whole and journaled before KeyboardInterrupt, so a re-run skips it."""
+    real_replace, sent = os.replace, []
+
+    def replace_then_ctrl_c(src, dst):
+        real_replace(src, dst)
+        if str(dst).endswith("-x.npy") and not sent:
+            sent.append(dst)
+            os.kill(os.getpid(), signal.SIGINT)
+
+    spec, options = make_spec(100), WriterOptions(shard_bytes=20_000)
+    monkeypatch.setattr(os, "replace", replace_then_ctrl_c)
+    with pytest.raises(KeyboardInterrupt):
+        with ShardWriter(tmp_path, spec=spec, ranges=[RowRange("train", 0, 100)],
+                         producer="k", options=options) as w:
+            w.add_batch("train", 0, fmnist["x_train"][:30], labels=fmnist["y_train"][:30])
+    monkeypatch.undo()
+    assert sent and sorted(p.name for p in tmp_path.glob("*.npy")) == [
+        "train-0000000000-x.npy", "train-0000000000-y.npy"]
+    w = ShardWriter(tmp_path, spec=spec, ranges=[RowRange("train", 0, 100)], producer="k",
+                    options=options)
+    assert w.pending() == [RowRange("train", 25, 100)]
+
+
 def test_killed_process_leaves_nothing_that_looks_finished(tmp_path, fmnist):
     """SIGKILL in the middle of a shard: the re-run completes with identical content."""
     script = textwrap.dedent(f"""

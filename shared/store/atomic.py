@@ -8,11 +8,14 @@ shard writer's start-up sweep removes when a run died before renaming.
 from __future__ import annotations
 
 import os
+import signal
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-__all__ = ["atomic_path", "write_bytes_atomic", "write_text_atomic", "fsync_dir"]
+__all__ = ["atomic_path", "write_bytes_atomic", "write_text_atomic", "fsync_dir",
+           "interrupts_deferred"]
 
 
 @contextmanager
@@ -58,3 +61,23 @@ def fsync_dir(path: str | os.PathLike) -> None:
         pass
     finally:
         os.close(fd)
+
+
+@contextmanager
+def interrupts_deferred() -> Iterator[None]:
+    """Hold a Ctrl-C (SIGINT) that arrives inside the block and act on it when the block
+    ends: a short step that renames files and records them is then done and recorded, or
+    not started. Outside the main thread (where Python cannot set handlers) it holds nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: held.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if held and callable(previous):
+        previous(signal.SIGINT, None)  # Python's default handler raises KeyboardInterrupt
+    elif held and previous == signal.SIG_DFL:
+        raise KeyboardInterrupt

@@ -10,7 +10,7 @@ Usage::
     # leaving the block without an error writes manifest.json; an error keeps finished shards
 
 Each shard is published atomically (temporary name, fsync, rename) and recorded in a
-progress journal; the manifest is written last. A re-run of the same job skips the shards
+progress journal, the renames and the journal shielded from Ctrl-C as one step; the manifest is written last. A re-run of the same job skips the shards
 in the journal whose files are intact and rewrites the rest.
 """
 
@@ -25,6 +25,7 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 
 from shared.config import format_size
+from shared.store.atomic import interrupts_deferred
 from shared.store.diskspace import DiskFullError, free_bytes
 from shared.store.manifest import (MANIFEST_NAME, DatasetSpec, Manifest, PlanEntry, Reject,
                                    RowRange, ShardRecord, write_json_atomic)
@@ -238,12 +239,14 @@ class ShardWriter:
             return
         shard, self._open = self._open, None
         try:
-            record = shard.publish()
+            record = shard.seal()
+            with interrupts_deferred():  # renamed files are recorded before a Ctrl-C acts
+                shard.commit()
+                self._done[shard.planned] = (record, shard.rejects)
+                self._write_journal()
         except BaseException:
             shard.discard()
             raise
-        self._done[shard.planned] = (record, shard.rejects)
-        self._write_journal()
 
     # -- finishing --------------------------------------------------------------------------
     def close(self) -> Manifest:
