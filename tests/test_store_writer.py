@@ -194,7 +194,7 @@ def test_interrupted_run_resumes_at_first_missing_shard(tmp_path, fmnist):
 
 
 def test_ctrl_c_while_a_shard_is_renamed_waits_until_it_is_recorded(tmp_path, fmnist,
-                                                                     monkeypatch):
+                                                                    monkeypatch):
     """SIGINT between the rename of a shard's x file and that of its y file: the shard is
     still renamed whole and journaled before KeyboardInterrupt, so a re-run skips it."""
     real_replace, sent = os.replace, []

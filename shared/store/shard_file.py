@@ -3,9 +3,10 @@
 Lifecycle: ``OpenShard(...)`` reserves every file's bytes under a hidden temporary name,
 ``append`` writes rows at their offsets, ``seal`` shrinks the files to the rows actually
 stored, fsyncs and checksums them (the slow part), ``commit`` renames them to their final
-names (the quick part the writer shields from Ctrl-C); ``discard`` deletes the temporaries. Rows go in with ``os.pwrite`` rather than through a writable memory map: no page
-faults on first touch (about 3x cheaper per sample), and since the bytes are reserved first,
-a write can never meet a full disk.
+names (the quick part the writer shields from Ctrl-C); ``discard`` deletes the temporaries.
+Rows go in with ``os.pwrite`` rather than through a writable memory map: no page faults on
+first touch (about 3x cheaper per sample), and since the bytes are reserved first, a write
+can never meet a full disk.
 """
 
 from __future__ import annotations

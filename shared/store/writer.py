@@ -10,8 +10,9 @@ Usage::
     # leaving the block without an error writes manifest.json; an error keeps finished shards
 
 Each shard is published atomically (temporary name, fsync, rename) and recorded in a
-progress journal, the renames and the journal shielded from Ctrl-C as one step; the manifest is written last. A re-run of the same job skips the shards
-in the journal whose files are intact and rewrites the rest.
+progress journal, the renames and the journal entry shielded from Ctrl-C as one step; the
+manifest is written last. A re-run of the same job skips the shards in the journal whose
+files are intact and rewrites the rest.
 """
 
 from __future__ import annotations
