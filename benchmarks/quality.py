@@ -102,7 +102,10 @@ def main() -> None:
                         help="also train K folds of the article's CNN and blend them")
     parser.add_argument("--fold-model", default="article", choices=["article", "better"])
     parser.add_argument("--fold-tta", default="none", choices=["none", "flip"],
-                        help="[train] tta of the fold runs")
+                        help="[train] tta of the fold runs (flip needs --fold-augment flip)")
+    parser.add_argument("--fold-augment", default="auto",
+                        choices=["auto", "none", "flip", "shift", "flip_shift"],
+                        help="[train] augment of the fold runs")
     parser.add_argument("--epochs", type=int, default=15, help="epochs per model (<= 15)")
     parser.add_argument("--samples", type=int, default=0, help="train rows (0 = all 60k)")
     parser.add_argument("--idx-dir", default=None)
@@ -141,7 +144,8 @@ def main() -> None:
         if args.folds:
             entry = run_folds(base / "folds", inputs,
                               assignment(spec, args.fold_model, args.epochs), args.folds,
-                              COMPETITION, lambda path: score(path, y_test), tta=args.fold_tta)
+                              COMPETITION, lambda path: score(path, y_test), tta=args.fold_tta,
+                              augment=args.fold_augment)
             single = results.get(args.fold_model)
             if single:
                 entry["single_model_test_accuracy"] = single["test_accuracy"]

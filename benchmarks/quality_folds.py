@@ -28,12 +28,13 @@ def _link(target: Path, link: Path) -> None:
 
 
 def run_folds(base: Path, inputs: Path, train: TrainAssignment, folds: int,
-              competition: str, score: Callable[[Path], float], tta: str = "none") -> dict:
+              competition: str, score: Callable[[Path], float], tta: str = "none",
+              augment: str = "auto") -> dict:
     """Train ``folds`` folds of ``train`` on the shards in ``inputs``, blend them, score."""
     from shared.blend import run_blend
     from shared.training import run_training
 
-    config = train.config.replace(train={"folds": folds, "tta": tta})
+    config = train.config.replace(train={"folds": folds, "tta": tta, "augment": augment})
     kernels = tuple(f"{train.kernel}-fold-{k}" for k in range(folds))
     seconds, fold_scores = [], []
     for k, kernel in enumerate(kernels):
@@ -57,7 +58,7 @@ def run_folds(base: Path, inputs: Path, train: TrainAssignment, folds: int,
     test = score(outcome.submission)
     cv = outcome.cv["cv_score"]
     return {"folds": folds, "epochs": config.train.epochs, "model": config.train.model,
-            "tta": tta,
+            "tta": tta, "augment": config.train.augment_mode,
             "blended_test_accuracy": round(test, 4), "cv_accuracy": round(cv, 4),
             "cv_minus_test": round(cv - test, 4), "fold_val_accuracy": [
                 round(s, 4) for s in fold_scores],

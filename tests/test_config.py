@@ -59,6 +59,22 @@ def test_bad_values_name_the_setting(table, message):
         PipelineConfig.from_dict(table)
 
 
+@pytest.mark.parametrize("train", [{"tta": "flip"}, {"tta": "flip", "augment": "shift"},
+                                   {"tta": "flip", "augment": "none", "model": "better"}])
+def test_mirror_tta_without_mirror_training_is_refused(train):
+    with pytest.raises(ValueError, match=r'\[train\] tta = "flip" with augment = "(auto|shift|'
+                       r'none)".*never sees in training; expected augment = "flip" or '
+                       r'"flip_shift".*or tta = "none"'):
+        PipelineConfig.from_dict({"train": train})
+
+
+@pytest.mark.parametrize("train", [{"tta": "flip", "augment": "flip"},
+                                   {"tta": "flip", "augment": "flip_shift"},
+                                   {"tta": "flip", "model": "better"}])
+def test_mirror_tta_goes_with_mirror_training(train):
+    assert PipelineConfig.from_dict({"train": train}).train.tta == "flip"
+
+
 def test_replace_validates():
     config = PipelineConfig().replace(train={"epochs": 2})
     assert config.train.epochs == 2

@@ -18,7 +18,7 @@ def run(tmp_path_factory, fmnist):
     root = task_competition(base / "data", fmnist, "label", n_train=300, n_test=60)
     config = PipelineConfig().replace(
         competition={"slug": "folds", "data_dir": str(root)},
-        train={"epochs": 2, "folds": 3, "tta": "flip"})
+        train={"epochs": 2, "folds": 3, "tta": "flip", "augment": "flip"})
     report = run_dry_run(DryRunOptions(config=config, data_dir=root, workdir=base / "work",
                                        parallel=2, echo=None))
     return base, root, report
