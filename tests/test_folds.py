@@ -143,3 +143,22 @@ def test_flip_tta_averages_the_mirrored_prediction(tmp_path, fmnist):
     np.testing.assert_allclose(plain[:, 0], x[:, :, :14].mean(axis=(1, 2, 3)), rtol=1e-5)
     np.testing.assert_allclose(flipped[:, 0], x.mean(axis=(1, 2, 3)), rtol=1e-5)
     assert pd.Series(flipped[:, 0]).nunique() > 1
+
+
+def test_a_mirror_that_makes_the_hold_out_worse_is_reported(capsys):
+    from shared.tasks import LabelTask
+    from shared.training.outputs import _tta_effect
+
+    task = LabelTask(classes=(0, 1), value_columns=("label",))
+    true = np.array([0, 1, 1, 0])
+    right = np.array([[0.9, 0.1], [0.2, 0.8], [0.3, 0.7], [0.6, 0.4]])
+    mirrored = right[:, ::-1]  # what a model that never saw a mirror makes of one
+    mean = (right + mirrored) / 2  # every row 0.5 / 0.5: right for 2 rows of 4
+    scores = task.validation_scores(true, mean, task.calibrate(true, mean))
+    assert _tta_effect(task, true, [right, mirrored], scores) == {"val_accuracy_without_tta": 1.0}
+    assert ("warning: tta = flip made val_accuracy worse on the validation rows (1.0000 without "
+            "it, 0.5000 with it)") in capsys.readouterr().err
+    assert _tta_effect(task, true, [right, right], {"val_accuracy": 1.0}) == {
+        "val_accuracy_without_tta": 1.0}
+    assert capsys.readouterr().err == ""
+    assert _tta_effect(task, true, [right], scores) == {}  # no TTA: nothing to compare

@@ -45,6 +45,8 @@ def test_each_fold_writes_its_predictions_and_no_submission(run):
         assert not (working / "submission.csv").exists() and (working / "model.keras").is_file()
         oof = np.load(working / FOLD_FILES["oof"])
         assert oof.shape == (len(np.load(working / FOLD_FILES["oof_rows"])), 10)
+        metrics = json.loads((working / "metrics.json").read_text())
+        assert 0.0 <= metrics["val_accuracy_without_tta"] <= 1.0  # the mirror's effect, shown
 
 
 def test_the_blend_writes_the_submission_and_the_cv_score(run):

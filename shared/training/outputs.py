@@ -19,29 +19,37 @@ from shared.data.sequence import ShardedSequence
 from shared.reports import plot_training_curves
 from shared.store.manifest import write_json_atomic
 from shared.submission import SubmissionFormat, write_submission
+from shared.tasks import Task
 from shared.training.sequences import PaddedBatches, TrainingData, prediction_sequence
 from shared.fold_files import write_fold_predictions
 from shared.training.state import TrainState, copy_atomic
 
-__all__ = ["OUTPUT_NAMES", "predict_rows", "predict_probabilities", "write_outputs",
-           "write_metrics"]
+__all__ = ["OUTPUT_NAMES", "predict_rows", "predict_views", "predict_probabilities",
+           "write_outputs", "write_metrics"]
 
 OUTPUT_NAMES = {"model": "model.keras", "submission": "submission.csv",
                 "metrics": "metrics.json", "curves": "training_curves.png"}
 _LISTED_IDS = 20  # of the test rows that got the fallback prediction
 
 
+def predict_views(model: keras.Model, sequence: ShardedSequence, *, replicas: int = 1,
+                  tta: str = "none") -> list[np.ndarray]:
+    """``model.predict`` of a finite sequence, one output row per sample, for each view: the
+    images as stored, then with ``tta = "flip"`` their left-right mirror. The last batch is
+    padded to a multiple of ``replicas`` (as ``MirroredStrategy`` needs) and the padding
+    dropped."""
+    if sequence.num_samples == 0:
+        return [np.zeros((0, model.output_shape[-1]), np.float32)]
+    flips = (False, True) if tta == "flip" else (False,)
+    return [np.asarray(model.predict(PaddedBatches(sequence, replicas, flip=flip), verbose=0),
+                       np.float64)[:sequence.num_samples] for flip in flips]
+
+
 def predict_rows(model: keras.Model, sequence: ShardedSequence, *, replicas: int = 1,
                  tta: str = "none") -> np.ndarray:
-    """``model.predict`` of a finite sequence, one output row per sample; the last batch is
-    padded to a multiple of ``replicas`` (as ``MirroredStrategy`` needs) and the padding
-    dropped. ``tta = "flip"`` averages the prediction of the left-right mirror."""
-    if sequence.num_samples == 0:
-        return np.zeros((0, model.output_shape[-1]), np.float32)
-    flips = (False, True) if tta == "flip" else (False,)
-    outputs = [np.asarray(model.predict(PaddedBatches(sequence, replicas, flip=flip),
-                                        verbose=0), np.float64) for flip in flips]
-    return (sum(outputs) / len(outputs))[:sequence.num_samples]
+    """The mean of ``predict_views``: with ``tta = "flip"`` the image's and its mirror's."""
+    views = predict_views(model, sequence, replicas=replicas, tta=tta)
+    return sum(views) / len(views)
 
 
 predict_probabilities = predict_rows  # its name in release 0.1
@@ -66,17 +74,35 @@ def _plain(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
-def _validation_rows(model: keras.Model, data: TrainingData, loader: LoaderConfig,
-                     tta: str) -> np.ndarray:
-    """Predictions for ``data.val_targets``' rows: the hold-out, or every row of the fold."""
+def _validation_views(model: keras.Model, data: TrainingData, loader: LoaderConfig,
+                      tta: str) -> list[np.ndarray]:
+    """Predictions for ``data.val_targets``' rows (the hold-out, or every row of the fold),
+    one array per view (``predict_views``)."""
     if data.fold_rows is not None:
         sequence = prediction_sequence(data.train.split, loader, data.global_batch,
                                        rows=data.fold_rows)
     elif data.validation is not None:
         sequence = data.validation
     else:
-        return np.zeros((0, model.output_shape[-1]))
-    return predict_rows(model, sequence, replicas=data.replicas, tta=tta)
+        return [np.zeros((0, model.output_shape[-1]))]
+    return predict_views(model, sequence, replicas=data.replicas, tta=tta)
+
+
+def _tta_effect(task: Task, true: np.ndarray, views: list[np.ndarray],
+                scores: dict[str, float]) -> dict[str, Any]:
+    """The hold-out's metric of the stored images alone beside that of the TTA mean; a warning
+    when the mean scores worse."""
+    if len(views) < 2 or not len(true):
+        return {}
+    key = f"val_{task.metric}"
+    plain = task.validation_scores(true, views[0], task.calibrate(true, views[0]))[key]
+    worse = scores[key] < plain if task.higher_is_better else scores[key] > plain
+    if worse:
+        print(f"warning: tta = flip made {key} worse on the validation rows ({plain:.4f} "
+              f"without it, {scores[key]:.4f} with it): this model reads mirrored images "
+              "badly; set [train] tta = \"none\" for this competition",
+              file=sys.stderr, flush=True)
+    return {f"{key}_without_tta": plain}
 
 
 def write_outputs(*, out_dir: Path, model: keras.Model, best_checkpoint: Path,
@@ -89,9 +115,11 @@ def write_outputs(*, out_dir: Path, model: keras.Model, best_checkpoint: Path,
     task = data.task
     copy_atomic(best_checkpoint, out_dir / OUTPUT_NAMES["model"])
     true = data.val_targets
-    val_predicted = _validation_rows(model, data, loader, tta)
+    val_views = _validation_views(model, data, loader, tta)
+    val_predicted = sum(val_views) / len(val_views)
     calibration = task.calibrate(true, val_predicted)
     scores = task.validation_scores(true, val_predicted, calibration) if len(true) else {}
+    tta_effect = _tta_effect(task, true, val_views, scores)
     test_predicted = predict_rows(model, prediction_sequence(data.test, loader,
                                                              data.global_batch),
                                   replicas=data.replicas, tta=tta)
@@ -115,6 +143,7 @@ def write_outputs(*, out_dir: Path, model: keras.Model, best_checkpoint: Path,
         "task": task.name,
         "metric": task.metric,
         "tta": tta,
+        **tta_effect,
         "val_accuracy": None,
         "val_loss": None,
         **scores,
