@@ -251,7 +251,8 @@ class TrainConfig:
         unlike any it learned: on Fashion-MNIST, whose shoes all point one way, that cost the
         article CNN's 5-fold blend 4 points (0.9297 to 0.8901) with no error anywhere."""
         if self.tta == "flip" and "flip" not in self.augment_mode:
-            auto = f' (auto for model = "{self.model}")' if self.augment == "auto" else ""
+            auto = (f' (that is "{self.augment_mode}" for model = "{self.model}")'
+                    if self.augment == "auto" else "")
             raise ValueError(
                 f'[train] tta = "flip" with augment = "{self.augment}"{auto}: mirror TTA '
                 "averages each prediction with that of the left-right mirror, which this model "
