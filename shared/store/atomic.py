@@ -79,5 +79,5 @@ def interrupts_deferred() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
     if held and callable(previous):
         previous(signal.SIGINT, None)  # Python's default handler raises KeyboardInterrupt
-    elif held and previous == signal.SIG_DFL:
+    elif held and previous != signal.SIG_IGN:  # SIG_DFL, or a handler set outside Python
         raise KeyboardInterrupt
