@@ -5,7 +5,8 @@ import pickle
 import numpy as np
 import pytest
 
-from shared.training.augment import flip_shift, make_augment, max_shift_for, resolve_augment
+from shared.config import TrainConfig
+from shared.training.augment import flip_shift, make_augment, max_shift_for
 
 
 def batch(n=16, h=10, w=12, c=2):
@@ -51,7 +52,7 @@ def test_augment_function_pickles_for_worker_processes():
 @pytest.mark.parametrize("mode, model, expected", [
     ("auto", "article", "none"), ("auto", "better", "flip"), ("shift", "better", "shift")])
 def test_auto_follows_the_model(mode, model, expected):
-    assert resolve_augment(mode, model) == expected
+    assert TrainConfig(augment=mode, model=model).augment_mode == expected
 
 
 def test_flip_mode_only_mirrors():

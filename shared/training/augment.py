@@ -15,22 +15,10 @@ from typing import Callable
 
 import numpy as np
 
-from shared.config import AUGMENT_BY_MODEL
-
-__all__ = ["AUGMENT_MODES", "resolve_augment", "make_augment", "flip_shift", "max_shift_for"]
+__all__ = ["AUGMENT_MODES", "make_augment", "flip_shift", "max_shift_for"]
 
 AUGMENT_MODES = ("none", "flip", "shift", "flip_shift")
 _SHIFT_FRACTION = 0.08  # of the image side: 2 pixels on 28x28
-
-
-def resolve_augment(mode: str, model: str) -> str:
-    """``auto`` means ``AUGMENT_BY_MODEL[model]``: none for the article's model, flip for the
-    better one (on Fashion-MNIST, whose items are centred, shifting cost more than it gave)."""
-    if mode == "auto":
-        return AUGMENT_BY_MODEL[model]
-    if mode not in AUGMENT_MODES:
-        raise ValueError(f"augment={mode!r}: expected auto or one of {', '.join(AUGMENT_MODES)}")
-    return mode
 
 
 def max_shift_for(height: int, width: int) -> int:

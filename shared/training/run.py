@@ -38,7 +38,7 @@ from shared.runtime_info import runtime_info
 from shared.store import DatasetSpec, ShardSet, ShardSetError
 from shared.submission import SubmissionFormat
 from shared.tasks import resolve_monitor, task_for
-from shared.training.augment import make_augment, resolve_augment
+from shared.training.augment import make_augment
 from shared.training.backend import check_backend
 from shared.training.callbacks import (HISTORY_NAME, EpochRecorder, EpochSeeds, ResourceReport,
                                        ResumableEarlyStopping, TimeLimitReached, WallClockGuard,
@@ -204,7 +204,7 @@ def run_training(assignment: TrainAssignment, input_dir: str | Path, out_dir: st
                                             mixed_precision=config.train.mixed_precision)
     print(f"device: {placement.describe()}", flush=True)
     global_batch = placement.global_batch(config.loader.batch_size)
-    augment = resolve_augment(config.train.augment, config.train.model)
+    augment = config.train.augment_mode
     schedule = resolve_schedule(config.train.lr_schedule, config.train.model)
     folds = config.train.folds
     with_validation = config.loader.validation_fraction > 0 or folds > 1
