@@ -12,7 +12,7 @@ KAGGLE_PY    := $(KAGGLE_VENV)/bin/python
 KAGGLE_STAMP := $(KAGGLE_VENV)/.installed
 KAGGLE_PYTHON_VERSION ?= 3.12
 
-.PHONY: demo test bench env kaggle-env clean
+.PHONY: demo test check bench env kaggle-env clean
 
 env: $(STAMP)
 
@@ -46,6 +46,10 @@ demo: $(STAMP)
 # (tests/test_kaggle_runtime.py reads KAGGLE_PIPELINE_KERNEL_PYTHON).
 test: $(STAMP) $(KAGGLE_STAMP)
 	KAGGLE_PIPELINE_KERNEL_PYTHON=$(abspath $(KAGGLE_PY)) $(PY) -m pytest -q
+
+# The fast loop for editing: every test not marked slow (no kernel runs, no dry runs).
+check: $(STAMP)
+	$(PY) -m pytest -q -m "not slow"
 
 bench: $(STAMP)
 	$(PY) benchmarks/loader.py

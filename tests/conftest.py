@@ -1,4 +1,4 @@
-"""Shared fixtures: tiny real Fashion-MNIST images and a helper that writes kernel outputs."""
+"""Shared fixtures: tiny real Fashion-MNIST images, kernel outputs; tests/e2e/ is all slow."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np
 import pytest
 
-from shared.store import DatasetSpec, PlanEntry, RowRange, ShardWriter, WriterOptions
+from shard_fixtures import make_spec, split_plan, write_output
+from shared.store import PlanEntry, RowRange
 
 DATA = Path(__file__).parent / "data"
 
@@ -36,38 +37,6 @@ def fmnist() -> dict[str, np.ndarray]:
                 "x_test": z["x_test"][..., None], "y_test": z["y_test"].astype(np.int64)}
 
 
-def make_spec(n_train: int, n_test: int = 0, **kw) -> DatasetSpec:
-    splits = {"train": n_train, **({"test": n_test} if n_test else {})}
-    defaults = dict(sample_shape=(28, 28, 1), split_rows=splits, classes=tuple(range(10)),
-                    id_width=8, stored_ids=("test",))
-    return DatasetSpec(**{**defaults, **kw})
-
-
-def write_output(out_dir, spec: DatasetSpec, ranges, data: dict, *, producer="preprocess-00",
-                 shard_bytes=8_000, plan=(), rejects=frozenset(), **writer_kw):
-    """Write ``ranges`` of ``data`` (x_train, y_train, x_test) like a preprocessing kernel;
-    rows in ``rejects`` ((split, row) pairs) are rejected instead of written."""
-    with ShardWriter(out_dir, spec=spec, ranges=ranges, producer=producer,
-                     options=WriterOptions(shard_bytes=shard_bytes,
-                                           **writer_kw.pop("options", {})),
-                     plan=plan, **writer_kw) as writer:
-        for r in writer.pending():
-            for row in range(r.start, r.stop):
-                if (r.split, row) in rejects:
-                    writer.reject(r.split, row, f"{r.split}{row}", "unreadable image")
-                elif r.split == "train":
-                    writer.add("train", row, data["x_train"][row], label=int(data["y_train"][row]))
-                else:
-                    writer.add("test", row, data["x_test"][row], id=f"t{row}")
-    return writer
-
-
-def split_plan(n: int, kernels: int, split: str = "train") -> list[PlanEntry]:
-    edges = np.linspace(0, n, kernels + 1).astype(int)
-    return [PlanEntry(f"preprocess-{k:02d}", split, int(a), int(b))
-            for k, (a, b) in enumerate(zip(edges, edges[1:]))]
-
-
 @pytest.fixture
 def multi_kernel_output(tmp_path, fmnist):
     """Three kernels' outputs for 600 train rows, mounted in Kaggle's two layouts."""
@@ -82,3 +51,10 @@ def multi_kernel_output(tmp_path, fmnist):
             ranges.append(RowRange("test", 0, 100))
         write_output(out, spec, ranges, fmnist, producer=entry.kernel, plan=plan)
     return root, spec, plan
+
+
+def pytest_collection_modifyitems(items):
+    """Every test under tests/e2e/ runs whole kernels (dry runs, pushes): all are slow."""
+    for item in items:
+        if "e2e" in Path(str(item.path)).parts:
+            item.add_marker(pytest.mark.slow)

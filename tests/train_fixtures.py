@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from conftest import make_spec, split_plan, write_output
+from shard_fixtures import make_spec, split_plan, write_output
 from shared.assignment import TrainAssignment
 from shared.config import PipelineConfig
 from shared.sources.layout import SourceLayout

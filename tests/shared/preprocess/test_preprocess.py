@@ -34,6 +34,7 @@ def _pixels(index):
     return np.concatenate([np.load(s.x) for s in index.shards])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("build", [image_folder, pixel_csv])
 def test_planned_kernels_produce_a_complete_valid_shard_set(tmp_path, fmnist, build):
     comp = build(tmp_path / "comp", fmnist, 120, 30)

@@ -9,13 +9,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import make_spec, write_output
+from shard_fixtures import make_spec, write_output
 from shared.store import (MANIFEST_NAME, Manifest, RowRange, ShardSet, ShardWriter,
                           WriterOptions)
 from shared.store.diskspace import DiskFullError
 from shared.store.writer import JOURNAL_NAME
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_round_trip_many_shards(tmp_path, fmnist):
@@ -85,7 +85,7 @@ def test_file_size_limit_is_a_clear_oserror_not_sigbus(tmp_path):
         import resource, signal, sys
         sys.path.insert(0, {str(ROOT)!r}); sys.path.insert(0, {str(ROOT / 'tests')!r})
         import numpy as np
-        from conftest import make_spec
+        from shard_fixtures import make_spec
         from shared.store import RowRange, ShardWriter, WriterOptions
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, 100_000))
@@ -134,7 +134,7 @@ def test_a_disk_that_fills_up_is_a_clear_oserror_and_a_rerun_resumes(tiny_disk, 
         import os, sys
         sys.path.insert(0, {str(ROOT)!r}); sys.path.insert(0, {str(ROOT / 'tests')!r})
         import numpy as np
-        from conftest import make_spec
+        from shard_fixtures import make_spec
         from shared.store import RowRange, ShardWriter, WriterOptions
         from shared.store.diskspace import free_bytes
         x = np.load({str(ROOT / 'tests' / 'data' / 'fashion_mnist_tiny.npz')!r})["x_train"]
@@ -225,7 +225,7 @@ def test_killed_process_leaves_nothing_that_looks_finished(tmp_path, fmnist):
         import os, signal, sys
         sys.path.insert(0, {str(ROOT)!r}); sys.path.insert(0, {str(ROOT / 'tests')!r})
         import numpy as np
-        from conftest import make_spec
+        from shard_fixtures import make_spec
         from shared.store import RowRange, ShardWriter, WriterOptions
         d = np.load({str(ROOT / 'tests/data/fashion_mnist_tiny.npz')!r})
         w = ShardWriter({str(tmp_path)!r}, spec=make_spec(600), ranges=[RowRange("train", 0, 600)],

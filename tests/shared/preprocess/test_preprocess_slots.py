@@ -22,6 +22,7 @@ def _assignment(comp):
     return assignment
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("build", [image_folder, pixel_csv])
 def test_slots_are_reused_many_times_and_every_batch_reads_its_own_rows(tmp_path, fmnist,
                                                                         build):

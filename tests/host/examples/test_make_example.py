@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 IDS = ("import numpy as np; from host.examples.fashion_mnist import unique_ids; "
        "print(unique_ids(200, np.random.default_rng(0)))")
 

@@ -4,7 +4,7 @@ import shutil
 import numpy as np
 import pytest
 
-from conftest import make_spec, split_plan, write_output
+from shard_fixtures import make_spec, split_plan, write_output
 from shared.store import (MANIFEST_NAME, CoverageError, RowRange, ShardSet, ShardSetError,
                           find_manifests)
 from shared.store.npy import header_bytes, read_header

@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from conftest import make_spec, write_output
+from shard_fixtures import make_spec, write_output
 from shared.data import ShuffleOptions, WorkerOptions
 from shared.data.sequence import ShardedSequence
 from shared.store import RowRange, ShardSet
@@ -58,6 +58,7 @@ def weights_after_fit(index, workers=WorkerOptions()):
     return model.get_weights()
 
 
+@pytest.mark.slow
 def test_training_is_identical_with_worker_processes(train_index):
     in_process = weights_after_fit(train_index)
     with_processes = weights_after_fit(train_index, WorkerOptions(workers=2,

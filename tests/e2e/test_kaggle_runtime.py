@@ -19,7 +19,7 @@ from host.config_file import apply_overrides, parse_override
 from host.dryrun.interpreter import check_kernel_python
 from shared.config import PipelineConfig
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 KAGGLE_PYTHON = os.environ.get("KAGGLE_PIPELINE_KERNEL_PYTHON", "")
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from host.bundle.closure import runtime_closure
 from host.bundle.script import fingerprint, package_zip, render_script
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 
 ENTRY = '''\
 """A test entry: prints what the baked assignment and the embedded package say."""

@@ -3,7 +3,7 @@ import pickle
 import numpy as np
 import pytest
 
-from conftest import make_spec, write_output
+from shard_fixtures import make_spec, write_output
 from shared.data import Normalization, ShuffleOptions, WorkerOptions, holdout
 from shared.data.sequence import ShardedSequence
 from shared.store import RowRange, ShardSet

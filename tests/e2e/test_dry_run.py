@@ -15,7 +15,7 @@ from host.dryrun import DryRunError, DryRunOptions, run_dry_run
 from host.dryrun.pipeline import _run_checked
 from host.dryrun.tree import make_tree, mount_competition
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "fashion-mnist-mini"
 
 

@@ -7,7 +7,7 @@ were added in numpy 2.x, so ``np.<name>`` raises AttributeError on numpy 1.26.
 import ast
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NUMPY_2_ONLY = {
     "strings", "bool", "long", "ulong", "concat", "isdtype", "unique_values", "unique_counts",
     "unique_inverse", "unique_all", "permute_dims", "matrix_transpose", "vecdot", "vecmat",

@@ -1,3 +1,4 @@
+import pytest
 """kernels/preprocess.py as a real process inside an emulated /kaggle tree."""
 
 import os
@@ -13,7 +14,7 @@ from shared.kaggle_paths import ROOT_ENV
 from host.planning import make_plan
 from shared.store import MANIFEST_NAME, ShardSet
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 KERNEL = ROOT / "kernels" / "preprocess.py"
 
 
@@ -40,6 +41,7 @@ def _run(root, kernel_slug, script, *args):
     return proc, working
 
 
+@pytest.mark.slow
 def test_every_planned_kernel_runs_as_a_process(tmp_path, fmnist):
     comp = pixel_csv(tmp_path / "comp", fmnist, 100, 20)
     plan = make_plan(_config(), comp)

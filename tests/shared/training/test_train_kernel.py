@@ -16,8 +16,8 @@ import pytest
 from shared.assignment import dump_assignment
 from train_fixtures import CLASSES, make_assignment, make_input_root, sample_ids
 
-ROOT = Path(__file__).resolve().parents[1]
-TESTS = Path(__file__).resolve().parent
+ROOT = Path(__file__).resolve().parents[3]
+TESTS = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -41,6 +41,7 @@ def assert_valid_submission(path, rows=100):
     assert sub["id"].tolist() == sample_ids(rows) and set(sub["label"]) <= set(CLASSES)
 
 
+@pytest.mark.slow
 def test_kernel_script_trains_from_an_assignment_file(kaggle_root, tmp_path):
     working = tmp_path / "working"
     working.mkdir()
@@ -55,6 +56,7 @@ def test_kernel_script_trains_from_an_assignment_file(kaggle_root, tmp_path):
     assert not (kaggle_root / "input" / "submission.csv").exists()  # results only in working
 
 
+@pytest.mark.slow
 def test_baked_assignment_runs_without_arguments_and_failures_exit_non_zero(tmp_path, fmnist):
     root = tmp_path / "kaggle"
     make_input_root(root / "input", fmnist)
@@ -98,6 +100,7 @@ print(json.dumps(outcome.metrics))
 """
 
 
+@pytest.mark.slow
 def test_mirrored_strategy_on_two_logical_cpu_devices_scales_the_batch_and_evens_the_last(
         tmp_path, fmnist):
     # 2 x 26 = 52 rows per global batch; the hold-out (0.09 of 600) has 53 rows and the test
@@ -134,6 +137,7 @@ print(json.dumps(outcome.metrics))
 """
 
 
+@pytest.mark.slow
 def test_data_parallel_on_two_jax_cpu_devices(tmp_path, fmnist):
     """JAX's counterpart of MirroredStrategy: keras.distribution.DataParallel, the host CPU
     split in two by XLA_FLAGS, batches and predictions as above."""

@@ -16,6 +16,7 @@ from shared.config import PipelineConfig
 
 @pytest.mark.parametrize("kind, monitor", [("binary-probability", "val_auc"),
                                            ("regression", "val_rmse")])
+@pytest.mark.slow
 def test_a_second_session_continues_the_first(tmp_path, fmnist, kind, monitor):
     from shared.training import run_training
 

@@ -16,7 +16,7 @@ import pytest
 
 from host.bundle.closure import HOST_PACKAGES, BoundaryError, imports_of, runtime_closure
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_no_runtime_module_imports_host_code():
@@ -120,6 +120,7 @@ def edited(clone: Path, name: str, build: str) -> dict[str, str]:
         path.write_text(original)
 
 
+@pytest.mark.slow
 def test_editing_the_model_changes_only_the_train_kernel(clone):
     before = fingerprints(clone, "build/a")
     after = edited(clone, "shared/model.py", "build/b")
@@ -127,6 +128,7 @@ def test_editing_the_model_changes_only_the_train_kernel(clone):
     assert changed == {"fashion-mnist-demo-train"}
 
 
+@pytest.mark.slow
 def test_editing_the_push_or_the_dry_run_changes_no_kernel(clone):
     before = fingerprints(clone, "build/c")
     assert edited(clone, "host/kaggle_api/orchestrate.py", "build/d") == before
@@ -138,6 +140,7 @@ def test_editing_the_push_or_the_dry_run_changes_no_kernel(clone):
     ("shared/store/reader.py", {"train"}),
     ("shared/store/manifest.py", {"preprocess", "train"}),
 ])
+@pytest.mark.slow
 def test_each_kernel_changes_with_the_runtime_code_it_runs(clone, module, changes):
     before = fingerprints(clone, "build/f")
     after = edited(clone, module, "build/g")

@@ -18,7 +18,7 @@ from shared.training.device_input import (prepare_model, set_steps_per_execution
 from shared.training.precision import Chip, resolve_precision
 from shared.training.steps import multiply_adds, resolve_steps_per_execution
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def pixels(n=6, shape=(12, 10, 3)):
@@ -127,6 +127,7 @@ def test_the_backend_cannot_change_once_keras_runs():
         select_backend("torch")
 
 
+@pytest.mark.slow
 def test_select_backend_sets_keras_backend_before_keras_is_imported():
     code = ("import os, sys\n"
             "from shared.training.backend import select_backend\n"

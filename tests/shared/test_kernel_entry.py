@@ -6,7 +6,7 @@ import pytest
 
 from shared.kernel_entry import assignment_text, run_kernel
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def baked_train_assignment() -> str:

@@ -73,6 +73,7 @@ def test_one_epoch_produces_a_valid_submission_model_and_reports(input_root, tmp
     assert outcome.state.best_epoch == 1
 
 
+@pytest.mark.slow
 def test_rejected_test_rows_get_the_most_frequent_training_class(tmp_path, fmnist):
     rejects = {("test", 3), ("test", 50)}
     root = make_input_root(tmp_path / "input", fmnist, rejects=rejects)
@@ -104,6 +105,7 @@ def test_more_rejected_test_rows_than_allowed_stop_the_kernel_before_training(tm
     assert not (out / "submission.csv").exists() and not list(out.glob("checkpoint-*"))
 
 
+@pytest.mark.slow
 def test_the_submission_uses_the_sample_submissions_own_column_names(tmp_path, fmnist):
     # as in Digit Recognizer: train.csv's column is "label", sample_submission's "ImageId,Label"
     root = make_input_root(tmp_path / "input", fmnist)
@@ -126,6 +128,7 @@ def last_weights(folder):
     return keras.models.load_model(folder / state.checkpoint).get_weights()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("model", ["article", "better"])
 def test_resume_continues_at_the_next_epoch_exactly_as_an_uninterrupted_run(
         input_root, tmp_path, model):
@@ -147,6 +150,7 @@ def test_resume_continues_at_the_next_epoch_exactly_as_an_uninterrupted_run(
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.slow
 def test_resume_refuses_a_run_made_with_other_settings(input_root, tmp_path):
     first = tmp_path / "first"
     run_training(make_assignment(), input_root, first, verbose=0)
@@ -156,6 +160,7 @@ def test_resume_refuses_a_run_made_with_other_settings(input_root, tmp_path):
                      attach(tmp_path, input_root, first), tmp_path / "second", verbose=0)
 
 
+@pytest.mark.slow
 def test_wall_clock_guard_stops_between_epochs_and_saves_a_resumable_state(
         input_root, tmp_path):
     # the better model: batch norm, flips and a cosine schedule must survive the resume too
@@ -192,6 +197,7 @@ class ClockJumpingOnceFileExists:
         return self.now + (self.jump if self.path.exists() else 0)
 
 
+@pytest.mark.slow
 def test_an_epoch_cut_by_the_time_limit_is_discarded_and_the_next_session_repeats_it(
         input_root, tmp_path, capsys):
     # a learning rate too small to change a prediction: no epoch after the first improves,
@@ -219,6 +225,7 @@ def test_an_epoch_cut_by_the_time_limit_is_discarded_and_the_next_session_repeat
     assert pd.read_csv(tmp_path / "next" / "history.csv")["epoch"].tolist() == [1, 2]
 
 
+@pytest.mark.slow
 def test_time_limit_inside_the_first_epoch_is_a_clear_error(input_root, tmp_path):
     with pytest.raises(RuntimeError, match="reached before the first epoch finished"):
         run_training(make_assignment(train={"time_limit_hours": 1.0}), input_root,
@@ -242,6 +249,7 @@ def test_a_sample_submission_in_another_order_is_refused_before_training(tmp_pat
     assert not (tmp_path / "w" / STATE_NAME).exists()
 
 
+@pytest.mark.slow
 def test_a_finished_run_attached_again_trains_no_further(input_root, tmp_path):
     first = tmp_path / "first"
     run_training(make_assignment(), input_root, first, verbose=0)

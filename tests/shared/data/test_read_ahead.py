@@ -7,7 +7,7 @@ import time
 import numpy as np
 import pytest
 
-from conftest import make_spec, write_output
+from shard_fixtures import make_spec, write_output
 from shared.data import Normalization, ShuffleOptions, WorkerOptions
 from shared.data.direct_reads import DirectReads
 from shared.data.sequence import ShardedSequence

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from competitions import image_folder, pixel_csv
-from conftest import make_spec
+from shard_fixtures import make_spec
 from shared.assignment import dump_assignment, load_assignment
 from shared.config import PipelineConfig
 from host.config_file import load_config
@@ -230,7 +230,7 @@ def test_mean_and_std_must_fit_the_channels(tmp_path, fmnist, build, values, cha
 
 def test_a_small_budget_alone_plans_the_embedded_example():
     """What scripts/dry_run.py --disk-budget 1MB does: no --shard-size needed."""
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[3]
     config = load_config(root / "pipeline.toml").replace(plan={"kernel_budget": 10**6})
     plan = make_plan(config)
     assert len(plan.preprocess) == 4 and plan.kernels.shard_bytes == 250_000

@@ -126,7 +126,7 @@ def test_a_fold_whose_rows_do_not_follow_the_assignment_is_refused(tmp_path):
 def test_flip_tta_averages_the_mirrored_prediction(tmp_path, fmnist):
     import keras
 
-    from conftest import make_spec, write_output
+    from shard_fixtures import make_spec, write_output
     from shared.config import LoaderConfig
     from shared.store import RowRange, ShardSet
     from shared.training.outputs import predict_rows

@@ -17,7 +17,7 @@ from shared.preprocess import run_preprocess
 from shared.sources import DecodeSettings, decode_image
 from shared.store import ShardSet
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture(scope="module")

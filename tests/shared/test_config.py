@@ -5,7 +5,7 @@ import pytest
 from host.config_file import load_config
 from shared.config import PipelineConfig, parse_size
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_repository_config_loads_and_round_trips():
