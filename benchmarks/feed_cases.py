@@ -10,7 +10,7 @@ import numpy as np
 
 from shared.data import Normalization
 from shared.data.sequence import ShardedSequence
-from shared.model import build_model
+from shared.models import build_model
 from shared.training.device_input import (prepare_model, set_steps_per_execution,
                                           with_pixel_input)
 

@@ -39,6 +39,8 @@ from shared.assignment import TrainAssignment
 from shared.config import PipelineConfig
 from shared.sources.layout import SourceLayout
 from shared.store import DatasetSpec, PlanEntry, RowRange, ShardWriter, WriterOptions
+from shared.tasks import task_for
+from shared.training.settings import choose_training
 
 CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker",
            "Bag", "Ankle boot")
@@ -84,7 +86,8 @@ def assignment(spec: DatasetSpec, model: str, epochs: int) -> TrainAssignment:
                           split_rows=dict(spec.split_rows))
     return TrainAssignment(kernel=f"quality-train-{model}", competition=COMPETITION,
                            sources=("quality-preprocess-00", "quality-preprocess-01"),
-                           spec=spec, source=layout, source_fingerprint="", config=config)
+                           spec=spec, source=layout, source_fingerprint="", config=config,
+                           choices=choose_training(config, task_for(layout)))
 
 
 def score(submission: Path, y_test: np.ndarray) -> float:

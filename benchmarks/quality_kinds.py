@@ -1,7 +1,7 @@
 """One competition per task kind, derived from Fashion-MNIST, through the whole dry run.
 
 For ``benchmarks/quality.py --kinds``: each kind is a 6,000 train / 2,000 test competition
-(``host.examples.tasks``), planned, preprocessed at 48x48 and trained for 5 epochs with the
+(``host.examples.task_competitions``), planned, preprocessed at 48x48 and trained for 5 epochs with the
 article's CNN by the very kernels of ``scripts/dry_run.py``, then scored against its
 ``solution.csv`` with the competition's metric. The constant baseline is the same metric for
 the training set's prior (class or tag frequencies, positive rate, mean value) on every row.
@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from host.dryrun import DryRunOptions, run_dry_run
-from host.examples.tasks import TaskExample, write_task_example
+from host.examples.task_competitions import TaskExample, write_task_example
 from host.planning import make_plan
 from shared.config import PipelineConfig
 from shared.sources import read_split_rows

@@ -54,7 +54,8 @@ from host.dryrun.runner import run_kernel  # noqa: E402
 from host.dryrun.tree import make_tree, mount_competition  # noqa: E402
 from host.examples.photos import build_photos, encode, plan_photos, render_upright  # noqa: E402
 from host.planning import make_plan  # noqa: E402
-from shared.config import PipelineConfig, format_size, parse_size  # noqa: E402
+from shared.config import PipelineConfig  # noqa: E402
+from shared.units import format_size, parse_size
 from shared.preprocess.pool import available_cpus  # noqa: E402
 
 MARGIN = 3 * 10**9
@@ -132,7 +133,7 @@ def preprocess(work: Path, comp: Path, config: PipelineConfig, specs, side: int,
                cores: int) -> dict:
     plan = make_plan(config, comp)
     say(plan.table())
-    built = build_kernels(plan.preprocess, plan.train, work / "kernels", owner="bench",
+    built = build_kernels(plan, work / "kernels", owner="bench",
                           config=config)
     by_split = {s: [str(comp / x.split / x.file_name) for x in specs if x.split == s]
                 for s in ("train", "test")}
@@ -163,13 +164,13 @@ def preprocess(work: Path, comp: Path, config: PipelineConfig, specs, side: int,
             f"{timings['bare']:.0f} s (ratio {pairs[-1]['ratio']}); page cache dropped: "
             f"{dropped}; load {os.getloadavg()[0]:.2f}")
     ratios = [p["ratio"] for p in pairs]
-    shard_bytes = sum(s.bytes for s in plan.kernels.shares)
+    shard_bytes = sum(s.bytes for s in plan.shares.shares)
     return {"kernels": len(plan.preprocess), "shards_bytes": shard_bytes,
             "preprocess_images_per_s": round(total_rows / total_seconds, 1),
             "preprocess_ratio_vs_pillow": round(statistics.median(ratios), 4),
             "preprocess_ratio_quartiles": quartiles(ratios), "preprocess_pairs": pairs,
-            "kernel_budget_gb": round(plan.kernels.kernel_budget / 1e9, 2),
-            "shard_bytes": plan.kernels.shard_bytes}
+            "kernel_budget_gb": round(plan.shares.kernel_budget / 1e9, 2),
+            "shard_bytes": plan.shares.shard_bytes}
 
 
 # -- 4. reading ------------------------------------------------------------------------------

@@ -1,5 +1,9 @@
 """Reading ``pipeline.toml`` on the user's machine (kernels get the settings baked in), and
-one-setting overrides from a command line (``--set source.channels=3``)."""
+one-setting overrides from a command line (``--set source.channels=3``).
+
+Beyond each table's own checks, a loaded config is checked against the registries: the task
+kind and the model family it names must exist, and the training settings must fit the model
+(``check_config``), so a wrong name is refused when the file is read, naming the file."""
 
 from __future__ import annotations
 
@@ -7,9 +11,11 @@ import tomllib
 from pathlib import Path
 from typing import Iterable
 
-from shared.config import PipelineConfig
+from host.settings import HostConfig
+from shared.tasks import task_kind
+from shared.training.settings import check_train_settings
 
-__all__ = ["load_config", "parse_override", "apply_overrides"]
+__all__ = ["load_config", "parse_override", "apply_overrides", "check_config"]
 
 
 def parse_override(text: str) -> tuple[str, str, object]:
@@ -27,15 +33,28 @@ def parse_override(text: str) -> tuple[str, str, object]:
     return table, name.strip(), parsed
 
 
-def apply_overrides(config: PipelineConfig, overrides: Iterable[str]) -> PipelineConfig:
+def apply_overrides(config: HostConfig, overrides: Iterable[str]) -> HostConfig:
     """``config`` with each ``TABLE.KEY=VALUE`` applied (and validated like the file)."""
     for text in overrides:
         table, name, value = parse_override(text)
         config = config.replace(**{table: {name: value}})
+    check_config(config)
     return config
 
 
-def load_config(path: str | Path = "pipeline.toml") -> PipelineConfig:
+def check_config(config: HostConfig, origin: str = "") -> HostConfig:
+    """ValueError (prefixed with ``origin``, the file) when a name is not registered or the
+    training settings cannot work together; returns ``config``."""
+    try:
+        if config.competition.task != "auto":
+            task_kind(config.competition.task)
+        check_train_settings(config)
+    except ValueError as exc:
+        raise ValueError(f"{origin}: {exc}" if origin else str(exc)) from None
+    return config
+
+
+def load_config(path: str | Path = "pipeline.toml") -> HostConfig:
     """Read a ``pipeline.toml``; relative ``data_dir`` is resolved against the file's folder."""
     path = Path(path)
     if not path.is_file():
@@ -46,7 +65,7 @@ def load_config(path: str | Path = "pipeline.toml") -> PipelineConfig:
             data = tomllib.load(fh)
         except tomllib.TOMLDecodeError as exc:
             raise ValueError(f"{path}: not valid TOML: {exc}") from None
-    config = PipelineConfig.from_dict(data, origin=str(path))
+    config = check_config(HostConfig.from_dict(data, origin=str(path)), str(path))
     data_dir = Path(config.competition.data_dir)
     if config.competition.data_dir and not data_dir.is_absolute():
         config = config.replace(competition={"data_dir": str((path.parent / data_dir).resolve())})

@@ -22,7 +22,7 @@ def main(assignment) -> int:
     if not isinstance(assignment, TrainAssignment):
         raise ValueError(f"kernels/train.py got a {type(assignment).__name__}: it runs only "
                          "train assignments (role 'train')")
-    select_backend(assignment.config.train.backend)  # KERAS_BACKEND, before Keras is imported
+    select_backend(assignment.choices.backend)  # KERAS_BACKEND, before Keras is imported
     from shared.training import run_training
 
     outcome = run_training(assignment, input_root(), working_dir(), started_at=_STARTED)

@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 from host.config_file import apply_overrides, load_config
-from shared.config import format_size, parse_size
+from shared.units import format_size, parse_size
 from host.dryrun import DryRunError, DryRunOptions, run_dry_run
 
 

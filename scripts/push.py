@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 
 from host.config_file import load_config
-from shared.config import PipelineConfig
+from host.settings import HostConfig
 from host.kaggle_api import (CredentialsError, KaggleService, KernelSet,
                                MetadataRules, PollSettings, PushFailed, PushOptions, RetryPolicy,
                                api_base_url, connect, format_plan, local_username, preflight,
@@ -31,15 +31,14 @@ from host.kaggle_api.retry import call_with_retry
 PLACEHOLDER_OWNER = "your-kaggle-username"
 
 
-def build_kernel_folders(config: PipelineConfig, out_dir: Path, *, owner: str) -> KernelSet:
+def build_kernel_folders(config: HostConfig, out_dir: Path, *, owner: str) -> KernelSet:
     """Plan the run from the local competition data and build one folder per kernel."""
     # Imported here: pushing a saved build (--kernels) needs neither pandas nor Pillow.
     from host.bundle.build import build_kernels
     from host.planning import make_plan
 
     plan = make_plan(config, Path(config.competition.data_dir))
-    built = build_kernels(plan.preprocess, plan.trains, out_dir, owner=owner, config=config,
-                          blend=plan.blend)
+    built = build_kernels(plan, out_dir, owner=owner, config=config)
     kernels = KernelSet.from_built(built, plan_text=plan.table())
     kernels.save(out_dir)
     return kernels
@@ -71,7 +70,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
-def effective_config(args: argparse.Namespace) -> PipelineConfig:
+def effective_config(args: argparse.Namespace) -> HostConfig:
     config = load_config(args.config)
     competition: dict = {}
     if args.competition:
@@ -82,7 +81,7 @@ def effective_config(args: argparse.Namespace) -> PipelineConfig:
     return config.replace(competition=competition, kaggle=kaggle)
 
 
-def load_kernels(args: argparse.Namespace, config: PipelineConfig, owner: str) -> KernelSet:
+def load_kernels(args: argparse.Namespace, config: HostConfig, owner: str) -> KernelSet:
     """The kernels to push, their train kernel mounting its own output iff
     ``--continue-training`` (a saved build is updated in place, kernels.json included)."""
     if args.kernels:
@@ -106,14 +105,14 @@ def load_kernels(args: argparse.Namespace, config: PipelineConfig, owner: str) -
     return kernels
 
 
-def rules_for(config: PipelineConfig, owner: str, args: argparse.Namespace) -> MetadataRules:
+def rules_for(config: HostConfig, owner: str, args: argparse.Namespace) -> MetadataRules:
     k = config.kaggle
     return MetadataRules(owner=owner, competition=config.competition.slug,
                          is_private=k.is_private, enable_internet=k.enable_internet,
                          machine_shape=k.machine_shape, continue_training=args.continue_training)
 
 
-def show_plan(args: argparse.Namespace, config: PipelineConfig) -> int:
+def show_plan(args: argparse.Namespace, config: HostConfig) -> int:
     owner = config.kaggle.owner or local_username()
     if args.kernels and not owner:  # already built: the ids say whose they are
         owner = str(KernelSet.load(args.kernels).final.metadata().get("id", "")).split("/")[0]
@@ -129,7 +128,7 @@ def show_plan(args: argparse.Namespace, config: PipelineConfig) -> int:
     return 0
 
 
-def push(args: argparse.Namespace, config: PipelineConfig) -> int:
+def push(args: argparse.Namespace, config: HostConfig) -> int:
     credentials = require_credentials()
     k = config.kaggle
     retry = RetryPolicy.from_config(k)

@@ -1,7 +1,10 @@
 """What one kernel is asked to do, baked into its bundle as JSON at build time.
 
-A kernel never reads the repository: the bundler serialises its assignment (with the whole
-pipeline config) into the kernel script, and the kernel rebuilds it with ``load_assignment``.
+A kernel never reads the repository: the bundler serialises its assignment (what the plan
+decided for it, and the settings its role reads) into the kernel script, and the kernel
+rebuilds it with ``load_assignment``. A kernel never recomputes what the plan decided: the
+preprocessing kernels get their shard limits (``writer``), the train kernels what the
+``auto`` training settings became (``choices``).
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ from typing import Any, Mapping
 from shared.config import PipelineConfig
 from shared.sources.layout import SourceLayout
 from shared.store.manifest import DatasetSpec, PlanEntry, RowRange
+from shared.store.sharding import WriterOptions
+from shared.training.plan_choices import TrainChoices
 
 __all__ = ["PreprocessAssignment", "TrainAssignment", "BlendAssignment", "baked",
            "dump_assignment", "load_assignment"]
@@ -31,14 +36,17 @@ class PreprocessAssignment:
     source: SourceLayout
     source_fingerprint: str
     config: PipelineConfig
+    writer: WriterOptions  # the shard limits the planner sized the kernels with
     bundle_fingerprint: str = ""
 
     role = "preprocess"
     # the settings this role reads; the bundle bakes in only these (see ``baked``)
-    settings_read = ("competition", "source", "store", "plan")
-    # settings of those tables that only the train kernel reads: baked at their defaults, so
-    # changing them re-runs the train kernel alone
-    settings_unread = (("competition", "max_fallback_fraction"),)
+    settings_read = ("competition", "source", "plan")
+    # settings of those tables this role does not read: baked at their defaults, so changing
+    # them re-runs only the kernels that read them (the budget is in ``writer`` already)
+    settings_unread = (("competition", "max_fallback_fraction"), ("competition", "task"),
+                       ("competition", "submission"), ("plan", "kernel_budget"),
+                       ("plan", "max_kernels"))
 
 
 @dataclass(frozen=True)
@@ -52,6 +60,7 @@ class TrainAssignment:
     source: SourceLayout
     source_fingerprint: str
     config: PipelineConfig
+    choices: TrainChoices  # what the [train] settings left on auto became
     bundle_fingerprint: str = ""
     fold: int = 0  # with [train] folds = K >= 2: which fold this kernel validates on
 
@@ -108,6 +117,8 @@ def dump_assignment(assignment: Assignment) -> str:
             value = value.to_dict()
         elif isinstance(value, DatasetSpec):
             value = {**asdict(value), "classes": list(value.classes)}
+        elif isinstance(value, (TrainChoices, WriterOptions)):
+            value = asdict(value)
         elif isinstance(value, tuple):
             value = [asdict(v) if hasattr(v, "__dataclass_fields__") else v for v in value]
         data[name] = value
@@ -145,6 +156,8 @@ def load_assignment(text: str | Mapping[str, Any]) -> Assignment:
         "ranges": lambda v: tuple(RowRange(**r) for r in v),
         "plan": lambda v: tuple(PlanEntry(**p) for p in v),
         "sources": tuple,
+        "choices": lambda v: TrainChoices(**v),
+        "writer": lambda v: WriterOptions(**v),
     }
     for name, convert in converters.items():
         if name in fields:

@@ -94,7 +94,7 @@ def plot_confusion_matrix(matrix: np.ndarray, class_names: Sequence[Any],
 def plot_roc_curve(true: np.ndarray, score: np.ndarray, path: str | os.PathLike, *,
                    title: str = "", positive: str = "1") -> Path:
     """The ROC curve of ``score`` for binary ``true`` on the validation rows, with its AUC."""
-    from shared.tasks.metrics import roc_auc
+    from shared.metrics import roc_auc
 
     true = np.asarray(true).astype(bool)
     order = np.argsort(-np.asarray(score, np.float64), kind="stable")
@@ -115,7 +115,7 @@ def plot_roc_curve(true: np.ndarray, score: np.ndarray, path: str | os.PathLike,
 def plot_predicted_vs_true(true: np.ndarray, predicted: np.ndarray, path: str | os.PathLike, *,
                            title: str = "") -> Path:
     """A scatter of predicted against true values on the validation rows, with RMSE."""
-    from shared.tasks.metrics import rmse
+    from shared.metrics import rmse
 
     true, predicted = np.asarray(true, np.float64), np.asarray(predicted, np.float64)
     fig = Figure(figsize=(5, 5), layout="constrained")

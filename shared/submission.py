@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from shared.store.atomic import atomic_path
-from shared.tasks import LabelTask, Task, TaskShapeError
+from shared.tasks import Task, TaskShapeError, default_task
 from shared.tasks.base import examples
 
 __all__ = ["SubmissionFormat", "SubmissionError", "read_sample", "write_submission"]
@@ -71,7 +71,7 @@ class SubmissionFormat:
         """Read and check the competition's sample submission for ``task`` (or, as in
         release 0.1, for one class per image: ``label_column`` and ``classes``)."""
         if task is None:
-            task = LabelTask(classes=tuple(classes), value_columns=(label_column,))
+            task = default_task(tuple(classes), label_column)
         fmt = cls(sample=read_sample(path), id_column=id_column, task=task, source=str(path))
         fmt.check_columns()
         return fmt
@@ -93,7 +93,7 @@ class SubmissionFormat:
         if len(duplicated):
             raise SubmissionError(f"{path} lists ids more than once: "
                                   f"{examples(duplicated.tolist())}")
-        if not task.classes and task.name != "regression":
+        if not task.classes and task.needs_classes:
             raise SubmissionError("no classes to map predictions to: the shards carry none")
 
     @property

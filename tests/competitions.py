@@ -88,7 +88,7 @@ def task_competition(root: Path, fmnist: dict, task: str, n_train: int = 600,
                      n_test: int = 100) -> Path:
     """An image-folder competition of kind ``task`` with its ``solution.csv``: trousers
     against the rest for the binary kind (easy in a few epochs), 3 labels for top-k."""
-    from host.examples.tasks import TaskExample, write_task_example
+    from host.examples.task_competitions import TaskExample, write_task_example
 
     example = TaskExample(task=task, positive=1, top_k=TOP_K)
     return write_task_example(root, example, fmnist["x_train"][:n_train],

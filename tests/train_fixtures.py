@@ -16,6 +16,8 @@ from shared.assignment import TrainAssignment
 from shared.config import PipelineConfig
 from shared.sources.layout import SourceLayout
 from shared.store import PlanEntry, RowRange
+from shared.tasks import task_for
+from shared.training.settings import choose_training
 
 CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker",
            "Bag", "Ankle boot")
@@ -58,4 +60,5 @@ def make_assignment(n_train: int = 600, n_test: int = 100, **sections) -> TrainA
     spec = make_spec(n_train, n_test, classes=CLASSES, id_column="id", label_column="label")
     return TrainAssignment(kernel="fmnist-train", competition=COMPETITION,
                            sources=("fmnist-preprocess-00", "fmnist-preprocess-01"), spec=spec,
-                           source=layout, source_fingerprint=FINGERPRINT, config=config)
+                           source=layout, source_fingerprint=FINGERPRINT, config=config,
+                           choices=choose_training(config, task_for(layout)))

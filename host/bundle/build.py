@@ -17,50 +17,24 @@ import dataclasses
 import json
 import os
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from host.bundle.closure import runtime_closure
 from host.bundle.folder import METADATA_NAME, KernelFolder, kernel_title
 from host.bundle.script import fingerprint, package_zip, render_script
-from shared.assignment import (BlendAssignment, PreprocessAssignment, TrainAssignment, baked,
+from host.kernel_stages import KernelStages
+from host.settings import HostConfig
+from shared.assignment import (Assignment, BlendAssignment, TrainAssignment, baked,
                                dump_assignment)
-from shared.config import PipelineConfig
 from shared.store.atomic import write_text_atomic
 
-__all__ = ["BuiltKernels", "build_kernels", "mount_own_output", "repo_root", "role_code"]
+__all__ = ["build_kernels", "mount_own_output", "repo_root", "role_code"]
 
 
 def repo_root() -> Path:
     """The repository holding ``kernels/`` and ``kernel-metadata/``."""
     return Path(__file__).resolve().parents[2]
-
-
-@dataclass(frozen=True)
-class BuiltKernels:
-    """The built folders, in the order they run: preprocessing, training (one kernel, or one
-    per fold), and with folds the blend."""
-
-    preprocess: tuple[KernelFolder, ...]
-    trains: tuple[KernelFolder, ...]
-    blend: KernelFolder | None = None
-
-    @property
-    def train(self) -> KernelFolder:
-        """The train kernel of a build without folds."""
-        if len(self.trains) != 1:
-            raise ValueError(f"this build has {len(self.trains)} fold kernels: use .trains")
-        return self.trains[0]
-
-    @property
-    def final(self) -> KernelFolder:
-        """The kernel that writes submission.csv."""
-        return self.blend or self.train
-
-    @property
-    def all(self) -> tuple[KernelFolder, ...]:
-        return (*self.preprocess, *self.trains, *((self.blend,) if self.blend else ()))
 
 
 def _template(root: Path, role: str) -> dict[str, Any]:
@@ -70,7 +44,7 @@ def _template(root: Path, role: str) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def _metadata(root: Path, assignment, owner: str, config: PipelineConfig,
+def _metadata(root: Path, assignment, owner: str, config: HostConfig,
               script: str) -> dict[str, Any]:
     meta = _template(root, assignment.role)
     meta.update(
@@ -96,7 +70,7 @@ def role_code(root: Path, role: str) -> tuple[str, bytes]:
     return entry.read_text(encoding="utf-8"), package_zip(runtime_closure(entry, root), root)
 
 
-def _build_one(assignment, out_dir: Path, owner: str, config: PipelineConfig, root: Path,
+def _build_one(assignment, out_dir: Path, owner: str, config: HostConfig, root: Path,
                code: tuple[str, bytes]) -> KernelFolder:
     entry_source, zip_bytes = code
     # The local data folder means nothing on Kaggle (and is the user's own path): not baked.
@@ -120,30 +94,20 @@ def _build_one(assignment, out_dir: Path, owner: str, config: PipelineConfig, ro
                         script=script, fingerprint=digest, sources=tuple(sources))
 
 
-def build_kernels(preprocess: Sequence[PreprocessAssignment],
-                  train: TrainAssignment | Sequence[TrainAssignment],
-                  out_dir: str | os.PathLike, *, owner: str, config: PipelineConfig,
-                  root: str | os.PathLike | None = None,
-                  blend: BlendAssignment | None = None) -> BuiltKernels:
-    """Write one kernel folder per assignment under ``out_dir``: the preprocessing kernels,
-    the train kernel (or the fold kernels, then ``blend``); of ``config``, each kernel bakes
-    in what its role reads. ``root`` is the repository holding ``kernels/``,
-    ``kernel-metadata/`` and ``shared/`` (default: this one)."""
+def build_kernels(stages: KernelStages[Assignment], out_dir: str | os.PathLike, *, owner: str,
+                  config: HostConfig, root: str | os.PathLike | None = None
+                  ) -> KernelStages[KernelFolder]:
+    """Write one kernel folder per assignment of ``stages`` (a ``Plan``) under ``out_dir``, in
+    the same stages; of ``config``, each kernel bakes in what its role reads. ``root`` is the
+    repository holding ``kernels/``, ``kernel-metadata/`` and ``shared/`` (default: this
+    one)."""
     if not owner:
         raise ValueError("owner is empty: give the Kaggle user name that will own the kernels")
-    trains = (train,) if isinstance(train, TrainAssignment) else tuple(train)
-    if (len(trains) > 1) != (blend is not None):
-        raise ValueError(f"{len(trains)} train kernel(s) and {'a' if blend else 'no'} blend "
-                         "kernel: fold kernels need a blend, one train kernel none")
     root = Path(root or repo_root())
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    roles = ("preprocess", "train") + (("blend",) if blend is not None else ())
-    code = {role: role_code(root, role) for role in roles}
-    build = lambda a: _build_one(a, out, owner, config, root, code[a.role])  # noqa: E731
-    return BuiltKernels(preprocess=tuple(map(build, preprocess)),
-                        trains=tuple(map(build, trains)),
-                        blend=build(blend) if blend is not None else None)
+    code = {role: role_code(root, role) for role in sorted({a.role for a in stages.all})}
+    return stages.map(lambda a: _build_one(a, out, owner, config, root, code[a.role]))
 
 
 def mount_own_output(train: KernelFolder, *, owner: str, mounted: bool) -> KernelFolder:

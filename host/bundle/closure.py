@@ -4,8 +4,10 @@ A kernel carries, and is fingerprinted by, the modules of ``shared`` that its en
 imports, directly or through other modules (imports inside functions included), plus the
 ``__init__.py`` of every package on the way. Nothing is executed to find them. Two rules
 follow Python's own: imports under ``if TYPE_CHECKING:`` never run, so they do not count;
-and ``from package import Name``, where the package exports ``Name`` lazily
-(``shared.lazy.lazy_exports`` and its literal table), imports the one module that defines it.
+``from package import Name``, where the package exports ``Name`` lazily
+(``shared.lazy.lazy_exports`` and its literal table), imports the one module that defines it;
+and a registry package, whose ``__init__`` calls ``import_submodules(__name__)``
+(``shared.registry``), imports every module in it.
 
 The same graph enforces the runtime/host line: code a kernel runs may import ``shared``, the
 standard library and third-party packages, never a package of the repository that runs on the
@@ -20,7 +22,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 __all__ = ["RUNTIME_PACKAGE", "HOST_PACKAGES", "BoundaryError", "ImportEdge", "imports_of",
-           "lazy_table", "runtime_closure"]
+           "lazy_table", "submodules_imported", "runtime_closure"]
 
 RUNTIME_PACKAGE = "shared"
 HOST_PACKAGES = ("host", "scripts", "kernels", "tests", "benchmarks")
@@ -103,6 +105,20 @@ def lazy_table(path: Path) -> dict[str, str]:
     return {}
 
 
+def submodules_imported(path: Path) -> tuple[Path, ...]:
+    """The modules a registry package's ``__init__`` imports by calling
+    ``import_submodules(__name__)``: every ``.py`` beside it not named with a leading ``_``
+    (as ``shared.registry.import_submodules`` does); () for any other file."""
+    if path.name != "__init__.py":
+        return ()
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    calls = any(isinstance(node, ast.Call) and (getattr(node.func, "id", "") or getattr(
+        node.func, "attr", "")) == "import_submodules" for node in _runtime_nodes(tree))
+    if not calls:
+        return ()
+    return tuple(sorted(p for p in path.parent.glob("*.py") if not p.name.startswith("_")))
+
+
 def _module_file(module: str, repo: Path) -> Path | None:
     base = repo.joinpath(*module.split("."))
     for candidate in (base.with_suffix(".py"), base / "__init__.py"):
@@ -138,6 +154,10 @@ def runtime_closure(entry: Path, repo: Path) -> tuple[Path, ...]:
         if path in seen:
             continue
         seen.add(path)
+        for module_file in submodules_imported(path):
+            if module_file not in found:
+                found.add(module_file)
+                queue.append(module_file)
         for edge in imports_of(path, repo):
             top = edge.module.split(".")[0]
             if top in HOST_PACKAGES:

@@ -23,7 +23,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from host.bundle.build import BuiltKernels, build_kernels
+from host.bundle.build import build_kernels
+from host.kernel_stages import KernelStages
 from host.bundle.folder import KernelFolder
 from host.dryrun.inputs import changes, snapshot
 from host.dryrun.interpreter import check_kernel_python
@@ -33,7 +34,8 @@ from host.dryrun.tree import (LAYOUTS, KernelTree, make_tree, mount_competition,
                               replacing_working)
 from host.dryrun.workdir import check_workdir
 from shared.blend import CV_NAME
-from shared.config import PipelineConfig, format_size
+from host.settings import HostConfig
+from shared.units import format_size
 from shared.fallback import FallbackRows
 from shared.fold_files import FOLD_RECORD
 from shared.store.atomic import write_text_atomic
@@ -54,7 +56,7 @@ class DryRunError(RuntimeError):
 class DryRunOptions:
     """What to run and under which limits."""
 
-    config: PipelineConfig
+    config: HostConfig
     data_dir: Path
     workdir: Path
     only: str = ""  # "", "preprocess" or "train"
@@ -115,7 +117,7 @@ def _run_checked(folder: KernelFolder, tree: KernelTree, options: DryRunOptions)
     return run
 
 
-def _preprocess(built: BuiltKernels, options: DryRunOptions) -> list[KernelRun]:
+def _preprocess(built: KernelStages[KernelFolder], options: DryRunOptions) -> list[KernelRun]:
     def one(folder: KernelFolder) -> KernelRun:
         tree = make_tree(options.workdir / "kaggle", folder.slug,
                          resume_bundle=folder.fingerprint)
@@ -164,7 +166,7 @@ def _mounted_run(folder: KernelFolder, sources: tuple[KernelFolder, ...], output
         return _run_checked(folder, tree, options), tree
 
 
-def _train(built: BuiltKernels, spec: DatasetSpec, options: DryRunOptions
+def _train(built: KernelStages[KernelFolder], spec: DatasetSpec, options: DryRunOptions
            ) -> tuple[list[KernelRun], KernelTree]:
     """The train kernel, or the fold kernels (``parallel`` at a time) and then the blend;
     the tree of the one that writes the submission."""
@@ -211,8 +213,8 @@ def run_dry_run(options: DryRunOptions) -> dict:
                          else a for a in exc.args)
         raise
     _say(options, plan.table())
-    built = build_kernels(plan.preprocess, plan.trains, options.workdir / "kernels",
-                          owner=options.owner, config=options.config, blend=plan.blend)
+    built = build_kernels(plan, options.workdir / "kernels", owner=options.owner,
+                          config=options.config)
     runs: list[KernelRun] = []
     report: dict = {"competition": options.config.competition.slug,
                     "workdir": str(options.workdir), "layout": options.layout,

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from host.bundle.folder import KernelFolder
+from host.kernel_stages import KernelStages
 from shared.store.manifest import write_json_atomic
 
 __all__ = ["KernelSet", "INDEX_NAME"]
@@ -34,60 +35,37 @@ def _folder_to_dict(kernel: KernelFolder, root: Path) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
-class KernelSet:
-    """Preprocessing kernels, the train kernel (or fold kernels) they are sources of, and
-    with folds the blend kernel."""
+class KernelSet(KernelStages[KernelFolder]):
+    """The built kernel folders of one run (``KernelStages``: preprocessing, the train kernel
+    or fold kernels they are sources of, with folds the blend), and the planner's table."""
 
-    preprocess: tuple[KernelFolder, ...]
-    trains: tuple[KernelFolder, ...]
     plan_text: str = ""  # the planner's table (row ranges, budgets), shown by --plan
-    blend: KernelFolder | None = None
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "preprocess", tuple(self.preprocess))
-        trains = (self.trains,) if isinstance(self.trains, KernelFolder) else tuple(self.trains)
-        object.__setattr__(self, "trains", trains)
+        super().__post_init__()
         if not self.preprocess:
             raise ValueError("KernelSet: no preprocessing kernels; the plan must have at least one")
         wrong = [k.slug for k in self.preprocess if k.role != "preprocess"]
-        wrong_train = [k.slug for k in trains if k.role != "train"]
-        if wrong or wrong_train or not trains or (
-                self.blend is not None and self.blend.role != "blend"):
+        wrong_train = [k.slug for k in self.trains if k.role != "train"]
+        if wrong or wrong_train or (self.blend is not None and self.blend.role != "blend"):
             raise ValueError(f"KernelSet: roles are wrong (preprocess kernels with another role: "
                              f"{wrong}; train kernels with another role: {wrong_train}; "
-                             f"{len(trains)} train kernel(s); blend kernel role "
-                             f"{self.blend.role if self.blend else None!r})")
-        if (len(trains) > 1) != (self.blend is not None):
-            raise ValueError(f"KernelSet: {len(trains)} train kernel(s) and "
-                             f"{'a' if self.blend else 'no'} blend kernel: fold kernels need a "
-                             "blend kernel, a single train kernel none")
+                             f"blend kernel role {self.blend.role if self.blend else None!r})")
         slugs = [k.slug for k in self.preprocess]
-        for train in trains:
+        for train in self.trains:
             others = [s for s in train.sources if s != train.slug]
             if sorted(others) != sorted(slugs):
                 raise ValueError(f"KernelSet: the train kernel {train.slug} mounts "
                                  f"{list(train.sources)}, expected every preprocessing kernel "
                                  f"{slugs} (and, to continue its training, itself)")
-        if self.blend is not None and list(self.blend.sources) != [k.slug for k in trains]:
+        if self.blend is not None and list(self.blend.sources) != [k.slug for k in self.trains]:
             raise ValueError(f"KernelSet: the blend kernel {self.blend.slug} mounts "
                              f"{list(self.blend.sources)}, expected the fold kernels "
-                             f"{[k.slug for k in trains]}")
-
-    @property
-    def train(self) -> KernelFolder:
-        """The train kernel of a run without folds."""
-        if len(self.trains) != 1:
-            raise ValueError(f"this run has {len(self.trains)} fold kernels: use .trains")
-        return self.trains[0]
-
-    @property
-    def final(self) -> KernelFolder:
-        """The kernel whose outputs are downloaded and submitted: the blend, or the train."""
-        return self.blend or self.train
+                             f"{[k.slug for k in self.trains]}")
 
     @property
     def kernels(self) -> tuple[KernelFolder, ...]:
-        return (*self.preprocess, *self.trains, *((self.blend,) if self.blend else ()))
+        return self.all
 
     @property
     def continues_training(self) -> bool:
@@ -95,9 +73,9 @@ class KernelSet:
         return all(k.slug in k.sources for k in self.trains)
 
     @classmethod
-    def from_built(cls, built: Any, plan_text: str = "") -> "KernelSet":
-        """From the bundler's ``BuiltKernels``."""
-        return cls(tuple(built.preprocess), tuple(built.trains), plan_text, built.blend)
+    def from_built(cls, built: KernelStages[KernelFolder], plan_text: str = "") -> "KernelSet":
+        """From the bundler's folders."""
+        return cls(built.preprocess, built.trains, built.blend, plan_text)
 
     def save(self, root: str | Path) -> Path:
         """Write ``root/kernels.json`` (atomically); folder paths are stored relative to root."""
@@ -134,4 +112,4 @@ class KernelSet:
             raise ValueError(f"{path}: expected a train kernel (or fold kernels and one blend "
                              f"kernel), found {len(trains)} train and {len(blends)} blend")
         return cls(tuple(k for k in folders if k.role == "preprocess"), trains,
-                   str(data.get("plan_text", "")), blends[0] if blends else None)
+                   blends[0] if blends else None, str(data.get("plan_text", "")))

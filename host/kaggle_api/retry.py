@@ -15,7 +15,7 @@ from typing import Callable, TypeVar
 import requests
 
 from shared.checks import check_int, check_number
-from shared.config import KaggleConfig
+from host.settings import KaggleConfig
 
 __all__ = ["RetryPolicy", "TransientError", "RetriesExhausted", "is_transient", "call_with_retry",
            "describe_error"]

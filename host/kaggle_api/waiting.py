@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from host.kaggle_api.service import PushedVersion, SessionStatus
 from shared.checks import check_number
-from shared.config import KaggleConfig
+from host.settings import KaggleConfig
 
 __all__ = ["PollSettings", "RunWatch"]
 

@@ -21,7 +21,7 @@ from typing import Sequence
 
 from host.bundle.folder import kernel_title
 from host.planning.sizing import KAGGLE_CPU_CORES, fit_shards, planned_decoders
-from shared.config import format_size
+from shared.units import format_size
 from shared.store.sharding import PlannedShard, WriterOptions, plan_shards
 from shared.store.manifest import SPLITS, DatasetSpec, PlanEntry, RowRange
 

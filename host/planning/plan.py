@@ -1,11 +1,11 @@
 """make_plan: a competition folder and the pipeline settings in, every kernel's assignment out.
 
-It detects the layout, validates every row (ids unique, labels present) before anything is
-written, fingerprints the source, plans the preprocessing kernels and builds their
-assignments plus the train kernel's. When the planner lowered the shard size to fit the
-budget, the assignments carry the lowered ``[store] shard_bytes``, so the kernels write
-exactly the planned shards. ``bundle_fingerprint`` is left empty: the bundler
-fills it in (``dataclasses.replace``).
+It detects the layout, decides the task, validates every row (ids unique, labels present)
+before anything is written, fingerprints the source, sizes the preprocessing kernels, decides
+what the ``auto`` training settings mean (``shared.training.settings``) and builds every
+kernel's assignment. What the plan decided travels whole: the preprocessing kernels get the
+shard limits they were sized with (``writer``), the train kernels the training choices.
+``bundle_fingerprint`` is left empty: the bundler fills it in (``dataclasses.replace``).
 """
 
 from __future__ import annotations
@@ -13,47 +13,39 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from host.kernel_stages import KernelStages
 from host.planning.detect import detect_source
 from host.planning.input_notes import null_label_notes, spaced_id_notes
 from host.planning.kernels import (KernelPlan, blend_slug, check_slug_prefix, fold_slug,
                                    plan_kernels)
 from host.planning.task_detect import decide_task
-from shared.assignment import BlendAssignment, PreprocessAssignment, TrainAssignment
+from host.settings import HostConfig
+from shared.assignment import (Assignment, BlendAssignment, PreprocessAssignment,
+                               TrainAssignment)
 from shared.config import PipelineConfig, StoreConfig
 from shared.data.normalization import Normalization
 from shared.sources import SourceLayout, SplitRows, read_split_rows, source_fingerprint
 from shared.store.manifest import DatasetSpec
 from shared.store.sharding import WriterOptions
-from shared.tasks import resolve_monitor, task_for
+from shared.tasks import task_for
+from shared.training.plan_choices import TrainChoices
+from shared.training.settings import choose_training
 
 __all__ = ["Plan", "make_plan", "dataset_spec"]
 
 
-@dataclass(frozen=True)
-class Plan:
-    """The resolved source, the data set's shape and every kernel's assignment."""
+@dataclass(frozen=True, kw_only=True)
+class Plan(KernelStages[Assignment]):
+    """Every kernel's assignment (``preprocess``, ``trains``, ``blend``), with the resolved
+    source, the data set's shape, the preprocessing shares and what the training settings
+    became."""
 
     layout: SourceLayout
     spec: DatasetSpec
     source_fingerprint: str
-    kernels: KernelPlan
-    preprocess: tuple[PreprocessAssignment, ...]
-    trains: tuple[TrainAssignment, ...]  # one train kernel, or one per fold
+    shares: KernelPlan
+    choices: TrainChoices
     task_evidence: str = ""
-    blend: BlendAssignment | None = None  # with folds: averages them into the submission
-
-    @property
-    def train(self) -> TrainAssignment:
-        """The train kernel of a plan without folds."""
-        if len(self.trains) != 1:
-            raise ValueError(f"this plan trains {len(self.trains)} folds: use plan.trains and "
-                             "plan.blend")
-        return self.trains[0]
-
-    @property
-    def final(self) -> TrainAssignment | BlendAssignment:
-        """The kernel that writes submission.csv: the blend, or the one train kernel."""
-        return self.blend or self.train
     notes: tuple[str, ...] = ()  # what the planner decided that the user should know
 
     def table(self) -> str:
@@ -68,7 +60,8 @@ class Plan:
                 + f"source {self.source_fingerprint[:12]}")
         task = (f"task {lay.task}: {task_for(lay).describe()}; because "
                 f"{self.task_evidence or 'of the layout'}")
-        lines = [head, task, *(f"note: {note}" for note in self.notes), self.kernels.table()]
+        lines = [head, task, self.choices.describe(), *(f"note: {note}" for note in self.notes),
+                 self.shares.table()]
         if self.blend is not None:
             lines.append(f"the {len(self.trains)} fold kernels ({self.trains[0].kernel} .. "
                          f"{self.trains[-1].kernel}) each validate on one fold and train on "
@@ -89,7 +82,7 @@ def dataset_spec(layout: SourceLayout, rows: dict[str, SplitRows],
                        task=layout.task)
 
 
-def make_plan(config: PipelineConfig, data_dir: str | Path | None = None) -> Plan:
+def make_plan(config: HostConfig, data_dir: str | Path | None = None) -> Plan:
     """Plan every kernel for the competition in ``data_dir`` (default: [competition] data_dir)."""
     data_dir = Path(config.competition.data_dir if data_dir is None else data_dir)
     detection = detect_source(data_dir, config.source)
@@ -97,46 +90,47 @@ def make_plan(config: PipelineConfig, data_dir: str | Path | None = None) -> Pla
              *null_label_notes(detection.layout, data_dir, config.source.null_labels)]
     decision = decide_task(detection.layout, data_dir, config.competition.task)
     layout = decision.layout
-    resolve_monitor(config.train.monitor, task_for(layout))  # a wrong monitor fails here
+    choices = choose_training(config, task_for(layout))  # a setting that cannot work fails here
     Normalization.from_config(config.loader).check_channels(layout.channels)
     rows = {split: read_split_rows(layout, data_dir, split) for split in layout.split_rows}
     spec = dataset_spec(layout, rows, config.store)
     notes += spaced_id_notes(layout, rows)
     fingerprint = source_fingerprint(layout, data_dir)
-    options = WriterOptions.from_config(config)
-    kernels = plan_kernels(spec, options, kernel_budget=config.plan.kernel_budget,
-                           max_kernels=config.plan.max_kernels,
-                           prefix=config.kaggle.slug_prefix or config.competition.slug,
-                           decode_workers=config.plan.decode_workers)
-    if kernels.shard_bytes != config.store.shard_bytes:  # lowered to fit the budget
-        config = config.replace(store={"shard_bytes": kernels.shard_bytes})
-    entries = kernels.entries()
+    prefix = config.kaggle.slug_prefix or config.competition.slug
+    shares = plan_kernels(spec, WriterOptions.from_config(config),
+                          kernel_budget=config.plan.kernel_budget,
+                          max_kernels=config.plan.max_kernels, prefix=prefix,
+                          decode_workers=config.plan.decode_workers)
+    writer = WriterOptions(shard_bytes=shares.shard_bytes,
+                           max_shard_rows=config.store.max_shard_rows,
+                           budget_bytes=config.plan.kernel_budget)
+    entries = shares.entries()
     common = dict(competition=config.competition.slug, spec=spec, source=layout,
-                  source_fingerprint=fingerprint, config=config)
+                  source_fingerprint=fingerprint, config=config.runtime())
     preprocess = tuple(PreprocessAssignment(kernel=share.kernel, ranges=share.ranges,
-                                            plan=entries, **common)
-                       for share in kernels.shares)
-    trains, blend = _train_kernels(config, kernels, common)
-    return Plan(layout=layout, spec=spec, source_fingerprint=fingerprint, kernels=kernels,
-                preprocess=preprocess, trains=trains, task_evidence=decision.evidence,
-                blend=blend, notes=tuple(notes))
+                                            plan=entries, writer=writer, **common)
+                       for share in shares.shares)
+    trains, blend = _train_kernels(config, shares, prefix, common, choices)
+    return Plan(preprocess=preprocess, trains=trains, blend=blend, layout=layout, spec=spec,
+                source_fingerprint=fingerprint, shares=shares, choices=choices,
+                task_evidence=decision.evidence, notes=tuple(notes))
 
 
-def _train_kernels(config: PipelineConfig, kernels: KernelPlan, common: dict
+def _train_kernels(config: PipelineConfig, shares: KernelPlan, prefix: str, common: dict,
+                   choices: TrainChoices
                    ) -> tuple[tuple[TrainAssignment, ...], BlendAssignment | None]:
     """One train kernel; or, with ``[train] folds = K``, K fold kernels and the blend."""
     folds = config.train.folds
     if folds == 1:
-        return (TrainAssignment(kernel=kernels.train_kernel, sources=kernels.sources,
-                                **common),), None
-    prefix = config.kaggle.slug_prefix or config.competition.slug
-    check_slug_prefix(prefix, len(kernels.shares), folds)
+        return (TrainAssignment(kernel=shares.train_kernel, sources=shares.sources,
+                                choices=choices, **common),), None
+    check_slug_prefix(prefix, len(shares.shares), folds)
     train_rows = common["spec"].split_rows.get("train", 0)
     if train_rows < 2 * folds:
         raise ValueError(f"[train] folds = {folds} needs at least {2 * folds} train rows (two "
                          f"per fold), the data has {train_rows}: lower [train] folds")
-    trains = tuple(TrainAssignment(kernel=fold_slug(prefix, k), sources=kernels.sources,
-                                   fold=k, **common) for k in range(folds))
+    trains = tuple(TrainAssignment(kernel=fold_slug(prefix, k), sources=shares.sources,
+                                   fold=k, choices=choices, **common) for k in range(folds))
     blend = BlendAssignment(kernel=blend_slug(prefix), sources=tuple(a.kernel for a in trains),
                             **common)
     return trains, blend

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from shared.config import format_size
+from shared.units import format_size
 from shared.store.manifest import SPLITS, DatasetSpec
 from shared.store.sharding import PlannedShard, WriterOptions, row_bytes
 

@@ -28,12 +28,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from shared.sources.layout import TASKS, SourceLayout
+from shared.sources.layout import SourceLayout
 from shared.sources.tables import classes_of, read_columns, stripped
-from shared.sources.targets import tag_list
 from shared.submission import SubmissionError, SubmissionFormat, read_sample
-from shared.tasks import task_for
+from shared.tasks import task_kind, task_names
 from shared.tasks.base import examples
+from shared.tasks.top_k import labels_per_row
 
 __all__ = ["TaskDecision", "decide_task"]
 
@@ -85,7 +85,8 @@ def _unknown_shape(sample: pd.DataFrame, where: str, id_column: str, detail: str
     return ValueError(
         f"{where} has columns {list(sample.columns)} (e.g. row 0: {row}): {detail}. The "
         f"pipeline writes the id column {id_column!r} plus one value column, or one probability "
-        f"column per class. Set [competition] task to one of {', '.join(TASKS)} if one fits; "
+        f"column per class. Set [competition] task to one of {', '.join(task_names())} if one "
+        "fits; "
         "otherwise this submission format is not supported")
 
 
@@ -103,7 +104,7 @@ def _auto(labels: np.ndarray, sample: pd.DataFrame, columns: list[str], where: s
     evidence = _multi_label(labels)
     if evidence:
         return "multi-label", evidence
-    k = int(pd.Series([len(v.split()) for v in values]).mode().iloc[0])
+    k = labels_per_row(sample[columns[0]])
     if k >= 2:
         return "top-k", f"{where} holds {k} space-separated labels per id, e.g. {values[0]!r}"
     sample_numbers = _numbers(values)
@@ -120,32 +121,6 @@ def _auto(labels: np.ndarray, sample: pd.DataFrame, columns: list[str], where: s
         if evidence:
             return "regression", evidence
     return "label", f"{len(classes)} classes, one per image ({where} holds a label per id)"
-
-
-def _settings(task: str, labels: np.ndarray, sample: pd.DataFrame, columns: list[str],
-              where: str, column: str) -> dict:
-    """``classes``, ``value_columns`` and ``top_k`` of the layout for ``task``."""
-    values = sample[columns[0]].astype(str).tolist()
-    settings = {"value_columns": tuple(columns), "top_k": 0, "classes": classes_of(labels)}
-    if task == "multi-label":
-        settings["classes"] = tag_list(labels)
-    elif task == "regression":
-        if _numbers(labels) is None:
-            bad = next(str(v) for v in stripped(labels)
-                       if not np.isfinite(pd.to_numeric(v, errors="coerce")))
-            raise ValueError(f"[competition] task = regression, but column {column!r} holds "
-                             f"{bad!r}, not a number: fix the labels or choose another task")
-        settings["classes"] = ()
-    elif task == "top-k":
-        settings["top_k"] = int(pd.Series([len(v.split()) for v in values]).mode().iloc[0])
-    elif task == "binary-probability" and len(settings["classes"]) != 2:
-        raise ValueError(f"[competition] task = binary-probability needs 2 classes; column "
-                         f"{column!r} has {len(settings['classes'])}: "
-                         f"{examples(list(settings['classes']), 6)}")
-    if task != "class-probabilities" and len(columns) != 1:
-        raise _unknown_shape(sample, where, sample.columns[0],
-                             f"a {task} submission has one value column")
-    return settings
 
 
 def decide_task(layout: SourceLayout, data_dir: str | Path, requested: str = "auto"
@@ -165,13 +140,18 @@ def decide_task(layout: SourceLayout, data_dir: str | Path, requested: str = "au
         task, evidence = _auto(labels, sample, columns, where, layout.id_column)
     else:
         task, evidence = requested, "[competition] task"
-    settings = _settings(task, labels, sample, columns, where, layout.label_column)
-    resolved = dataclasses.replace(layout, task=task, **settings)
+    kind = task_kind(task)
+    if kind.value_column_count == "one" and len(columns) != 1:
+        raise _unknown_shape(sample, where, sample.columns[0],
+                             f"a {task} submission has one value column")
+    fields = kind.layout_fields(labels, sample, columns, layout.label_column)
+    resolved = dataclasses.replace(layout, task=task, targets=kind.stored_as,
+                                   value_columns=tuple(columns), **fields)
     try:
-        SubmissionFormat(sample=sample, id_column=layout.id_column, task=task_for(resolved),
+        instance = kind.from_layout(resolved)
+        SubmissionFormat(sample=sample, id_column=layout.id_column, task=instance,
                          source=where).check_columns()
-        if task == "class-probabilities":
-            task_for(resolved).column_classes()
+        instance.check_layout()
     except (SubmissionError, ValueError) as exc:
         raise ValueError(f"{exc} (task {task}: {evidence})") from None
     return TaskDecision(resolved, evidence)

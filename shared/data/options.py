@@ -1,25 +1,27 @@
 """ShardedSequence's option objects, each with ``from_config`` beside it (grain's manner).
 
-The settings file is turned into options here and nowhere else: ``ShuffleOptions.from_config``
-and ``WorkerOptions.from_config`` read ``[loader]``; ``Normalization.from_config`` lives with
-the normalisation itself.
+The settings file is turned into options here and nowhere else: ``LoaderOptions.from_config``
+reads ``[loader]`` once into the shuffle, worker and normalisation options every sequence of a
+training run shares (``Normalization.from_config`` lives with the normalisation itself).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
-from shared.checks import check_choice, check_int
+from shared.checks import check_choice, check_int, check_number
+from shared.choices import LOADER_OUTPUTS, SHUFFLE_MODES
+from shared.data.normalization import Normalization
 
 if TYPE_CHECKING:
     from shared.config import LoaderConfig
 
-__all__ = ["SHUFFLE_MODES", "ShuffleOptions", "WorkerOptions", "default_block_rows"]
-
-SHUFFLE_MODES = ("none", "block", "full")
+__all__ = ["SHUFFLE_MODES", "ShuffleOptions", "WorkerOptions", "LoaderOptions",
+           "default_block_rows"]
 _BLOCK_TARGET_BYTES = 2**20
 
 
@@ -87,3 +89,40 @@ class WorkerOptions:
         ``read_ahead``."""
         return cls(workers=loader.workers, use_multiprocessing=loader.use_multiprocessing,
                    max_queue_size=loader.max_queue_size, read_ahead=loader.read_ahead)
+
+
+@dataclass(frozen=True)
+class LoaderOptions:
+    """What every sequence of one training run shares, read from ``[loader]`` once: the
+    shuffle, the workers, the normalisation, what is handed over (``uint8`` raw pixels for the
+    model's own normalisation layer, or ``float32``) and the share of rows held out."""
+
+    shuffle: ShuffleOptions = field(default_factory=ShuffleOptions)
+    workers: WorkerOptions = field(default_factory=WorkerOptions)
+    normalization: Normalization = field(default_factory=Normalization)
+    output: str = "uint8"
+    validation_fraction: float = 0.1
+
+    def __post_init__(self) -> None:
+        check_choice("output", self.output, LOADER_OUTPUTS)
+        check_number("validation_fraction", self.validation_fraction, at_least=0.0, below=1.0)
+
+    @property
+    def seed(self) -> int:
+        """The seed of every order: the epochs, the hold-out, the folds."""
+        return self.shuffle.seed
+
+    @classmethod
+    def from_config(cls, loader: "LoaderConfig") -> "LoaderOptions":
+        """Every ``[loader]`` setting a sequence reads."""
+        return cls(shuffle=ShuffleOptions.from_config(loader),
+                   workers=WorkerOptions.from_config(loader),
+                   normalization=Normalization.from_config(loader), output=loader.output,
+                   validation_fraction=loader.validation_fraction)
+
+    def key(self) -> dict[str, Any]:
+        """What decides the data a model sees, as JSON values: the part of a resume key that
+        is the loader's (its options whole, so a new option joins the key by itself)."""
+        plain = lambda options: json.loads(json.dumps(dataclasses.asdict(options)))  # noqa: E731
+        return {"shuffle": plain(self.shuffle), "normalization": plain(self.normalization),
+                "loader_output": self.output, "validation_fraction": self.validation_fraction}

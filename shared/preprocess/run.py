@@ -21,7 +21,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from shared.assignment import PreprocessAssignment
-from shared.config import format_size
+from shared.units import format_size
 from shared.kaggle_paths import find_competition_dir
 from shared.preprocess.assigned import AssignedRows
 from shared.preprocess.pool import available_cpus, ordered_map
@@ -32,7 +32,7 @@ from shared.preprocess.tasks import (DecodedBatch, batch_pixels, decode_task, in
                                      worker_setup)
 from shared.runtime_info import runtime_info
 from shared.sources import check_source_fingerprint, read_split_rows
-from shared.store import MANIFEST_NAME, Reject, ShardWriter, WriterOptions
+from shared.store import MANIFEST_NAME, Reject, ShardWriter
 
 __all__ = ["PreprocessSummary", "run_preprocess", "competition_folder"]
 
@@ -98,7 +98,7 @@ def run_preprocess(assignment: PreprocessAssignment, input_root: str | Path,
     workers = workers or assignment.config.plan.decode_workers or available_cpus()
     with ShardWriter(out_dir, spec=assignment.spec, ranges=assignment.ranges,
                      producer=assignment.kernel,
-                     options=WriterOptions.from_config(assignment.config),
+                     options=assignment.writer,
                      source_fingerprint=assignment.source_fingerprint,
                      bundle_fingerprint=assignment.bundle_fingerprint,
                      plan=assignment.plan,

@@ -11,13 +11,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Mapping
 
-__all__ = ["SourceLayout", "LAYOUTS", "TASKS"]
+from shared.choices import LAYOUT_KINDS
+from shared.store.manifest import TARGET_KINDS
 
-LAYOUTS = ("image_folder", "pixel_csv")
-# The shapes of competition the pipeline knows (``shared.tasks`` has one module each).
-TASKS = ("label", "binary-probability", "class-probabilities", "multi-label", "regression",
-         "top-k")
-_STORED_AS = {"multi-label": "multi_hot", "regression": "value"}  # the others: class indices
+__all__ = ["SourceLayout"]
 
 
 @dataclass(frozen=True)
@@ -43,20 +40,25 @@ class SourceLayout:
     classes: tuple[Any, ...] = ()  # sorted class values; multi-label: the sorted tags
     split_rows: Mapping[str, int] = field(default_factory=dict)
     extra: Mapping[str, Any] = field(default_factory=dict)
-    task: str = "label"  # one of TASKS, decided by the planner
+    task: str = "label"  # the task kind (``shared.tasks``), decided by the planner
+    targets: str = "class"  # how the task's targets are stored: one of TARGET_KINDS
     value_columns: tuple[str, ...] = ()  # sample_submission's columns after the id
     top_k: int = 0  # top-k: how many labels each submission row holds
 
     def __post_init__(self) -> None:
-        if self.kind not in LAYOUTS:
-            raise ValueError(f"layout kind {self.kind!r}: expected one of {', '.join(LAYOUTS)}")
+        if self.kind not in LAYOUT_KINDS:
+            raise ValueError(f"layout kind {self.kind!r}: expected one of "
+                             f"{', '.join(LAYOUT_KINDS)}")
         object.__setattr__(self, "image_size", tuple(self.image_size))
         object.__setattr__(self, "classes", tuple(self.classes))
         object.__setattr__(self, "source_shape", tuple(self.source_shape))
         object.__setattr__(self, "split_rows", dict(self.split_rows))
         object.__setattr__(self, "value_columns", tuple(self.value_columns))
-        if self.task not in TASKS:
-            raise ValueError(f"task {self.task!r}: expected one of {', '.join(TASKS)}")
+        if not self.task or not isinstance(self.task, str):
+            raise ValueError(f"task {self.task!r}: expected the name of a task kind")
+        if self.targets not in TARGET_KINDS:
+            raise ValueError(f"targets {self.targets!r}: expected one of "
+                             f"{', '.join(TARGET_KINDS)}")
         if len(self.image_size) != 2 or min(self.image_size) < 1:
             raise ValueError(f"image_size {self.image_size}: expected (height, width)")
         if self.channels not in (1, 3):
@@ -70,11 +72,6 @@ class SourceLayout:
     def submission_label_column(self) -> str:
         """The column predictions go in: sample_submission's, else the train CSV's name."""
         return self.target_column or self.label_column
-
-    @property
-    def targets(self) -> str:
-        """How the train targets are stored: ``class``, ``multi_hot`` or ``value``."""
-        return _STORED_AS.get(self.task, "class")
 
     @property
     def sample_shape(self) -> tuple[int, int, int]:

@@ -11,7 +11,7 @@ import os
 import shutil
 from pathlib import Path
 
-from shared.config import format_size
+from shared.units import format_size
 
 __all__ = ["free_bytes", "reserve", "DiskFullError"]
 

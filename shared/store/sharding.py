@@ -14,7 +14,8 @@ from typing import Sequence
 import numpy as np
 
 from shared.checks import check_int
-from shared.config import PipelineConfig, format_size
+from shared.config import PipelineConfig
+from shared.units import format_size
 from shared.store.manifest import DatasetSpec, RowRange
 from shared.store.npy import npy_file_size
 

@@ -25,7 +25,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from shared.config import format_size
+from shared.units import format_size
 from shared.store.atomic import interrupts_deferred
 from shared.store.diskspace import DiskFullError, free_bytes
 from shared.store.manifest import (MANIFEST_NAME, DatasetSpec, Manifest, PlanEntry, Reject,

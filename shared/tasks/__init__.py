@@ -1,34 +1,40 @@
 """Task kinds: every shape of image competition, each with its head, loss, metric and writer.
 
-``task_for(layout)`` gives the task of a resolved ``SourceLayout``; ``TASK_CLASSES`` maps each
-name of ``shared.sources.layout.TASKS`` to its implementation.
+One module per kind defines its ``Task`` subclass and registers it (``@register_task``); this
+package imports every module in it, so adding a kind is adding a file. ``task_kind(name)``
+gives a kind's class, ``task_for(layout)`` the task of a resolved ``SourceLayout``, and
+``task_names()`` every registered name.
 """
 
 from __future__ import annotations
 
-from shared.tasks.base import Head, Task, TaskShapeError
-from shared.tasks.binary_probability import BinaryProbabilityTask
-from shared.tasks.class_probabilities import ClassProbabilitiesTask
-from shared.tasks.label import LabelTask
-from shared.tasks.multi_label import MultiLabelTask
-from shared.tasks.regression import RegressionTask
-from shared.tasks.top_k import TopKTask
+from shared.registry import import_submodules
+from shared.tasks.base import TASK_KINDS, Head, Task, TaskShapeError, register_task
 
-__all__ = ["Head", "Task", "TaskShapeError", "TASK_CLASSES", "task_for", "monitor_mode",
-           "resolve_monitor", "LabelTask", "BinaryProbabilityTask", "ClassProbabilitiesTask",
-           "MultiLabelTask", "RegressionTask", "TopKTask"]
+__all__ = ["Head", "Task", "TaskShapeError", "TASK_KINDS", "register_task", "task_kind",
+           "task_names", "task_for", "default_task", "monitor_mode", "resolve_monitor"]
 
-TASK_CLASSES: dict[str, type[Task]] = {cls.name: cls for cls in (
-    LabelTask, BinaryProbabilityTask, ClassProbabilitiesTask, MultiLabelTask, RegressionTask,
-    TopKTask)}
+import_submodules(__name__)
+
+
+def task_kind(name: str) -> type[Task]:
+    """The registered kind ``name``; ValueError listing the known kinds otherwise."""
+    return TASK_KINDS.get(name)
+
+
+def task_names() -> tuple[str, ...]:
+    """Every registered task kind, in registration order."""
+    return TASK_KINDS.names()
 
 
 def task_for(layout) -> Task:
     """The task of a resolved ``SourceLayout`` (its ``task``, classes and value columns)."""
-    cls = TASK_CLASSES.get(layout.task)
-    if cls is None:
-        raise ValueError(f"task {layout.task!r}: expected one of {', '.join(TASK_CLASSES)}")
-    return cls.from_layout(layout)
+    return task_kind(layout.task).from_layout(layout)
+
+
+def default_task(classes: tuple = (), value_column: str = "label") -> Task:
+    """One class per image (``label``): what data without a task kind means (release 0.1)."""
+    return task_kind("label")(classes=tuple(classes), value_columns=(value_column,))
 
 
 def monitor_mode(monitor: str) -> str:

@@ -1,10 +1,14 @@
 """What every task kind provides: the model's head, loss and metrics, how its predictions
 become submission values, how they are checked, and the competition's metric.
 
-A task is built from the resolved ``SourceLayout`` (``Task.from_layout``); one module per kind
-implements it. Predictions are the model's outputs: probabilities ``(n, K)`` (softmax kinds),
-``(n, 1)`` or ``(n, K)`` (sigmoid kinds), or values ``(n, 1)`` (regression). Keras is imported
-only where a model is compiled, so the planner can use tasks without it.
+A task kind is one record, a ``Task`` subclass in a module of its own that registers itself
+(``@register_task``): its name, how its targets are stored, its monitors, head, loss, metric,
+writer and checks. ``shared.tasks`` imports every module of the package, so a new kind is a new
+file. A task is built from the resolved ``SourceLayout`` (``Task.from_layout``).
+
+Predictions are the model's outputs: probabilities ``(n, K)`` (softmax kinds), ``(n, 1)`` or
+``(n, K)`` (sigmoid kinds), or values ``(n, 1)`` (regression). Keras is imported only where a
+model is compiled, so the planner can use tasks without it.
 """
 
 from __future__ import annotations
@@ -15,7 +19,13 @@ from typing import Any, ClassVar, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["Head", "Task", "TaskShapeError", "parse_numbers", "examples"]
+from shared.registry import Registry
+from shared.sources.tables import classes_of
+
+__all__ = ["Head", "Task", "TaskShapeError", "TASK_KINDS", "register_task", "parse_numbers",
+           "examples"]
+
+TASK_KINDS: Registry[type["Task"]] = Registry("task kind", "[competition] task")
 
 
 def examples(values: Sequence[Any], limit: int = 3) -> str:
@@ -55,6 +65,9 @@ class Task:
     """One shape of competition (see the module docstring); subclasses set the class names."""
 
     name: ClassVar[str]
+    stored_as: ClassVar[str] = "class"  # the shards' targets: class, multi_hot or value
+    needs_classes: ClassVar[bool] = True  # predictions map to classes (not regression)
+    value_column_count: ClassVar[str] = "one"  # the sample's value columns: one, or per_class
     metric: ClassVar[str]  # the competition's metric, as reported: "accuracy", "auc", ...
     higher_is_better: ClassVar[bool]
     monitor: ClassVar[str]  # the default of [train] monitor
@@ -65,6 +78,18 @@ class Task:
     classes: tuple[Any, ...] = ()
     value_columns: tuple[str, ...] = ()
     top_k: int = 0
+
+    @classmethod
+    def layout_fields(cls, labels: np.ndarray, sample: pd.DataFrame,
+                      columns: Sequence[str], label_column: str) -> dict[str, Any]:
+        """What the plan's layout records for this kind, from the train labels (text) and the
+        sample submission's value ``columns``: the ``classes`` (or tags), ``top_k``. ValueError
+        when the labels do not fit the kind."""
+        return {"classes": classes_of(labels), "top_k": 0}
+
+    def check_layout(self) -> None:
+        """TaskShapeError when the planned layout cannot be written (e.g. columns that are not
+        the classes); the planner calls it before any kernel runs."""
 
     @classmethod
     def from_layout(cls, layout) -> "Task":
@@ -93,6 +118,11 @@ class Task:
         """The prediction for a row without an image: the training set's class frequencies."""
         counts = np.bincount(np.asarray(train_targets, np.int64), minlength=len(self.classes))
         return counts / max(counts.sum(), 1)
+
+    def predicted_counts(self, predicted: np.ndarray) -> list[int] | None:
+        """How often each class is the most likely one in ``predicted`` (for metrics.json);
+        None where that means nothing (one probability, tags, values)."""
+        return np.bincount(predicted.argmax(axis=1), minlength=len(self.classes)).tolist()
 
     def calibrate(self, true: np.ndarray, predicted: np.ndarray) -> dict[str, Any]:
         """Settings chosen on the validation rows (multi-label: the threshold)."""
@@ -151,3 +181,8 @@ class Task:
                 f"{examples(sorted(set(text[unknown])))} ({int(unknown.sum())} rows); expected "
                 f"one of {examples([str(c) for c in self.classes], 12)}")
         return index.to_numpy(np.int64)
+
+
+def register_task(cls: type[Task]) -> type[Task]:
+    """Class decorator: register a task kind under its ``name``."""
+    return TASK_KINDS.add(cls.name, cls)

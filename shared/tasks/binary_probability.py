@@ -12,12 +12,13 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from shared.tasks.base import Head, Task, TaskShapeError, parse_numbers
-from shared.tasks.metrics import binary_log_loss, roc_auc
+from shared.tasks.base import Head, Task, TaskShapeError, examples, parse_numbers, register_task
+from shared.metrics import binary_log_loss, roc_auc
 
 __all__ = ["BinaryProbabilityTask"]
 
 
+@register_task
 @dataclass(frozen=True)
 class BinaryProbabilityTask(Task):
     """P(positive class) per image."""
@@ -29,6 +30,16 @@ class BinaryProbabilityTask(Task):
     monitors = ("val_auc", "val_loss", "val_accuracy")
     label_mode = "float"
     plot_name = "roc_curve.png"
+
+    @classmethod
+    def layout_fields(cls, labels: np.ndarray, sample: pd.DataFrame,
+                      columns: Sequence[str], label_column: str) -> dict[str, Any]:
+        fields = super().layout_fields(labels, sample, columns, label_column)
+        if len(fields["classes"]) != 2:
+            raise ValueError(f"[competition] task = binary-probability needs 2 classes; column "
+                             f"{label_column!r} has {len(fields['classes'])}: "
+                             f"{examples(list(fields['classes']), 6)}")
+        return fields
 
     @property
     def positive(self) -> Any:
@@ -44,6 +55,9 @@ class BinaryProbabilityTask(Task):
         import keras
 
         return [keras.metrics.AUC(name="auc"), keras.metrics.BinaryAccuracy(name="accuracy")]
+
+    def predicted_counts(self, predicted: np.ndarray) -> None:
+        return None
 
     def prior(self, train_targets: np.ndarray) -> np.ndarray:
         return np.array([float(np.mean(train_targets))]) if len(train_targets) else np.array([.5])

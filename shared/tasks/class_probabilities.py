@@ -13,19 +13,21 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from shared.tasks.base import Task, TaskShapeError, parse_numbers
-from shared.tasks.metrics import accuracy, log_loss
+from shared.tasks.base import Task, TaskShapeError, parse_numbers, register_task
+from shared.metrics import accuracy, log_loss
 
 __all__ = ["ClassProbabilitiesTask"]
 
 _SUM_TOLERANCE = 1e-6
 
 
+@register_task
 @dataclass(frozen=True)
 class ClassProbabilitiesTask(Task):
     """A probability for every class, one column each."""
 
     name = "class-probabilities"
+    value_column_count = "per_class"
     metric = "log_loss"
     higher_is_better = False
     monitor = "val_loss"
@@ -40,6 +42,9 @@ class ClassProbabilitiesTask(Task):
                 f"the submission's columns {list(self.value_columns)} are not the classes "
                 f"{[str(c) for c in self.classes]}: expected one column per class")
         return np.asarray([lookup[c] for c in self.value_columns], np.int64)
+
+    def check_layout(self) -> None:
+        self.column_classes()
 
     def validation_scores(self, true: np.ndarray, predicted: np.ndarray,
                           calibration: Mapping[str, Any]) -> dict[str, float]:

@@ -11,12 +11,13 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from shared.tasks.base import Task
-from shared.tasks.metrics import accuracy, log_loss
+from shared.tasks.base import Task, register_task
+from shared.metrics import accuracy, log_loss
 
 __all__ = ["LabelTask"]
 
 
+@register_task
 @dataclass(frozen=True)
 class LabelTask(Task):
     """One class per image, written as its value."""

@@ -14,8 +14,9 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from shared.tasks.base import Head, Task, TaskShapeError
-from shared.tasks.metrics import binary_log_loss, mean_f1
+from shared.sources.targets import tag_list
+from shared.tasks.base import Head, Task, TaskShapeError, register_task
+from shared.metrics import binary_log_loss, mean_f1
 
 __all__ = ["MultiLabelTask", "tag_sets"]
 
@@ -34,17 +35,24 @@ def _tokens(values: pd.Series) -> list[list[str]]:
     return [str(v).split() for v in values]
 
 
+@register_task
 @dataclass(frozen=True)
 class MultiLabelTask(Task):
     """Every tag that applies, space-separated."""
 
     name = "multi-label"
+    stored_as = "multi_hot"
     metric = "mean_f1"
     higher_is_better = True
     monitor = "val_loss"
     monitors = ("val_loss", "val_accuracy")
     label_mode = "float"
     plot_name = "tag_f1.png"
+
+    @classmethod
+    def layout_fields(cls, labels: np.ndarray, sample: pd.DataFrame,
+                      columns: Sequence[str], label_column: str) -> dict[str, Any]:
+        return {"classes": tag_list(labels), "top_k": 0}
 
     def head(self, train_targets: np.ndarray) -> Head:
         return Head(len(self.classes), "sigmoid")
@@ -63,6 +71,9 @@ class MultiLabelTask(Task):
         frequency = targets.sum(axis=0)
         rank = np.where(targets, frequency[None, :], np.iinfo(np.int64).max)
         return np.where(targets.any(axis=1), rank.argmin(axis=1), len(self.classes))
+
+    def predicted_counts(self, predicted: np.ndarray) -> None:
+        return None
 
     def prior(self, train_targets: np.ndarray) -> np.ndarray:
         return np.asarray(train_targets, np.float64).mean(axis=0)

@@ -14,23 +14,41 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from shared.tasks.base import Head, Task, parse_numbers
-from shared.tasks.metrics import rmse
+from shared.sources.tables import stripped
+from shared.tasks.base import Head, Task, parse_numbers, register_task
+from shared.metrics import rmse
 
 __all__ = ["RegressionTask"]
 
 
+@register_task
 @dataclass(frozen=True)
 class RegressionTask(Task):
     """A value per image."""
 
     name = "regression"
+    stored_as = "value"
+    needs_classes = False
     metric = "rmse"
     higher_is_better = False
     monitor = "val_rmse"
     monitors = ("val_rmse", "val_loss")
     label_mode = "float"
     plot_name = "predicted_vs_true.png"
+
+    @classmethod
+    def layout_fields(cls, labels: np.ndarray, sample: pd.DataFrame,
+                      columns: Sequence[str], label_column: str) -> dict[str, Any]:
+        numbers = pd.to_numeric(pd.Series(stripped(labels)), errors="coerce").to_numpy(float)
+        bad = np.flatnonzero(~np.isfinite(numbers))
+        if len(bad):
+            raise ValueError(f"[competition] task = regression, but column {label_column!r} "
+                             f"holds {str(stripped(labels)[bad[0]])!r}, not a number: fix the "
+                             "labels or choose another task")
+        return {"classes": (), "top_k": 0}
+
+    def predicted_counts(self, predicted: np.ndarray) -> None:
+        return None
 
     def head(self, train_targets: np.ndarray) -> Head:
         values = np.asarray(train_targets, np.float64)

@@ -13,12 +13,18 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from shared.tasks.base import Task, TaskShapeError
-from shared.tasks.metrics import accuracy, log_loss, map_at_k, top_k_indices
+from shared.tasks.base import Task, TaskShapeError, register_task
+from shared.metrics import accuracy, log_loss, map_at_k, top_k_indices
 
-__all__ = ["TopKTask"]
+__all__ = ["TopKTask", "labels_per_row"]
 
 
+def labels_per_row(values: pd.Series) -> int:
+    """The most common number of space-separated labels in the sample's values."""
+    return int(pd.Series([len(str(v).split()) for v in values]).mode().iloc[0])
+
+
+@register_task
 @dataclass(frozen=True)
 class TopKTask(Task):
     """The ``top_k`` most likely classes, best first."""
@@ -28,6 +34,12 @@ class TopKTask(Task):
     higher_is_better = True
     monitor = "val_loss"
     monitors = ("val_loss", "val_accuracy", "val_top_k_accuracy")
+
+    @classmethod
+    def layout_fields(cls, labels: np.ndarray, sample: pd.DataFrame,
+                      columns: Sequence[str], label_column: str) -> dict[str, Any]:
+        fields = super().layout_fields(labels, sample, columns, label_column)
+        return {**fields, "top_k": labels_per_row(sample[columns[0]])}
 
     @property
     def k(self) -> int:

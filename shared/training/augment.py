@@ -15,9 +15,10 @@ from typing import Callable
 
 import numpy as np
 
+from shared.choices import AUGMENT_MODES
+
 __all__ = ["AUGMENT_MODES", "make_augment", "flip_shift", "max_shift_for"]
 
-AUGMENT_MODES = ("none", "flip", "shift", "flip_shift")
 _SHIFT_FRACTION = 0.08  # of the image side: 2 pixels on 28x28
 
 

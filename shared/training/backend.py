@@ -13,10 +13,10 @@ import os
 import sys
 
 from shared.checks import check_choice
+from shared.choices import BACKENDS
 
 __all__ = ["BACKENDS", "select_backend", "check_backend", "active_backend"]
 
-BACKENDS = ("tensorflow", "jax")
 _PACKAGES = {"tensorflow": "tensorflow", "jax": "jax"}
 
 

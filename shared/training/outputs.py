@@ -14,7 +14,6 @@ from typing import Any
 import keras
 import numpy as np
 
-from shared.config import LoaderConfig
 from shared.data.sequence import ShardedSequence
 from shared.reports import plot_training_curves
 from shared.store.manifest import write_json_atomic
@@ -74,12 +73,11 @@ def _plain(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
-def _validation_views(model: keras.Model, data: TrainingData, loader: LoaderConfig,
-                      tta: str) -> list[np.ndarray]:
+def _validation_views(model: keras.Model, data: TrainingData, tta: str) -> list[np.ndarray]:
     """Predictions for ``data.val_targets``' rows (the hold-out, or every row of the fold),
     one array per view (``predict_views``)."""
     if data.fold_rows is not None:
-        sequence = prediction_sequence(data.train.split, loader, data.global_batch,
+        sequence = prediction_sequence(data.train.split, data.loader, data.global_batch,
                                        rows=data.fold_rows)
     elif data.validation is not None:
         sequence = data.validation
@@ -106,7 +104,7 @@ def _tta_effect(task: Task, true: np.ndarray, views: list[np.ndarray],
 
 
 def write_outputs(*, out_dir: Path, model: keras.Model, best_checkpoint: Path,
-                  data: TrainingData, loader: LoaderConfig, fmt: SubmissionFormat,
+                  data: TrainingData, fmt: SubmissionFormat,
                   state: TrainState, summary: dict[str, Any], tta: str = "none",
                   fold: int = 0) -> dict[str, Any]:
     """Model and reports of a finished (or time-limited) session, and ``submission.csv``, or
@@ -115,12 +113,12 @@ def write_outputs(*, out_dir: Path, model: keras.Model, best_checkpoint: Path,
     task = data.task
     copy_atomic(best_checkpoint, out_dir / OUTPUT_NAMES["model"])
     true = data.val_targets
-    val_views = _validation_views(model, data, loader, tta)
+    val_views = _validation_views(model, data, tta)
     val_predicted = sum(val_views) / len(val_views)
     calibration = task.calibrate(true, val_predicted)
     scores = task.validation_scores(true, val_predicted, calibration) if len(true) else {}
     tta_effect = _tta_effect(task, true, val_views, scores)
-    test_predicted = predict_rows(model, prediction_sequence(data.test, loader,
+    test_predicted = predict_rows(model, prediction_sequence(data.test, data.loader,
                                                              data.global_batch),
                                   replicas=data.replicas, tta=tta)
     prior = task.prior(data.train_targets)
@@ -160,9 +158,9 @@ def write_outputs(*, out_dir: Path, model: keras.Model, best_checkpoint: Path,
         "fallback": fallback,
         "fallback_label": next(iter(fallback["values"].values())) if fallback["rows"] else None,
     }
-    if data.spec.targets == "class" and task.name != "binary-probability":
-        metrics["class_counts_predicted"] = np.bincount(
-            test_predicted.argmax(axis=1), minlength=data.num_classes).tolist()
+    counts = task.predicted_counts(test_predicted)
+    if counts is not None:
+        metrics["class_counts_predicted"] = counts
     scaling = [layer for layer in model.layers if layer.name == "target_units"]
     if scaling:  # regression: the targets' mean and std, as the model's head applies them
         config = scaling[0].get_config()

@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from shared.checks import check_choice
+from shared.choices import PRECISIONS
 
 __all__ = ["PRECISIONS", "Chip", "resolve_precision"]
 
-PRECISIONS = ("auto", "float16", "bfloat16", "off")
 _POLICIES = {"float16": "mixed_float16", "bfloat16": "mixed_bfloat16", "off": "float32"}
 # GPUs known by name when the runtime does not report a compute capability
 _BFLOAT16_NAMES = ("A100", "A10", "A30", "A40", "L4", "L40", "H100", "H200", "RTX 30", "RTX 40")

@@ -13,7 +13,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from shared.config import format_size
+from shared.units import format_size
 
 __all__ = ["ResourceSnapshot", "take_snapshot"]
 

@@ -1,4 +1,5 @@
-"""The train, validation and test sequences of a ``ShardSet``, from the ``[loader]`` settings.
+"""The train, validation and test sequences of a ``ShardSet``, from the loader's options
+(``LoaderOptions``: ``[loader]`` read once).
 
 Shape and classes come from the manifests (``shard_set.spec``), never from constants. The
 validation rows are a hold-out of the train split, fixed by ``[loader] seed`` and stratified
@@ -15,20 +16,18 @@ go through ``PaddedBatches``, which pads the last batch and is cut back after ``
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 import keras
 import numpy as np
 
 from shared.checks import check_int
-from shared.config import LoaderConfig
-from shared.data.normalization import Normalization
-from shared.data.options import ShuffleOptions, WorkerOptions
+from shared.data.options import LoaderOptions
 from shared.data.order import holdout, index_dtype, kfold
 from shared.data.sequence import ShardedSequence
 from shared.store import DatasetSpec, ShardSet, ShardSetError, SplitIndex
-from shared.tasks import LabelTask, Task
+from shared.tasks import Task, default_task
 
 __all__ = ["TrainingData", "build_training_data", "prediction_sequence", "PaddedBatches"]
 
@@ -45,8 +44,9 @@ class TrainingData:
     train_targets: np.ndarray  # the training rows' targets
     test: SplitIndex
     global_batch: int
+    loader: LoaderOptions = field(default_factory=LoaderOptions)
     replicas: int = 1
-    task: Task = LabelTask()
+    task: Task = field(default_factory=default_task)
     fold_assignment: np.ndarray | None = None  # with folds: the fold of every train sample
     fold_rows: np.ndarray | None = None  # with folds: this kernel's fold, every sample of it
 
@@ -55,14 +55,14 @@ class TrainingData:
         return len(self.spec.classes)
 
 
-def _common(loader: LoaderConfig) -> dict:
-    """The options every sequence of a run shares, from ``[loader]``: with ``output`` uint8
-    every sequence hands over raw pixels, for the model's own normalisation layer."""
-    return dict(normalization=Normalization.from_config(loader),
-                workers=WorkerOptions.from_config(loader), output=loader.output)
+def _common(loader: LoaderOptions) -> dict:
+    """The options every sequence of a run shares: with ``output`` uint8 every sequence hands
+    over raw pixels, for the model's own normalisation layer."""
+    return dict(normalization=loader.normalization, workers=loader.workers,
+                output=loader.output)
 
 
-def prediction_sequence(split: SplitIndex, loader: LoaderConfig, batch_size: int, *,
+def prediction_sequence(split: SplitIndex, loader: LoaderOptions, batch_size: int, *,
                         rows: np.ndarray | None = None, labels: str | None = None
                         ) -> ShardedSequence:
     """Rows in ascending order, every sample once, the last batch possibly short."""
@@ -106,18 +106,18 @@ class PaddedBatches(keras.utils.PyDataset):
         return x[:, :, ::-1] if self.flip else x
 
 
-def build_training_data(shards: ShardSet, loader: LoaderConfig, *, global_batch: int,
+def build_training_data(shards: ShardSet, loader: LoaderOptions, *, global_batch: int,
                         replicas: int = 1, start_epoch: int = 0, task: Task | None = None,
                         augment: Callable[[np.ndarray, np.random.Generator], np.ndarray] | None
                         = None, fold: int = 0, folds: int = 1) -> TrainingData:
-    """Hold out ``[loader] validation_fraction`` of the train split (stratified as ``task``
+    """Hold out ``loader.validation_fraction`` of the train split (stratified as ``task``
     says), or with ``folds`` >= 2 the samples of fold ``fold`` (``order.kfold``, fixed by
-    ``[loader] seed``), and build the sequences; ``global_batch`` is the per-replica batch
+    the loader's seed), and build the sequences; ``global_batch`` is the per-replica batch
     times ``replicas``. ``task`` defaults to one class per image over the shards' classes."""
     if global_batch % replicas:
         raise ValueError(f"global_batch={global_batch} is not a multiple of replicas={replicas}")
     spec = shards.spec
-    task = task or LabelTask(classes=spec.classes)
+    task = task or default_task(spec.classes)
     if not spec.labelled:
         raise ShardSetError(f"the shards under {shards.root} carry no targets: the training "
                             "kernel needs a labelled train split (check [source] label_column)")
@@ -150,12 +150,13 @@ def build_training_data(shards: ShardSet, loader: LoaderConfig, *, global_batch:
             f"([loader] batch_size x replicas): lower batch_size or add data")
     train = ShardedSequence(
         train_index, rows=train_rows, batch_size=global_batch, drop_remainder=True,
-        shuffle=ShuffleOptions.from_config(loader), repeat=True, start_epoch=start_epoch,
+        shuffle=loader.shuffle, repeat=True, start_epoch=start_epoch,
         labels=task.label_mode, augment=augment, **_common(loader))
     validation = prediction_sequence(train_index, loader, global_batch, rows=val_rows,
                                      labels=task.label_mode) if len(val_rows) else None
     return TrainingData(spec=spec, train=train, validation=validation,
                         val_targets=targets[fold_rows if folds > 1 else val_rows],
                         train_targets=targets[train_rows],
-                        test=test_index, global_batch=global_batch, replicas=replicas, task=task,
+                        test=test_index, global_batch=global_batch, loader=loader,
+                        replicas=replicas, task=task,
                         fold_assignment=assignment, fold_rows=fold_rows)

@@ -19,11 +19,11 @@ from typing import Any, ContextManager
 
 import keras
 
+from shared.choices import DISTRIBUTE_MODES
 from shared.training.precision import Chip, resolve_precision
 
 __all__ = ["Placement", "select_placement", "DISTRIBUTE_MODES"]
 
-DISTRIBUTE_MODES = ("auto", "mirrored", "none")
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from competitions import CLASS_NAMES, image_folder, submission_id
 from dry_run_cli import ROOT, SCRIPT, dry_run, write_config
 from host.bundle.build import build_kernels
 from host.planning import make_plan
-from shared.config import PipelineConfig
+from host.settings import HostConfig
 from shared.kernel_entry import INTERRUPTED as KERNEL_INTERRUPTED
 from shared.store.writer import JOURNAL_NAME
 
@@ -118,12 +118,12 @@ def test_only_train_keeps_the_earlier_outputs_until_a_new_run_succeeds(finished)
 
 def test_the_fallback_threshold_reruns_the_train_kernel_alone(tmp_path, fmnist):
     data = image_folder(tmp_path / "comp", fmnist, 60, 20)
-    config = PipelineConfig().replace(competition={"slug": "bad-input", "data_dir": str(data)},
+    config = HostConfig().replace(competition={"slug": "bad-input", "data_dir": str(data)},
                                       plan={"kernel_budget": 100_000})
     plan = make_plan(config)
 
     def fingerprints(cfg, name):
-        built = build_kernels(plan.preprocess, plan.train, tmp_path / name, owner="me",
+        built = build_kernels(plan, tmp_path / name, owner="me",
                               config=cfg)
         return [k.fingerprint for k in built.preprocess], built.train.fingerprint
 

@@ -154,7 +154,7 @@ def test_fingerprints_follow_what_decides_each_output(tmp_path):
     plan = make_plan(config, data)
 
     def build(cfg, name):
-        return build_kernels(plan.preprocess, plan.train, tmp_path / name, owner="me",
+        return build_kernels(plan, tmp_path / name, owner="me",
                              config=cfg)
 
     base = build(config, "a")
@@ -169,7 +169,7 @@ def test_fingerprints_follow_what_decides_each_output(tmp_path):
 
 def test_local_score_reads_the_submission_column(tmp_path):
     from host.dryrun.scoring import score_submission
-    from shared.tasks import LabelTask
+    from shared.tasks.label import LabelTask
 
     pd.DataFrame({"ImageId": ["1", "2", "3", "4"], "Label": ["7", "2", "1", "0"]}).to_csv(
         tmp_path / "solution.csv", index=False)

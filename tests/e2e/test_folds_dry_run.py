@@ -8,7 +8,7 @@ import pytest
 
 from competitions import task_competition
 from host.dryrun import DryRunOptions, run_dry_run
-from shared.config import PipelineConfig
+from host.settings import HostConfig
 from shared.fold_files import FOLD_FILES, FOLD_RECORD, find_fold_outputs
 
 
@@ -16,7 +16,7 @@ from shared.fold_files import FOLD_FILES, FOLD_RECORD, find_fold_outputs
 def run(tmp_path_factory, fmnist):
     base = tmp_path_factory.mktemp("folds")
     root = task_competition(base / "data", fmnist, "label", n_train=300, n_test=60)
-    config = PipelineConfig().replace(
+    config = HostConfig().replace(
         competition={"slug": "folds", "data_dir": str(root)},
         train={"epochs": 2, "folds": 3, "tta": "flip", "augment": "flip"})
     report = run_dry_run(DryRunOptions(config=config, data_dir=root, workdir=base / "work",

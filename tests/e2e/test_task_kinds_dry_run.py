@@ -12,7 +12,7 @@ from competitions import task_competition
 from host.dryrun import DryRunOptions, run_dry_run
 from host.dryrun.scoring import score_submission
 from host.planning import make_plan
-from shared.config import PipelineConfig
+from host.settings import HostConfig
 from shared.sources import read_split_rows
 from shared.tasks import task_for
 
@@ -23,7 +23,7 @@ PLOTS = {"label": "confusion_matrix.png", "binary-probability": "roc_curve.png",
          "regression": "predicted_vs_true.png", "top-k": "confusion_matrix.png"}
 
 
-def constant_baseline(config: PipelineConfig, root) -> float:
+def constant_baseline(config: HostConfig, root) -> float:
     """The metric of predicting the training set's prior for every test row."""
     layout = make_plan(config).layout
     task = task_for(layout)
@@ -39,7 +39,7 @@ def run(request, tmp_path_factory, fmnist):
     kind = request.param
     base = tmp_path_factory.mktemp(kind.replace("-", ""))
     root = task_competition(base / "data", fmnist, kind)
-    config = PipelineConfig().replace(
+    config = HostConfig().replace(
         competition={"slug": f"kind-{kind}", "data_dir": str(root)},
         train={"epochs": 3}, plan={"kernel_budget": 400_000}, store={"shard_bytes": 60_000})
     report = run_dry_run(DryRunOptions(config=config, data_dir=root, workdir=base / "work",

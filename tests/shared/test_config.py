@@ -2,15 +2,16 @@ from pathlib import Path
 
 import pytest
 
-from host.config_file import load_config
-from shared.config import PipelineConfig, parse_size
+from host.config_file import check_config, load_config
+from host.settings import HostConfig
+from shared.units import parse_size
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_repository_config_loads_and_round_trips():
     config = load_config(ROOT / "pipeline.toml")
-    assert PipelineConfig.from_dict(config.to_dict()) == config
+    assert HostConfig.from_dict(config.to_dict()) == config
     assert Path(config.competition.data_dir).is_absolute()
 
 
@@ -56,7 +57,7 @@ def test_unknown_setting_suggests_the_close_name(tmp_path):
 ])
 def test_bad_values_name_the_setting(table, message):
     with pytest.raises(ValueError, match=message):
-        PipelineConfig.from_dict(table)
+        HostConfig.from_dict(table)
 
 
 @pytest.mark.parametrize("train", [{"tta": "flip"}, {"tta": "flip", "augment": "shift"},
@@ -65,18 +66,38 @@ def test_mirror_tta_without_mirror_training_is_refused(train):
     with pytest.raises(ValueError, match=r'\[train\] tta = "flip" with augment = "(auto|shift|'
                        r'none)".*never sees in training; expected augment = "flip" or '
                        r'"flip_shift".*or tta = "none"'):
-        PipelineConfig.from_dict({"train": train})
+        check_config(HostConfig.from_dict({"train": train}))
+
+
+def test_mirror_tta_without_mirror_training_is_refused_when_the_file_is_read(tmp_path):
+    (tmp_path / "p.toml").write_text('[train]\ntta = "flip"\n')
+    with pytest.raises(ValueError, match=r'p.toml: \[train\] tta = "flip" with augment = "auto" '
+                                         r'\(that is "none" for model = "article"\)'):
+        load_config(tmp_path / "p.toml")
+
+
+@pytest.mark.parametrize("table, message", [
+    ("[competition]\ntask = 'lable'", r"p.toml: \[competition\] task = 'lable': no such task "
+                                      r"kind; expected one of .*label.*; did you mean 'label'"),
+    ("[train]\nmodel = 'beter'", r"p.toml: \[train\] model = 'beter': no such model family; "
+                                 r"expected one of article, better; did you mean 'better'"),
+    ("[train]\nmodel = 'Article!'", r"\[train\] model = 'Article!': expected a model family"),
+])
+def test_names_of_registered_kinds_are_checked_when_the_file_is_read(tmp_path, table, message):
+    (tmp_path / "p.toml").write_text(table + "\n")
+    with pytest.raises(ValueError, match=message):
+        load_config(tmp_path / "p.toml")
 
 
 @pytest.mark.parametrize("train", [{"tta": "flip", "augment": "flip"},
                                    {"tta": "flip", "augment": "flip_shift"},
                                    {"tta": "flip", "model": "better"}])
 def test_mirror_tta_goes_with_mirror_training(train):
-    assert PipelineConfig.from_dict({"train": train}).train.tta == "flip"
+    assert check_config(HostConfig.from_dict({"train": train})).train.tta == "flip"
 
 
 def test_replace_validates():
-    config = PipelineConfig().replace(train={"epochs": 2})
+    config = HostConfig().replace(train={"epochs": 2})
     assert config.train.epochs == 2
     with pytest.raises(ValueError, match="epochs"):
         config.replace(train={"epochs": -1})
@@ -88,7 +109,7 @@ def test_missing_file_says_how_to_fix(tmp_path):
 
 
 def test_loader_mean_and_std_become_floats():
-    loader = PipelineConfig.from_dict({"loader": {"mean": [1], "std": [0.5]}}).loader
+    loader = HostConfig.from_dict({"loader": {"mean": [1], "std": [0.5]}}).loader
     assert loader.mean == (1.0,) and loader.std == (0.5,)
     assert all(type(v) is float for v in loader.mean + loader.std)
 
@@ -101,13 +122,13 @@ def test_mixed_precision_of_earlier_releases_still_reads(tmp_path, value, expect
                                      f'[train]\nmixed_precision = "{value}"\n')
     train = load_config(tmp_path / "p.toml").train
     assert train.mixed_precision == expected
-    assert PipelineConfig.from_dict({"train": {"mixed_precision": expected}}).train == train
+    assert HostConfig.from_dict({"train": {"mixed_precision": expected}}).train == train
 
 
 def test_defaults_send_uint8_to_the_device_on_tensorflow():
-    config = PipelineConfig()
+    config = HostConfig()
     assert config.loader.output == "uint8" and config.loader.read_ahead is True
     assert (config.train.backend, config.train.mixed_precision,
             config.train.steps_per_execution) == ("tensorflow", "auto", "auto")
-    assert PipelineConfig.from_dict({"train": {"steps_per_execution": 8}}).train \
+    assert HostConfig.from_dict({"train": {"steps_per_execution": 8}}).train \
         .steps_per_execution == 8

@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def baked_train_assignment() -> str:
-    from test_assignment import LAYOUT, SPEC
+    from test_assignment import CHOICES, LAYOUT, SPEC
 
     from shared.assignment import TrainAssignment, dump_assignment
     from shared.config import PipelineConfig
@@ -18,7 +18,7 @@ def baked_train_assignment() -> str:
     return dump_assignment(TrainAssignment(kernel="demo-train", competition="demo",
                                            sources=("demo-preprocess-00",), spec=SPEC,
                                            source=LAYOUT, source_fingerprint="abc",
-                                           config=PipelineConfig()))
+                                           config=PipelineConfig(), choices=CHOICES))
 
 
 def test_a_clean_run_does_not_exit_and_a_failure_does():

@@ -12,7 +12,7 @@ from PIL import Image
 
 from host.examples.photos import VARIANTS, build_photos, encode, plan_photos, render_upright
 from host.planning import make_plan
-from shared.config import PipelineConfig
+from host.settings import HostConfig
 from shared.preprocess import run_preprocess
 from shared.sources import DecodeSettings, decode_image
 from shared.store import ShardSet
@@ -67,7 +67,7 @@ def test_photos_go_through_the_preprocessing_kernel_upright(tmp_path, source):
     train = pd.read_csv(comp / "train.csv", dtype=str)
     assert len(train) == 27 and len(pd.read_csv(comp / "solution.csv")) == 3
     assert (comp / "train" / specs[4].file_name).suffix == ".png"  # the png_alpha one
-    config = PipelineConfig().replace(
+    config = HostConfig().replace(
         competition={"slug": "photos"}, source={"image_size": [32, 32], "channels": 3},
         plan={"decode_workers": 1, "kernel_budget": 40_000})
     plan = make_plan(config, comp)
@@ -142,7 +142,7 @@ def test_files_over_the_pixel_limit_are_rejected_by_id_and_the_run_goes_on(tmp_p
     specs = build_photos(comp, 16, seed=2, min_side=40, max_side=120, source=source,
                          workers=1, quiet=True)
     limit = int(np.median([s.width * s.height for s in specs]))
-    config = PipelineConfig().replace(
+    config = HostConfig().replace(
         competition={"slug": "photos"}, plan={"decode_workers": 1},
         source={"image_size": [32, 32], "channels": 3, "max_image_pixels": limit})
     (assignment,) = make_plan(config, comp).preprocess

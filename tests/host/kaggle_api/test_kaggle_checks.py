@@ -10,7 +10,7 @@ from dataclasses import replace
 import pytest
 
 from kaggle_helpers import make_folder, make_kernel_set
-from shared.config import PipelineConfig
+from host.settings import HostConfig
 from host.kaggle_api import (CredentialsError, KernelSet, MetadataError, MetadataRules,
                                find_credentials, require_credentials, validate_kernels)
 from host.bundle.build import mount_own_output
@@ -217,10 +217,10 @@ def test_how_a_train_run_ended_is_read_from_its_metrics(tmp_path, metrics, finis
 ])
 def test_kaggle_settings_are_validated(values, words):
     with pytest.raises(ValueError, match=words):
-        PipelineConfig.from_dict({"kaggle": values})
+        HostConfig.from_dict({"kaggle": values})
 
 
 def test_fractional_timeouts_and_integer_toml_values_load():
-    config = PipelineConfig.from_dict({"kaggle": {"timeout_minutes": 720, "poll_interval": 1}})
+    config = HostConfig.from_dict({"kaggle": {"timeout_minutes": 720, "poll_interval": 1}})
     assert config.kaggle.timeout_minutes == 720.0 and isinstance(config.kaggle.poll_interval, float)
-    assert PipelineConfig().replace(kaggle={"timeout_minutes": 0.5}).kaggle.timeout_minutes == 0.5
+    assert HostConfig().replace(kaggle={"timeout_minutes": 0.5}).kaggle.timeout_minutes == 0.5

@@ -13,7 +13,7 @@ import pytest
 from competitions import image_folder, pixel_csv, save_image
 from dry_run_cli import CLI, dry_run as run_cli, write_config
 from host.planning import make_plan
-from shared.config import PipelineConfig
+from host.settings import HostConfig
 from shared.preprocess import run_preprocess
 
 
@@ -41,11 +41,11 @@ def comp(tmp_path, fmnist) -> Path:
     return image_folder(tmp_path / "comp", fmnist, 60, 20)
 
 
-def config_for(root: Path, **sections) -> PipelineConfig:
+def config_for(root: Path, **sections) -> HostConfig:
     base = {"competition": {"slug": "bad-input", "data_dir": str(root)}}
     for name, values in sections.items():
         base.setdefault(name, {}).update(values)
-    return PipelineConfig().replace(**base)
+    return HostConfig().replace(**base)
 
 
 # -- the sample submission ------------------------------------------------------------------
@@ -64,7 +64,7 @@ def test_a_sample_with_an_extra_column_is_refused_before_any_kernel(tmp_path, co
     message = refused(tmp_path, comp, capsys)
     assert message.startswith("sample_submission.csv has columns ['id', 'label', 'Usage'] (e.g. "
                               "row 0: id='t000', label='tshirt', Usage='Public')")
-    assert "Set [competition] task to one of label, binary-probability" in message
+    assert "Set [competition] task to one of binary-probability, class-probabilities, label" in message
 
 
 # -- rows with a field too many -------------------------------------------------------------

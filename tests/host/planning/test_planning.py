@@ -6,7 +6,7 @@ import pytest
 from competitions import image_folder, pixel_csv
 from shard_fixtures import make_spec
 from shared.assignment import dump_assignment, load_assignment
-from shared.config import PipelineConfig
+from host.settings import HostConfig
 from host.config_file import load_config
 from host.planning import make_plan, plan_kernels
 from shared.store import RowRange, ShardWriter, WriterOptions
@@ -176,7 +176,7 @@ def _config(**sections):
                 plan={"kernel_budget": 70_000})
     for name, values in sections.items():
         base[name] = {**base.get(name, {}), **values}
-    return PipelineConfig().replace(**base)
+    return HostConfig().replace(**base)
 
 
 @pytest.mark.parametrize("build", [image_folder, pixel_csv])
@@ -192,7 +192,7 @@ def test_make_plan_builds_every_assignment(tmp_path, fmnist, build):
                                                                              "test": 40}
     assert plan.spec.id_width == (4 if build is image_folder else 2)  # "t039" / "40"
     for a in plan.preprocess:
-        assert a.plan == plan.kernels.entries() and a.competition == "fmnist-comp"
+        assert a.plan == plan.shares.entries() and a.competition == "fmnist-comp"
         assert load_assignment(dump_assignment(a)) == a
     assert load_assignment(dump_assignment(plan.train)) == plan.train
     assert plan.table().startswith(f"fmnist-comp: {plan.layout.kind} (train.csv), 200 train + "
@@ -233,6 +233,6 @@ def test_a_small_budget_alone_plans_the_embedded_example():
     root = Path(__file__).resolve().parents[3]
     config = load_config(root / "pipeline.toml").replace(plan={"kernel_budget": 10**6})
     plan = make_plan(config)
-    assert len(plan.preprocess) == 4 and plan.kernels.shard_bytes == 250_000
-    assert all(a.config.store.shard_bytes == 250_000 for a in plan.preprocess)
-    assert all(s.bytes <= 10**6 and s.shards >= 3 for s in plan.kernels.shares)
+    assert len(plan.preprocess) == 4 and plan.shares.shard_bytes == 250_000
+    assert all(a.writer.shard_bytes == 250_000 for a in plan.preprocess)
+    assert all(s.bytes <= 10**6 and s.shards >= 3 for s in plan.shares.shares)

@@ -7,18 +7,18 @@ from competitions import image_folder, task_competition
 from host.examples.fashion_mnist import CLASSES
 
 from host.planning import make_plan
-from shared.config import PipelineConfig
+from host.settings import HostConfig
 from shared.tasks import task_for
 
 KINDS = ["label", "binary-probability", "class-probabilities", "multi-label", "regression",
          "top-k"]
 
 
-def config_for(root, **sections) -> PipelineConfig:
+def config_for(root, **sections) -> HostConfig:
     base = {"competition": {"slug": "kinds", "data_dir": str(root)}}
     for name, values in sections.items():
         base.setdefault(name, {}).update(values)
-    return PipelineConfig().replace(**base)
+    return HostConfig().replace(**base)
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +106,7 @@ def test_an_unknown_submission_shape_is_refused_by_the_planner(tmp_path, fmnist)
     with pytest.raises(ValueError, match=r"sample_submission.csv has columns \['id', 'label', "
                                          r"'Usage'\] \(e.g. row 0: id='t000', label='tshirt', "
                                          r"Usage='Public'\).*Set \[competition\] task to one of "
-                                         r"label, binary-probability, class-probabilities"):
+                                         r"binary-probability, class-probabilities, label"):
         make_plan(config_for(root))
 
 

@@ -9,7 +9,7 @@ import pytest
 from competitions import image_folder
 from host.planning import make_plan
 from shared.blend.folds import FoldSetError, collect_folds
-from shared.config import PipelineConfig
+from host.settings import HostConfig
 from shared.data.order import kfold
 from shared.fold_files import FOLD_RECORD, write_fold_predictions
 
@@ -35,7 +35,7 @@ def test_kfold_puts_every_sample_in_one_fold_deterministically():
 
 def test_a_plan_with_folds_has_a_kernel_per_fold_and_a_blend(tmp_path, fmnist):
     root = image_folder(tmp_path / "c", fmnist, 60, 10)
-    config = PipelineConfig().replace(competition={"slug": "c", "data_dir": str(root)},
+    config = HostConfig().replace(competition={"slug": "c", "data_dir": str(root)},
                                       train={"folds": 3})
     plan = make_plan(config)
     assert [a.kernel for a in plan.trains] == list(KERNELS)
@@ -43,7 +43,7 @@ def test_a_plan_with_folds_has_a_kernel_per_fold_and_a_blend(tmp_path, fmnist):
     assert plan.blend.kernel == "c-blend" and plan.blend.sources == KERNELS
     assert plan.final is plan.blend
     assert "the 3 fold kernels (c-train-fold-0 .. c-train-fold-2)" in plan.table()
-    with pytest.raises(ValueError, match="this plan trains 3 folds: use plan.trains"):
+    with pytest.raises(ValueError, match="this plan trains 3 folds: use .trains and .blend"):
         plan.train
     single = make_plan(config.replace(train={"folds": 1}))
     assert single.train.kernel == "c-train" and single.blend is None
@@ -128,13 +128,15 @@ def test_flip_tta_averages_the_mirrored_prediction(tmp_path, fmnist):
 
     from shard_fixtures import make_spec, write_output
     from shared.config import LoaderConfig
+    from shared.data.options import LoaderOptions
     from shared.store import RowRange, ShardSet
     from shared.training.outputs import predict_rows
     from shared.training.sequences import prediction_sequence
 
     write_output(tmp_path, make_spec(40), [RowRange("train", 0, 40)], fmnist)
     split = ShardSet.discover(tmp_path).split("train")
-    sequence = prediction_sequence(split, LoaderConfig(output="float32"), 16)
+    loader = LoaderOptions.from_config(LoaderConfig(output="float32"))
+    sequence = prediction_sequence(split, loader, 16)
     inputs = keras.Input((28, 28, 1))  # the mean of the left half: flipping changes it
     model = keras.Model(inputs, keras.ops.mean(inputs[:, :, :14], axis=(1, 2)))
     x = fmnist["x_train"][:40].astype(np.float32) / 255
@@ -146,7 +148,7 @@ def test_flip_tta_averages_the_mirrored_prediction(tmp_path, fmnist):
 
 
 def test_a_mirror_that_makes_the_hold_out_worse_is_reported(capsys):
-    from shared.tasks import LabelTask
+    from shared.tasks.label import LabelTask
     from shared.training.outputs import _tta_effect
 
     task = LabelTask(classes=(0, 1), value_columns=("label",))

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from shared.model import better_blocks, build_model
+from shared.models import build_model
+from shared.models.better import better_blocks
 
 
 def test_article_model_has_the_articles_layers():
@@ -36,7 +37,7 @@ def test_better_model_pools_down_to_a_small_feature_map(side, blocks):
     ("article", (3, 28, 1), 10, r"height and width must be >= 4"),
     ("better", (28, 28), 10, r"expected \(height, width, channels\)"),
     ("article", (28, 28, 1), 1, r"at least 2 classes"),
-    ("resnet", (28, 28, 1), 10, r"model kind 'resnet': expected one of article, better"),
+    ("resnet", (28, 28, 1), 10, r"\[train\] model = 'resnet': no such model family; expected one of article, better"),
 ])
 def test_bad_shapes_and_kinds_are_refused(kind, shape, classes, message):
     with pytest.raises(ValueError, match=message):

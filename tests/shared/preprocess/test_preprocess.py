@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 
 from competitions import CLASS_NAMES, image_folder, pixel_csv, save_image, submission_id, train_id
-from shared.config import PipelineConfig
+from host.settings import HostConfig
 from host.planning import make_plan
 from shared.preprocess import PREVIEW_NAME, run_preprocess
 from shared.sources import source_fingerprint
@@ -18,7 +18,7 @@ def _config(**sections):
                 plan={"kernel_budget": 60_000, "decode_workers": 2})
     for name, values in sections.items():
         base[name] = {**base.get(name, {}), **values}
-    return PipelineConfig().replace(**base)
+    return HostConfig().replace(**base)
 
 
 def _run_all(plan, comp, mounted, **kw):

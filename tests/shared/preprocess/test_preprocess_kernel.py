@@ -9,7 +9,7 @@ from pathlib import Path
 
 from competitions import image_folder, pixel_csv, train_id
 from shared.assignment import dump_assignment
-from shared.config import PipelineConfig
+from host.settings import HostConfig
 from shared.kaggle_paths import ROOT_ENV
 from host.planning import make_plan
 from shared.store import MANIFEST_NAME, ShardSet
@@ -19,7 +19,7 @@ KERNEL = ROOT / "kernels" / "preprocess.py"
 
 
 def _config(**source):
-    return PipelineConfig().replace(competition={"slug": "fmnist-comp"},
+    return HostConfig().replace(competition={"slug": "fmnist-comp"},
                                     store={"shard_bytes": 8_000},
                                     plan={"kernel_budget": 60_000, "decode_workers": 2},
                                     source=source)

@@ -5,7 +5,7 @@ import pytest
 
 from competitions import image_folder, pixel_csv, train_id
 from host.planning import make_plan
-from shared.config import PipelineConfig
+from host.settings import HostConfig
 from shared.preprocess.assigned import AssignedRows
 from shared.preprocess.pool import ordered_map
 from shared.preprocess.slots import SlotArena, workers_share_memory
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.skipif(not workers_share_memory(), reason="workers are 
 
 
 def _assignment(comp):
-    config = PipelineConfig().replace(competition={"slug": "fmnist-comp"})
+    config = HostConfig().replace(competition={"slug": "fmnist-comp"})
     (assignment,) = make_plan(config, comp).preprocess
     return assignment
 

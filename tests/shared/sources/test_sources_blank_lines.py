@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from competitions import image_folder, pixel_csv, train_id
-from shared.config import PipelineConfig
+from host.settings import HostConfig
 from host.planning import make_plan
 from shared.preprocess import run_preprocess
 from shared.sources import source_fingerprint
@@ -19,7 +19,7 @@ from shared.store import ShardSet
 
 
 def _config():
-    return PipelineConfig().replace(competition={"slug": "fmnist-comp"},
+    return HostConfig().replace(competition={"slug": "fmnist-comp"},
                                     store={"shard_bytes": 8_000},
                                     plan={"kernel_budget": 25_000, "decode_workers": 1})
 

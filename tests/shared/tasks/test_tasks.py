@@ -4,9 +4,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from shared.tasks import (BinaryProbabilityTask, ClassProbabilitiesTask, LabelTask, MultiLabelTask,
-                          RegressionTask, TaskShapeError, TopKTask, monitor_mode, resolve_monitor)
-from shared.tasks.metrics import accuracy, log_loss, map_at_k, mean_f1, rmse, roc_auc
+from shared.metrics import accuracy, log_loss, map_at_k, mean_f1, rmse, roc_auc
+from shared.tasks import TaskShapeError, monitor_mode, resolve_monitor
+from shared.tasks.binary_probability import BinaryProbabilityTask
+from shared.tasks.class_probabilities import ClassProbabilitiesTask
+from shared.tasks.label import LabelTask
+from shared.tasks.multi_label import MultiLabelTask
+from shared.tasks.regression import RegressionTask
+from shared.tasks.top_k import TopKTask
 
 
 def test_metrics_match_hand_computed_values():

@@ -5,7 +5,6 @@ import pickle
 import numpy as np
 import pytest
 
-from shared.config import TrainConfig
 from shared.training.augment import flip_shift, make_augment, max_shift_for
 
 
@@ -47,12 +46,6 @@ def test_augment_function_pickles_for_worker_processes():
     g = pickle.loads(pickle.dumps(f))
     x = batch(h=28, w=28, c=1)
     assert np.array_equal(f(x, np.random.default_rng(2)), g(x, np.random.default_rng(2)))
-
-
-@pytest.mark.parametrize("mode, model, expected", [
-    ("auto", "article", "none"), ("auto", "better", "flip"), ("shift", "better", "shift")])
-def test_auto_follows_the_model(mode, model, expected):
-    assert TrainConfig(augment=mode, model=model).augment_mode == expected
 
 
 def test_flip_mode_only_mirrors():

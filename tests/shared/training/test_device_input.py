@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from shared.data import Normalization
-from shared.model import build_model
+from shared.models import build_model
 from shared.training.backend import check_backend, select_backend
 from shared.training.device_input import (prepare_model, set_steps_per_execution,
                                           takes_pixels, with_pixel_input)

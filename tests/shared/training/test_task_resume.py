@@ -11,7 +11,7 @@ import pytest
 from competitions import task_competition
 from host.dryrun import DryRunOptions, run_dry_run
 from host.planning import make_plan
-from shared.config import PipelineConfig
+from host.settings import HostConfig
 
 
 @pytest.mark.parametrize("kind, monitor", [("binary-probability", "val_auc"),
@@ -21,7 +21,7 @@ def test_a_second_session_continues_the_first(tmp_path, fmnist, kind, monitor):
     from shared.training import run_training
 
     root = task_competition(tmp_path / "data", fmnist, kind, n_train=200, n_test=40)
-    config = PipelineConfig().replace(competition={"slug": "resume", "data_dir": str(root)},
+    config = HostConfig().replace(competition={"slug": "resume", "data_dir": str(root)},
                                       train={"epochs": 1}, loader={"batch_size": 32})
     work = tmp_path / "work"
     run_dry_run(DryRunOptions(config=config, data_dir=root, workdir=work, only="preprocess",

@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import pytest
 
-from shared.model import build_model
+from shared.models import build_model
 from shared.training.callbacks import (EpochSeeds, ResumableEarlyStopping, TimeLimitReached,
                                        WallClockGuard, seed_states)
 from shared.training.resources import take_snapshot

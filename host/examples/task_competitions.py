@@ -27,7 +27,6 @@ import pandas as pd
 
 from host.examples.fashion_mnist import CLASSES, LICENSE, unique_ids, write_split
 from shared.checks import check_choice, check_int
-from shared.sources.layout import TASKS
 
 __all__ = ["TaskExample", "GROUPS", "brightness", "task_labels", "write_task_example"]
 
@@ -45,7 +44,7 @@ class TaskExample:
     seed: int = 0  # the ids
 
     def __post_init__(self) -> None:
-        check_choice("task", self.task, TASKS)
+        check_choice("task", self.task, tuple(_LABELS))  # the kinds this module derives
         check_int("positive", self.positive, minimum=0)
         check_int("top_k", self.top_k, minimum=2)
 
@@ -61,33 +60,66 @@ def _dark(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.array([b[i] < medians[k] for i, k in enumerate(y)], dtype=bool)
 
 
-def task_labels(example: TaskExample, x: np.ndarray, y: np.ndarray, *,
-                train: bool) -> list[str]:
-    """The label text of each image (``x`` uint8 images, ``y`` Fashion-MNIST classes)."""
-    task = example.task
-    if task in ("label", "class-probabilities", "top-k"):
-        return [CLASSES[k] for k in y]
-    if task == "binary-probability":
-        return ["1" if k == example.positive else "0" for k in y]
-    if task == "regression":
-        return [f"{v:.3f}" for v in brightness(x)]
+def _class_names(example: TaskExample, x: np.ndarray, y: np.ndarray, train: bool) -> list[str]:
+    return [CLASSES[k] for k in y]
+
+
+def _one_against_rest(example: TaskExample, x: np.ndarray, y: np.ndarray,
+                      train: bool) -> list[str]:
+    return ["1" if k == example.positive else "0" for k in y]
+
+
+def _brightness(example: TaskExample, x: np.ndarray, y: np.ndarray, train: bool) -> list[str]:
+    return [f"{v:.3f}" for v in brightness(x)]
+
+
+def _garment_tags(example: TaskExample, x: np.ndarray, y: np.ndarray, train: bool) -> list[str]:
     dark = _dark(x, y)
     if train:
         dark &= y != _BAG
     return [GROUPS[k] + (" dark" if d else "") for k, d in zip(y, dark)]
 
 
-def _sample_and_solution(example: TaskExample, ids: list[str], truth: list[str]
-                         ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    if example.task == "class-probabilities":
-        columns = list(reversed(CLASSES))  # any order: not the sorted class list
-        sample = pd.DataFrame({"id": ids, **{c: 0.1 for c in columns}})
-        return sample, pd.DataFrame({"id": ids, **{c: [int(t == c) for t in truth]
-                                                   for c in columns}})
-    value = {"binary-probability": "0.5", "regression": "50.0",
-             "top-k": " ".join(CLASSES[:example.top_k])}.get(example.task, truth[0])
+# each task kind's targets, by the kind's name
+_LABELS = {"label": _class_names, "class-probabilities": _class_names, "top-k": _class_names,
+           "binary-probability": _one_against_rest, "regression": _brightness,
+           "multi-label": _garment_tags}
+
+
+def task_labels(example: TaskExample, x: np.ndarray, y: np.ndarray, *,
+                train: bool) -> list[str]:
+    """The label text of each image (``x`` uint8 images, ``y`` Fashion-MNIST classes)."""
+    return _LABELS[example.task](example, x, y, train)
+
+
+def _one_column(example: TaskExample, ids: list[str], truth: list[str], value: str
+                ) -> tuple[pd.DataFrame, pd.DataFrame]:
     return (pd.DataFrame({"id": ids, "label": value}),
             pd.DataFrame({"id": ids, "label": truth}))
+
+
+def _column_per_class(example: TaskExample, ids: list[str], truth: list[str]
+                      ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    columns = list(reversed(CLASSES))  # any order: not the sorted class list
+    sample = pd.DataFrame({"id": ids, **{c: 0.1 for c in columns}})
+    return sample, pd.DataFrame({"id": ids, **{c: [int(t == c) for t in truth]
+                                               for c in columns}})
+
+
+# each task kind's sample submission and solution, by the kind's name
+_SAMPLES = {
+    "label": lambda e, ids, truth: _one_column(e, ids, truth, truth[0]),
+    "multi-label": lambda e, ids, truth: _one_column(e, ids, truth, truth[0]),
+    "binary-probability": lambda e, ids, truth: _one_column(e, ids, truth, "0.5"),
+    "regression": lambda e, ids, truth: _one_column(e, ids, truth, "50.0"),
+    "top-k": lambda e, ids, truth: _one_column(e, ids, truth, " ".join(CLASSES[:e.top_k])),
+    "class-probabilities": _column_per_class,
+}
+
+
+def _sample_and_solution(example: TaskExample, ids: list[str], truth: list[str]
+                         ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return _SAMPLES[example.task](example, ids, truth)
 
 
 def write_task_example(out: str | os.PathLike, example: TaskExample, x_train: np.ndarray,
