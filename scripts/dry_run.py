@@ -56,7 +56,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         "would hold fewer than four)")
     parser.add_argument("--output-cap", default="20GB", help="what one kernel may write "
                         "(Kaggle: about 20 GB)")
-    parser.add_argument("--layout", choices=("notebooks", "legacy"), default="notebooks",
+    parser.add_argument("--mounts", choices=("notebooks", "legacy"), default="notebooks",
                         help="how kernel outputs are mounted: input/notebooks/<owner>/<slug> "
                         "or input/<slug>")
     parser.add_argument("--parallel", type=_positive, help="preprocessing kernels at once "
@@ -109,7 +109,7 @@ def options_from(args: argparse.Namespace) -> DryRunOptions:
                                                                  what="--shard-size")})
     return DryRunOptions(
         config=config, data_dir=Path(args.data or config.competition.data_dir).resolve(),
-        workdir=Path(args.workdir).resolve(), only=args.only or "", layout=args.layout,
+        workdir=Path(args.workdir).resolve(), only=args.only or "", mounts=args.mounts,
         parallel=args.parallel or config.kaggle.max_concurrent,
         output_cap=parse_size(args.output_cap, what="--output-cap"),
         verify_input=args.verify_input, kernel_python=args.kernel_python or "")

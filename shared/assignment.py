@@ -18,10 +18,38 @@ from shared.config import PipelineConfig
 from shared.sources.layout import SourceLayout
 from shared.store.manifest import DatasetSpec, PlanEntry, RowRange
 from shared.store.sharding import WriterOptions
-from shared.training.plan_choices import TrainChoices
 
-__all__ = ["PreprocessAssignment", "TrainAssignment", "BlendAssignment", "baked",
+__all__ = ["PreprocessAssignment", "TrainAssignment", "BlendAssignment", "TrainChoices", "baked",
            "dump_assignment", "load_assignment"]
+
+
+@dataclass(frozen=True)
+class TrainChoices:
+    """What the ``auto`` values of ``[train]`` became for one plan: decided on the user's
+    machine by ``shared.training.settings.choose_training``, printed in the plan, baked into
+    each train kernel's assignment."""
+
+    model: str
+    backend: str
+    augment: str
+    lr_schedule: str
+    learning_rate: float
+    monitor: str  # without the val_ prefix when nothing is held out
+    tta: str = "none"
+    validation: bool = True  # rows are held out (a hold-out, or the fold)
+
+    def describe(self) -> str:
+        """One line for the plan."""
+        return (f"train {self.model} on {self.backend}: augment {self.augment}, "
+                f"{self.lr_schedule} learning rate {self.learning_rate:g}, best epoch by "
+                f"{self.monitor}" + (f", tta {self.tta}" if self.tta != "none" else ""))
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "TrainChoices":
+        return cls(**data)
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from host.dryrun.inputs import changes, snapshot
 from host.dryrun.interpreter import check_kernel_python
 from host.dryrun.runner import KernelRun, run_kernel
 from host.dryrun.scoring import score_submission
-from host.dryrun.tree import (LAYOUTS, KernelTree, make_tree, mount_competition, mount_output,
+from host.dryrun.tree import (MOUNT_STYLES, KernelTree, make_tree, mount_competition, mount_output,
                               replacing_working)
 from host.dryrun.workdir import check_workdir
 from shared.blend import CV_NAME
@@ -60,7 +60,7 @@ class DryRunOptions:
     data_dir: Path
     workdir: Path
     only: str = ""  # "", "preprocess" or "train"
-    layout: str = "notebooks"
+    mounts: str = "notebooks"  # how kernel outputs are mounted: notebooks or legacy
     parallel: int = 2
     output_cap: int = KAGGLE_OUTPUT_CAP
     owner: str = "dry-run"
@@ -71,8 +71,9 @@ class DryRunOptions:
     def __post_init__(self) -> None:
         if self.only not in ("", "preprocess", "train"):
             raise ValueError(f"only={self.only!r}: expected 'preprocess' or 'train'")
-        if self.layout not in LAYOUTS:
-            raise ValueError(f"layout={self.layout!r}: expected one of {', '.join(LAYOUTS)}")
+        if self.mounts not in MOUNT_STYLES:
+            raise ValueError(f"mounts={self.mounts!r}: expected one of "
+                             f"{', '.join(MOUNT_STYLES)}")
         if self.parallel < 1 or self.output_cap < 1:
             raise ValueError("parallel and output_cap must be positive")
         if self.verify_input not in ("full", "stat"):
@@ -161,7 +162,7 @@ def _mounted_run(folder: KernelFolder, sources: tuple[KernelFolder, ...], output
                       exclude=(SOLUTION_NAME,))
     for source, output in zip(sources, outputs):
         mount_output(tree, output, owner=options.owner, slug=source.slug,
-                     layout=options.layout)
+                     mounts=options.mounts)
     with replacing_working(tree):
         return _run_checked(folder, tree, options), tree
 
@@ -217,7 +218,7 @@ def run_dry_run(options: DryRunOptions) -> dict:
                           config=options.config)
     runs: list[KernelRun] = []
     report: dict = {"competition": options.config.competition.slug,
-                    "workdir": str(options.workdir), "layout": options.layout,
+                    "workdir": str(options.workdir), "mounts": options.mounts,
                     "kernel_python": options.kernel_python or sys.executable}
     if options.only != "train":
         runs += _preprocess(built, options)

@@ -9,7 +9,7 @@ train kernel's earlier outputs stay until a new run succeeds (``replacing_workin
 Mounts are symbolic links, the way Kaggle mounts sources without copying them: the
 competition folder at ``input/<competition>/`` (minus the local solution file, which Kaggle
 never ships) and each preprocessing kernel's output at ``input/notebooks/<owner>/<slug>/``
-(``layout="notebooks"``) or ``input/<slug>/`` (``layout="legacy"``).
+(``mounts="notebooks"``) or ``input/<slug>/`` (``mounts="legacy"``).
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-__all__ = ["KernelTree", "LAYOUTS", "make_tree", "mount_competition", "mount_output",
+__all__ = ["KernelTree", "MOUNT_STYLES", "make_tree", "mount_competition", "mount_output",
            "folder_bytes", "replacing_working"]
 
-LAYOUTS = ("notebooks", "legacy")
+MOUNT_STYLES = ("notebooks", "legacy")  # how kernel outputs are mounted
 _BUNDLE_MARK = "bundle-fingerprint"  # beside input/ and working/: who last used working/
 
 
@@ -100,11 +100,11 @@ def mount_competition(tree: KernelTree, data_dir: Path, competition: str,
     return mount
 
 
-def mount_output(tree: KernelTree, output: Path, *, owner: str, slug: str, layout: str) -> Path:
+def mount_output(tree: KernelTree, output: Path, *, owner: str, slug: str, mounts: str) -> Path:
     """Link a kernel's output where Kaggle would mount it as a kernel source."""
-    if layout not in LAYOUTS:
-        raise ValueError(f"layout {layout!r}: expected one of {', '.join(LAYOUTS)}")
-    mount = (tree.input / "notebooks" / owner / slug) if layout == "notebooks" \
+    if mounts not in MOUNT_STYLES:
+        raise ValueError(f"mounts {mounts!r}: expected one of {', '.join(MOUNT_STYLES)}")
+    mount = (tree.input / "notebooks" / owner / slug) if mounts == "notebooks" \
         else (tree.input / slug)
     mount.parent.mkdir(parents=True, exist_ok=True)
     os.symlink(output.resolve(), mount)

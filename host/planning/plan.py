@@ -28,7 +28,7 @@ from shared.sources import SourceLayout, SplitRows, read_split_rows, source_fing
 from shared.store.manifest import DatasetSpec
 from shared.store.sharding import WriterOptions
 from shared.tasks import task_for
-from shared.training.plan_choices import TrainChoices
+from shared.assignment import TrainChoices
 from shared.training.settings import choose_training
 
 __all__ = ["Plan", "make_plan", "dataset_spec"]

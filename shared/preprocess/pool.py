@@ -1,7 +1,7 @@
 """An ordered, bounded parallel map over worker processes.
 
-At most ``in_flight`` tasks are submitted ahead of the one being consumed, so memory is
-bounded by a few tasks' results however long the input is, and results come back in input
+At most ``in_flight`` jobs are submitted ahead of the one being consumed, so memory is
+bounded by a few jobs' results however long the input is, and results come back in input
 order. Workers are forked on Linux (what Kaggle runs), so they need nothing importable
 beyond what the parent already loaded.
 """
@@ -34,7 +34,7 @@ def ordered_map(fn: Callable[[T], R], items: Iterable[T], *, workers: int,
                 initargs: tuple = ()) -> Iterator[R]:
     """``fn(item)`` for each item, computed by ``workers`` processes, yielded in order.
 
-    ``in_flight`` (default ``4 * workers``) bounds the tasks submitted but not yet consumed.
+    ``in_flight`` (default ``4 * workers``) bounds the jobs submitted but not yet consumed.
     Closing the iterator early cancels what has not started and waits for the rest.
     """
     if workers < 1:

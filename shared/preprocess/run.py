@@ -4,7 +4,7 @@
 2. Read and validate the assigned rows (ids unique, labels present and in the class list):
    bad input fails here, before any shard is written.
 3. Decode the rows the output folder still lacks (``ShardWriter.pending``) in a process pool,
-   in row order, a bounded number of tasks ahead, and write them through the writer.
+   in row order, a bounded number of jobs ahead, and write them through the writer.
    An image that is missing, truncated or unreadable is rejected with its id and reason
    (``[source] strict = true``: the run fails on it instead, naming it).
 4. Write the manifest, a preview PNG and print a summary.
@@ -25,11 +25,11 @@ from shared.units import format_size
 from shared.kaggle_paths import find_competition_dir
 from shared.preprocess.assigned import AssignedRows
 from shared.preprocess.pool import available_cpus, ordered_map
+from shared.preprocess.decode_jobs import (DecodedBatch, batch_pixels, decode_job, init_worker,
+                                           iter_jobs, jobs_in_flight, rows_per_job, use_arena,
+                                           worker_setup)
 from shared.preprocess.preview import write_preview
 from shared.preprocess.slots import SlotArena, workers_share_memory
-from shared.preprocess.tasks import (DecodedBatch, batch_pixels, decode_task, init_worker,
-                                     iter_tasks, rows_per_task, tasks_in_flight, use_arena,
-                                     worker_setup)
 from shared.runtime_info import runtime_info
 from shared.sources import check_source_fingerprint, read_split_rows
 from shared.store import MANIFEST_NAME, Reject, ShardWriter
@@ -106,15 +106,15 @@ def run_preprocess(assignment: PreprocessAssignment, input_root: str | Path,
         pending = writer.pending()
         todo = sum(len(r) for r in pending)
         if todo:
-            size = rows_per_task(assignment.spec.sample_bytes, todo, workers)
+            size = rows_per_job(assignment.spec.sample_bytes, todo, workers)
             setup = worker_setup(layout, data_dir, max_pixels)
-            in_flight = tasks_in_flight(size, assignment.spec.sample_bytes, workers,
+            in_flight = jobs_in_flight(size, assignment.spec.sample_bytes, workers,
                                         carry_pixels=layout.kind != "image_folder")
-            # one slot more than the tasks in flight: the one being written stays untouched
+            # one slot more than the jobs in flight: the one being written stays untouched
             slots = in_flight + 1 if workers_share_memory() else 0
             use_arena(SlotArena(slots, size, setup.settings.shape) if slots else None)
-            tasks = iter_tasks(layout, data_dir, pending, rows.names, size, slots)
-            batches = ordered_map(decode_task, tasks, workers=workers, in_flight=in_flight,
+            jobs = iter_jobs(layout, data_dir, pending, rows.names, size, slots)
+            batches = ordered_map(decode_job, jobs, workers=workers, in_flight=in_flight,
                                   initializer=init_worker, initargs=(setup,))
             try:
                 with closing(batches), _progress_bar(assignment.kernel, todo, progress) as bar:

@@ -1,13 +1,13 @@
-"""Shared memory for decoded samples: a worker writes a task's pixels where the writer reads them.
+"""Shared memory for decoded samples: a worker writes a job's pixels where the writer reads them.
 
-Returned through the pool, a task's pixels are pickled, sent down a pipe and unpickled: three
+Returned through the pool, a job's pixels are pickled, sent down a pipe and unpickled: three
 copies and two system calls per byte, made by the main process and the pool's result thread
 on the cores the decoding workers need (about a tenth of a kernel's CPU time for 224x224x3
 photos on 2 cores). Instead, the main process maps one anonymous shared region before the
-pool forks its workers, cut into ``slots`` slots of one task's rows each; task ``i`` decodes
+pool forks its workers, cut into ``slots`` slots of one job's rows each; job ``i`` decodes
 into slot ``i % slots`` and returns only its row count and failures. The slot is free again
-once the main process has written that task, which ``ordered_map``'s bound guarantees when
-``slots`` exceeds the tasks it keeps in flight.
+once the main process has written that job, which ``ordered_map``'s bound guarantees when
+``slots`` exceeds the jobs it keeps in flight.
 
 Forked workers share the region; where workers are spawned (not Linux), there is no arena
 and pixels travel through the pool as before.

@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any
 
 from shared.choices import AUTO
 from shared.data.options import LoaderOptions
 from shared.models import model_spec
 from shared.tasks import Task, resolve_monitor
-from shared.training.plan_choices import TrainChoices
+from shared.assignment import TrainChoices
 
 if TYPE_CHECKING:
     from shared.config import PipelineConfig

@@ -95,7 +95,7 @@ def test_kernels_never_see_the_solution(finished):
 
 def test_train_alone_reuses_outputs_in_the_legacy_layout(finished):
     opts, _ = finished
-    again = DryRunOptions(**{**opts.__dict__, "only": "train", "layout": "legacy"})
+    again = DryRunOptions(**{**opts.__dict__, "only": "train", "mounts": "legacy"})
     report = run_dry_run(again)
     assert [k["role"] for k in report["kernels"]] == ["train"]
     train_input = opts.workdir / "kaggle" / report["kernels"][0]["slug"] / "input"

@@ -8,7 +8,7 @@ from shared.config import PipelineConfig
 from shared.kaggle_paths import find_competition_dir
 from shared.sources import SourceLayout
 from shared.store import DatasetSpec, PlanEntry, RowRange, WriterOptions
-from shared.training.plan_choices import TrainChoices
+from shared.assignment import TrainChoices
 
 LAYOUT = SourceLayout(kind="image_folder", train_csv="train.csv",
                       sample_submission="sample_submission.csv", id_column="id",

@@ -9,7 +9,7 @@ from host.settings import HostConfig
 from shared.preprocess.assigned import AssignedRows
 from shared.preprocess.pool import ordered_map
 from shared.preprocess.slots import SlotArena, workers_share_memory
-from shared.preprocess.tasks import (batch_pixels, decode_task, init_worker, iter_tasks,
+from shared.preprocess.decode_jobs import (batch_pixels, decode_job, init_worker, iter_jobs,
                                      use_arena, worker_setup)
 from shared.sources import read_split_rows
 
@@ -35,12 +35,12 @@ def test_slots_are_reused_many_times_and_every_batch_reads_its_own_rows(tmp_path
     rows = AssignedRows([read_split_rows(layout, comp, r.split, r.start, r.stop)
                          for r in assignment.ranges])
     setup = worker_setup(layout, comp)
-    in_flight, slots = 3, 4  # 32 tasks of 3 rows through 4 slots
+    in_flight, slots = 3, 4  # 32 jobs of 3 rows through 4 slots
     use_arena(SlotArena(slots, 3, setup.settings.shape))
     try:
-        tasks = iter_tasks(layout, comp, assignment.ranges, rows.names, 3, slots)
+        jobs = iter_jobs(layout, comp, assignment.ranges, rows.names, 3, slots)
         seen = {"train": [], "test": []}
-        for batch in ordered_map(decode_task, tasks, workers=2, in_flight=in_flight,
+        for batch in ordered_map(decode_job, jobs, workers=2, in_flight=in_flight,
                                  initializer=init_worker, initargs=(setup,)):
             assert batch.x is None and 0 <= batch.slot < slots
             bad = {row for row, _ in batch.failures}

@@ -3,7 +3,6 @@
 import pickle
 
 import numpy as np
-import pytest
 
 from shared.training.augment import flip_shift, make_augment, max_shift_for
 

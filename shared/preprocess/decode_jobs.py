@@ -1,10 +1,10 @@
-"""Decoding tasks: what the main process sends to workers, and what comes back.
+"""Decode jobs: what the main process sends to workers, and what comes back.
 
-A task is a run of consecutive rows of one split: image names to locate and decode
+A job is a run of consecutive rows of one split: image names to locate and decode
 (image folders) or raw CSV pixel values (pixel CSVs). A worker returns the decoded samples
 of the rows that worked plus a reason for each row that did not; it never raises for bad
 input, so the main process decides between rejecting (lenient) and failing (strict).
-With a ``SlotArena`` (``use_arena``, before the pool forks), a task with a ``slot`` leaves
+With a ``SlotArena`` (``use_arena``, before the pool forks), a job with a ``slot`` leaves
 its samples in that slot of shared memory instead of returning them (``batch_pixels``).
 """
 
@@ -25,18 +25,18 @@ from shared.preprocess.slots import SlotArena
 from shared.sources.photo import DEFAULT_MAX_PIXELS
 from shared.store.manifest import RowRange
 
-__all__ = ["DecodeTask", "DecodedBatch", "WorkerSetup", "init_worker", "decode_task",
-           "worker_setup", "iter_tasks", "rows_per_task", "tasks_in_flight", "use_arena",
+__all__ = ["DecodeJob", "DecodedBatch", "WorkerSetup", "init_worker", "decode_job",
+           "worker_setup", "iter_jobs", "rows_per_job", "jobs_in_flight", "use_arena",
            "batch_pixels"]
 
 BAD_PIXELS = "bad pixel row: a value is missing, not a number, fractional or outside 0..255"
-TASK_BYTES = 2**20
-MAX_TASK_ROWS = 256
+JOB_BYTES = 2**20
+MAX_JOB_ROWS = 256
 IN_FLIGHT_BYTES = 64 * 2**20
 
 
 @dataclass(frozen=True)
-class DecodeTask:
+class DecodeJob:
     """Rows ``[start, start + count)`` of ``split``: ``names`` or raw ``pixels``; decoded into
     ``slot`` of the arena (``-1``: returned through the pool)."""
 
@@ -53,7 +53,7 @@ class DecodeTask:
 
 @dataclass(frozen=True)
 class DecodedBatch:
-    """The decoded samples of a task's good rows, in order, and ``(row, reason)`` of the rest;
+    """The decoded samples of a job's good rows, in order, and ``(row, reason)`` of the rest;
     ``x`` is ``None`` when they are in arena slot ``slot`` (see ``batch_pixels``)."""
 
     split: str
@@ -87,43 +87,43 @@ def init_worker(setup: WorkerSetup) -> None:
 
 
 def use_arena(arena: SlotArena | None) -> None:
-    """Decode tasks that name a slot into ``arena`` (call before the pool forks)."""
+    """Decode jobs that name a slot into ``arena`` (call before the pool forks)."""
     _STATE["arena"] = arena
 
 
 def batch_pixels(batch: DecodedBatch) -> np.ndarray:
     """The samples of ``batch``'s good rows; a view into the arena stays valid until that
-    slot's next task is submitted."""
+    slot's next job is submitted."""
     if batch.x is not None:
         return batch.x
     arena: SlotArena = _STATE["arena"]  # type: ignore[assignment]
     return arena.view(batch.slot, batch.count - len(batch.failures))
 
 
-def decode_task(task: DecodeTask) -> DecodedBatch:
-    """Decode one task (in a worker, or inline after ``init_worker``)."""
+def decode_job(job: DecodeJob) -> DecodedBatch:
+    """Decode one job (in a worker, or inline after ``init_worker``)."""
     setup: WorkerSetup = _STATE["setup"]  # type: ignore[assignment]
-    arena: SlotArena | None = _STATE.get("arena") if task.slot >= 0 else None  # type: ignore
-    if task.pixels is not None:
-        x, ok = pixels_to_arrays(task.pixels, setup.source_shape, setup.settings)
-        failures = tuple((task.start + int(i), BAD_PIXELS) for i in np.flatnonzero(~ok))
+    arena: SlotArena | None = _STATE.get("arena") if job.slot >= 0 else None  # type: ignore
+    if job.pixels is not None:
+        x, ok = pixels_to_arrays(job.pixels, setup.source_shape, setup.settings)
+        failures = tuple((job.start + int(i), BAD_PIXELS) for i in np.flatnonzero(~ok))
         if arena is None:
-            return DecodedBatch(task.split, task.start, task.count, x, failures)
-        arena.view(task.slot, len(x))[:] = x
-        return DecodedBatch(task.split, task.start, task.count, None, failures, task.slot)
-    locator: ImageLocator = _STATE["locators"][task.split]  # type: ignore[index]
-    out = arena.view(task.slot, task.count) if arena is not None else \
-        np.empty((task.count, *setup.settings.shape), np.uint8)
+            return DecodedBatch(job.split, job.start, job.count, x, failures)
+        arena.view(job.slot, len(x))[:] = x
+        return DecodedBatch(job.split, job.start, job.count, None, failures, job.slot)
+    locator: ImageLocator = _STATE["locators"][job.split]  # type: ignore[index]
+    out = arena.view(job.slot, job.count) if arena is not None else \
+        np.empty((job.count, *setup.settings.shape), np.uint8)
     good, failures = 0, []
-    for i, name in enumerate(task.names):
+    for i, name in enumerate(job.names):
         try:
             out[good] = decode_image(locator.find(name), setup.settings)
             good += 1
         except Exception as exc:  # noqa: BLE001 - Pillow raises many types; each becomes a reason
-            failures.append((task.start + i, describe_failure(exc)))
+            failures.append((job.start + i, describe_failure(exc)))
     if arena is not None:
-        return DecodedBatch(task.split, task.start, task.count, None, tuple(failures), task.slot)
-    return DecodedBatch(task.split, task.start, task.count, out[:good], tuple(failures))
+        return DecodedBatch(job.split, job.start, job.count, None, tuple(failures), job.slot)
+    return DecodedBatch(job.split, job.start, job.count, out[:good], tuple(failures))
 
 
 def worker_setup(layout: SourceLayout, data_dir: Path,
@@ -138,45 +138,45 @@ def worker_setup(layout: SourceLayout, data_dir: Path,
                        source_shape=layout.source_shape)
 
 
-def rows_per_task(sample_bytes: int, pending_rows: int, workers: int) -> int:
-    """About 1 MiB of output per task, at most 256 rows, and at least 8 tasks per worker."""
+def rows_per_job(sample_bytes: int, pending_rows: int, workers: int) -> int:
+    """About 1 MiB of output per job, at most 256 rows, and at least 8 jobs per worker."""
     spread = -(-pending_rows // (8 * workers)) if pending_rows else 1
-    return max(1, min(MAX_TASK_ROWS, TASK_BYTES // max(1, sample_bytes), spread))
+    return max(1, min(MAX_JOB_ROWS, JOB_BYTES // max(1, sample_bytes), spread))
 
 
-def tasks_in_flight(size: int, sample_bytes: int, workers: int, *, carry_pixels: bool) -> int:
-    """Tasks submitted ahead of the one being written: 4 per worker and, for tasks that carry
+def jobs_in_flight(size: int, sample_bytes: int, workers: int, *, carry_pixels: bool) -> int:
+    """Jobs submitted ahead of the one being written: 4 per worker and, for jobs that carry
     only image names, at least 64 MiB of output, so the workers keep decoding while the main
     process publishes a shard (hashing and syncing 256 MB takes a few tenths of a second).
-    Tasks that ``carry_pixels`` (CSV values, 8 bytes each) stay at 4 per worker."""
+    Jobs that ``carry_pixels`` (CSV values, 8 bytes each) stay at 4 per worker."""
     if carry_pixels:
         return 4 * workers
     return max(4 * workers, IN_FLIGHT_BYTES // max(1, size * sample_bytes))
 
 
-def iter_tasks(layout: SourceLayout, data_dir: Path, pending: Sequence[RowRange],
+def iter_jobs(layout: SourceLayout, data_dir: Path, pending: Sequence[RowRange],
                names_of: Callable[[str, int, int], tuple[str, ...]],
-               size: int, slots: int = 0) -> Iterator[DecodeTask]:
-    """Tasks of at most ``size`` rows covering ``pending`` in order; ``names_of(split, start,
-    stop)`` gives the image names of rows (image folders). With ``slots``, task ``i`` goes
+               size: int, slots: int = 0) -> Iterator[DecodeJob]:
+    """Jobs of at most ``size`` rows covering ``pending`` in order; ``names_of(split, start,
+    stop)`` gives the image names of rows (image folders). With ``slots``, job ``i`` goes
     to arena slot ``i % slots``."""
-    tasks = _tasks(layout, data_dir, pending, names_of, size)
+    jobs = _jobs(layout, data_dir, pending, names_of, size)
     if not slots:
-        yield from tasks
+        yield from jobs
         return
-    for i, task in enumerate(tasks):
-        yield dataclasses.replace(task, slot=i % slots)
+    for i, job in enumerate(jobs):
+        yield dataclasses.replace(job, slot=i % slots)
 
 
-def _tasks(layout: SourceLayout, data_dir: Path, pending: Sequence[RowRange],
+def _jobs(layout: SourceLayout, data_dir: Path, pending: Sequence[RowRange],
            names_of: Callable[[str, int, int], tuple[str, ...]],
-           size: int) -> Iterator[DecodeTask]:
+           size: int) -> Iterator[DecodeJob]:
     for r in pending:
         if layout.kind == "image_folder":
             for start in range(r.start, r.stop, size):
                 stop = min(start + size, r.stop)
-                yield DecodeTask(r.split, start, names=names_of(r.split, start, stop))
+                yield DecodeJob(r.split, start, names=names_of(r.split, start, stop))
         else:
             for first, values in iter_pixel_rows(layout, data_dir, r.split, r.start, r.stop):
                 for offset in range(0, len(values), size):
-                    yield DecodeTask(r.split, first + offset, pixels=values[offset:offset + size])
+                    yield DecodeJob(r.split, first + offset, pixels=values[offset:offset + size])
