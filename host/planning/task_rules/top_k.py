@@ -1,0 +1,12 @@
+"""``top-k``: the sample holds k >= 2 space-separated labels per id."""
+
+from host.planning.task_rules.base import TaskEvidence, register_rule
+from shared.tasks.top_k import labels_per_row
+
+
+@register_rule("top-k", order=30)
+def ranked_labels(e: TaskEvidence) -> str:
+    k = labels_per_row(e.sample[e.columns[0]])
+    if k >= 2:
+        return f"{e.where} holds {k} space-separated labels per id, e.g. {e.values[0]!r}"
+    return ""
