@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Callable
 
 ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -15,7 +17,8 @@ import numpy as np
 
 from shared.store import DatasetSpec, RowRange, ShardSet, ShardWriter, WriterOptions
 
-__all__ = ["fashion_mnist_train", "write_shards", "proc_status_kb", "emit", "timed", "ROOT"]
+__all__ = ["fashion_mnist_train", "write_shards", "proc_status_kb", "emit", "timed",
+           "interleaved_ratios", "median_and_quartiles", "ROOT"]
 
 
 def fashion_mnist_train(idx_dir: str | None = None) -> tuple[np.ndarray, np.ndarray, str]:
@@ -33,18 +36,25 @@ def fashion_mnist_train(idx_dir: str | None = None) -> tuple[np.ndarray, np.ndar
 
 
 def write_shards(folder: Path, x: np.ndarray, y: np.ndarray, *, shard_files: int = 8,
-                 copies: int = 1) -> ShardSet:
-    """``copies`` repetitions of ``(x, y)`` as one kernel's output of ``shard_files`` shards."""
+                 copies: int = 1, test: np.ndarray | None = None) -> ShardSet:
+    """``copies`` repetitions of ``(x, y)`` as one kernel's output of ``shard_files`` shards;
+    with ``test``, those images as the test split too (ids ``t0``, ``t1`` ...)."""
     n = len(x) * copies
-    spec = DatasetSpec(sample_shape=tuple(x.shape[1:]), split_rows={"train": n},
-                       classes=tuple(range(10)), stored_ids=())
+    splits = {"train": n, **({"test": len(test)} if test is not None else {})}
+    spec = DatasetSpec(sample_shape=tuple(x.shape[1:]), split_rows=splits,
+                       classes=tuple(range(10)), id_width=8,
+                       stored_ids=("test",) if test is not None else ())
     row_bytes = int(np.prod(x.shape[1:])) + 1
     rows_per_shard = -(-n // shard_files)
     options = WriterOptions(shard_bytes=rows_per_shard * row_bytes)
-    with ShardWriter(folder, spec=spec, ranges=[RowRange("train", 0, n)], producer="bench",
+    ranges = [RowRange("train", 0, n)] + ([RowRange("test", 0, len(test))]
+                                          if test is not None else [])
+    with ShardWriter(folder, spec=spec, ranges=ranges, producer="bench",
                      options=options) as writer:
         for c in range(copies):
             writer.add_batch("train", c * len(x), x, y)
+        if test is not None:
+            writer.add_batch("test", 0, test, ids=np.array([f"t{i}" for i in range(len(test))]))
     return ShardSet.discover(folder)
 
 
@@ -66,3 +76,28 @@ def timed(fn, *args) -> float:
 def emit(result: dict) -> None:
     """Print the result as one JSON object on the last line."""
     print(json.dumps(result, sort_keys=False))
+
+
+def interleaved_ratios(measure_a: Callable[[], float], measure_b: Callable[[], float],
+                       pairs: int) -> tuple[list[float], list[float], list[float]]:
+    """``pairs`` ratios ``a / b`` of two rate measurements taken in the order A B B A A B ...
+    (so drift and warm caches favour neither); also every A and every B value."""
+    a_values, b_values, ratios = [], [], []
+    for k in range(pairs):
+        if k % 2 == 0:
+            a, b = measure_a(), measure_b()
+        else:
+            b, a = measure_b(), measure_a()
+        a_values.append(a)
+        b_values.append(b)
+        ratios.append(a / b)
+    return ratios, a_values, b_values
+
+
+def median_and_quartiles(values: list[float], digits: int = 3) -> tuple[float, list[float]]:
+    """The median, and the first and third quartiles (inclusive method)."""
+    median = round(statistics.median(values), digits)
+    if len(values) < 2:
+        return median, [median, median]
+    q = statistics.quantiles(values, n=4, method="inclusive")
+    return median, [round(q[0], digits), round(q[2], digits)]
