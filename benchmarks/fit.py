@@ -24,33 +24,15 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import emit, fashion_mnist_train, interleaved_ratios, median_and_quartiles, write_shards
+from common import (emit, fashion_mnist_train, interleaved_ratios, median_and_quartiles,
+                    write_shards)
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from shared.config import LoaderConfig  # noqa: E402
-from shared.data.options import LoaderOptions  # noqa: E402
-from shared.models import build_model  # noqa: E402
-from shared.tasks.label import LabelTask  # noqa: E402
-from shared.training.device_input import prepare_model, set_steps_per_execution  # noqa: E402
-from shared.training.sequences import build_training_data  # noqa: E402
-from shared.training.steps import resolve_steps_per_execution  # noqa: E402
+from kernel_path import kernel_data, kernel_loader, kernel_model  # noqa: E402
 
 BATCH = 128
-TASK = LabelTask(classes=tuple(range(10)), value_columns=("label",))
-
-
-def kernel_model(loader: LoaderOptions, steps_per_epoch: int) -> tuple[keras.Model, int]:
-    """The train kernel's model for 28x28x1 uint8 pixels, and its steps per execution."""
-    model = build_model("article", (28, 28, 1), TASK.head(np.zeros(0)), loss=TASK.loss(),
-                        metrics=TASK.metrics(), learning_rate=1e-3, seed=0)
-    model = prepare_model(model, sample_shape=(28, 28, 1), normalization=loader.normalization,
-                          output=loader.output)
-    steps = resolve_steps_per_execution("auto", model, global_batch=BATCH,
-                                        steps_per_epoch=steps_per_epoch, accelerator=False)
-    set_steps_per_execution(model, steps)
-    return model, steps
 
 
 class NoReads(keras.utils.PyDataset):
@@ -81,13 +63,13 @@ def main() -> None:
     args = parser.parse_args()
     x, y, source = fashion_mnist_train(args.idx_dir)
     x, y = x[:args.samples], y[:args.samples]
-    loader = LoaderOptions.from_config(LoaderConfig(batch_size=BATCH, validation_fraction=0.0))
+    loader = kernel_loader(BATCH)
     with tempfile.TemporaryDirectory(prefix="bench-fit-") as tmp:
         shards = write_shards(Path(tmp) / "shards", x, y, shard_files=8, test=x[:BATCH])
-        data = build_training_data(shards, loader, global_batch=BATCH, task=TASK)
+        data = kernel_data(shards, loader, BATCH)
         steps = data.train.steps_per_epoch
-        kernel, spe = kernel_model(loader, steps)
-        memory, _ = kernel_model(loader, steps)
+        kernel, spe = kernel_model(loader, x.shape[1:], BATCH, steps)
+        memory, _ = kernel_model(loader, x.shape[1:], BATCH, steps)
         ragged = len(x) % BATCH
         kernel.fit(data.train, steps_per_epoch=3, epochs=1, shuffle=False, verbose=0)
         memory.fit(x[:BATCH + ragged], y[:BATCH + ragged], batch_size=BATCH, verbose=0)
@@ -96,7 +78,7 @@ def main() -> None:
                                shuffle=False),
             lambda: epoch_rate(memory, len(x), x=x, y=y, batch_size=BATCH, shuffle=True),
             args.pairs)
-        no_reads, _ = kernel_model(loader, steps)
+        no_reads, _ = kernel_model(loader, x.shape[1:], BATCH, steps)
         constant = NoReads(x, y, steps)
         no_reads.fit(constant, steps_per_epoch=3, epochs=1, shuffle=False, verbose=0)
         ceiling, _, _ = interleaved_ratios(

@@ -1,10 +1,13 @@
 """Memory stays flat: peak anonymous memory of one training epoch over N and 8N samples.
 
-Each size runs in a fresh process that trains a small model for one epoch through
-ShardedSequence (block shuffle, batch 128) with Keras ``fit``. RssAnon (from /proc) is read
+Each size runs in a fresh process that trains for one epoch what the train kernel trains
+(``kernel_path``: the article CNN behind its uint8 input, fed by the kernel's sequences over
+uint8 shards with the ``[loader]`` defaults, batch 128) with Keras ``fit``. RssAnon (from /proc) is read
 after every batch: it counts the process's own heap, not the mapped shard files, whose pages
 belong to the page cache (RssFile) and may grow with the data without being a leak.
-Last line: one JSON object with ``anon_growth_ratio = peak(8N) / peak(N)``.
+Both runs first train ``WARM_UP_BATCHES`` batches (TensorFlow's allocator grows during the
+first ~600 batches, then stays flat). Last line: one JSON object with
+``anon_growth_ratio = peak(8N) / peak(N)``.
 """
 
 from __future__ import annotations
@@ -18,23 +21,23 @@ from pathlib import Path
 
 from common import emit, fashion_mnist_train, proc_status_kb, write_shards
 
+WARM_UP_BATCHES = 800
+
 
 def child(folder: str, batch: int) -> None:
     import keras
 
-    from shared.data import ShuffleOptions
-    from shared.data.sequence import ShardedSequence
+    from kernel_path import kernel_data, kernel_loader, kernel_model
     from shared.store import ShardSet
 
-    split = ShardSet.discover(folder).split("train")
-    sequence = ShardedSequence(split, batch_size=batch, drop_remainder=True,
-                               shuffle=ShuffleOptions(mode="block"))
-    keras.utils.set_random_seed(0)
-    model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Conv2D(8, 3, strides=2),
-                              keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(10)])
-    model.compile(optimizer="adam",
-                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
-    model.fit(sequence, steps_per_epoch=3, epochs=1, shuffle=False, verbose=0)  # build, trace
+    shards = ShardSet.discover(folder)
+    loader = kernel_loader(batch)
+    sequence = kernel_data(shards, loader, batch).train
+    model, _ = kernel_model(loader, shards.spec.sample_shape, batch, sequence.steps_per_epoch)
+    # Warm up first: TensorFlow's allocator grows for the first ~600 batches of this model and
+    # then stays flat; without this, N's shorter epoch would end before the plateau that 8N's
+    # reaches, and the ratio would measure the warm-up, not the data.
+    model.fit(sequence, steps_per_epoch=WARM_UP_BATCHES, epochs=1, shuffle=False, verbose=0)
     readings = {"anon": [], "file": []}
 
     class Probe(keras.callbacks.Callback):
@@ -45,7 +48,7 @@ def child(folder: str, batch: int) -> None:
     start = proc_status_kb("RssAnon")
     model.fit(sequence, steps_per_epoch=sequence.steps_per_epoch, epochs=1, shuffle=False,
               verbose=0, callbacks=[Probe()])
-    print(json.dumps({"samples": len(split), "anon_start_kb": start,
+    print(json.dumps({"samples": len(shards.split("train")), "anon_start_kb": start,
                       "anon_peak_kb": max(readings["anon"]),
                       "file_peak_kb": max(readings["file"])}))
 
@@ -69,8 +72,9 @@ def main() -> None:
         return
     x, y, source = fashion_mnist_train(args.idx_dir)
     with tempfile.TemporaryDirectory(prefix="bench-memory-") as tmp:
-        small = write_shards(Path(tmp) / "n", x, y, shard_files=8)
-        large = write_shards(Path(tmp) / "8n", x, y, shard_files=64, copies=8)
+        small = write_shards(Path(tmp) / "n", x, y, shard_files=8, test=x[:args.batch])
+        large = write_shards(Path(tmp) / "8n", x, y, shard_files=64, copies=8,
+                             test=x[:args.batch])
         del x, y
         one = measure(Path(tmp) / "n", args.batch)
         eight = measure(Path(tmp) / "8n", args.batch)
