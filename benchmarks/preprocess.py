@@ -65,11 +65,11 @@ def write_competition(folder: Path, case: str, n: int, x: np.ndarray, y: np.ndar
 
 def plan_assignment(folder: Path, case: str, out: Path) -> Path:
     from shared.assignment import dump_assignment
-    from shared.config import PipelineConfig
+    from host.settings import HostConfig
     from host.planning import make_plan
 
     _, size, channels = CASES[case]
-    config = PipelineConfig().replace(
+    config = HostConfig().replace(
         competition={"slug": "bench"}, store={"shard_bytes": SHARD_BYTES},
         plan={"kernel_budget": 10**12}, source={"image_size": list(size), "channels": channels})
     (assignment,) = make_plan(config, folder).preprocess

@@ -32,14 +32,18 @@ def run_folds(base: Path, inputs: Path, train: TrainAssignment, folds: int,
               augment: str = "auto") -> dict:
     """Train ``folds`` folds of ``train`` on the shards in ``inputs``, blend them, score."""
     from shared.blend import run_blend
+    from shared.tasks import task_for
     from shared.training import run_training
+    from shared.training.settings import choose_training
 
     config = train.config.replace(train={"folds": folds, "tta": tta, "augment": augment})
+    choices = choose_training(config, task_for(train.source))
     kernels = tuple(f"{train.kernel}-fold-{k}" for k in range(folds))
     seconds, fold_scores = [], []
     for k, kernel in enumerate(kernels):
         start = time.perf_counter()
-        outcome = run_training(dataclasses.replace(train, kernel=kernel, fold=k, config=config),
+        outcome = run_training(dataclasses.replace(train, kernel=kernel, fold=k, config=config,
+                                                   choices=choices),
                                inputs, base / kernel, verbose=0)
         seconds.append(time.perf_counter() - start)
         fold_scores.append(outcome.metrics["val_accuracy"])
@@ -58,7 +62,7 @@ def run_folds(base: Path, inputs: Path, train: TrainAssignment, folds: int,
     test = score(outcome.submission)
     cv = outcome.cv["cv_score"]
     return {"folds": folds, "epochs": config.train.epochs, "model": config.train.model,
-            "tta": tta, "augment": config.train.augment_mode,
+            "tta": tta, "augment": choices.augment,
             "blended_test_accuracy": round(test, 4), "cv_accuracy": round(cv, 4),
             "cv_minus_test": round(cv - test, 4), "fold_val_accuracy": [
                 round(s, 4) for s in fold_scores],

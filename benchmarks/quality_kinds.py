@@ -18,7 +18,7 @@ import pandas as pd
 from host.dryrun import DryRunOptions, run_dry_run
 from host.examples.task_competitions import TaskExample, write_task_example
 from host.planning import make_plan
-from shared.config import PipelineConfig
+from host.settings import HostConfig
 from shared.sources import read_split_rows
 from shared.tasks import task_for
 
@@ -31,7 +31,7 @@ TARGETS = {"binary-probability": (0.90, False), "class-probabilities": (0.45, Fa
            "multi-label": (0.88, False), "regression": (0.65, True), "top-k": (0.90, False)}
 
 
-def _baseline(config: PipelineConfig, root: Path) -> float:
+def _baseline(config: HostConfig, root: Path) -> float:
     layout = make_plan(config).layout
     task = task_for(layout)
     prior = task.prior(read_split_rows(layout, root, "train").labels)
@@ -47,7 +47,7 @@ def run_kind(kind: str, base: Path, data: tuple, *, train: int, test: int, epoch
     x_train, y_train, x_test, y_test = data
     root = write_task_example(base / kind / "data", TaskExample(task=kind), x_train[:train],
                               y_train[:train], x_test[:test], y_test[:test])
-    config = PipelineConfig().replace(
+    config = HostConfig().replace(
         competition={"slug": f"quality-{kind}", "data_dir": str(root)},
         source={"image_size": [size, size]}, train={"epochs": epochs, "model": "article"})
     start = time.perf_counter()

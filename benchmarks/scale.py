@@ -54,7 +54,7 @@ from host.dryrun.runner import run_kernel  # noqa: E402
 from host.dryrun.tree import make_tree, mount_competition  # noqa: E402
 from host.examples.photos import build_photos, encode, plan_photos, render_upright  # noqa: E402
 from host.planning import make_plan  # noqa: E402
-from shared.config import PipelineConfig  # noqa: E402
+from host.settings import HostConfig  # noqa: E402
 from shared.units import format_size, parse_size
 from shared.preprocess.pool import available_cpus  # noqa: E402
 
@@ -129,7 +129,7 @@ def bare_loop(paths: list[str], side: int, processes: int) -> float:
     return time.perf_counter() - start
 
 
-def preprocess(work: Path, comp: Path, config: PipelineConfig, specs, side: int,
+def preprocess(work: Path, comp: Path, config: HostConfig, specs, side: int,
                cores: int) -> dict:
     plan = make_plan(config, comp)
     say(plan.table())
@@ -275,10 +275,10 @@ def run(args: argparse.Namespace, work: Path, result: dict) -> None:
                          idx_dir=args.idx_dir, workers=cores, quiet=False)
     result["generate_seconds"] = round(time.perf_counter() - start, 1)
     result["load_average"]["generate"] = round(os.getloadavg()[0], 2)
-    config = PipelineConfig().replace(
+    config = HostConfig().replace(
         competition={"slug": "scale-photos"},
         source={"image_size": [args.side, args.side], "channels": 3},
-        plan={"kernel_budget": args.budget or PipelineConfig().plan.kernel_budget,
+        plan={"kernel_budget": args.budget or HostConfig().plan.kernel_budget,
               "max_kernels": 64, "decode_workers": 0})
     start = time.perf_counter()
     result.update(preprocess(work, comp, config, specs, args.side, cores))
