@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from shared.checks import check_int, check_number
+from shared.checks import check_choice, check_int, check_number
+from shared.choices import INFER_ACCELERATORS
 from shared.config import PipelineConfig
 
 __all__ = ["KaggleConfig", "HostConfig"]
@@ -40,6 +41,9 @@ class KaggleConfig:
     retry_max_seconds: float = 60.0
     request_timeout: float = 120.0  # seconds one HTTP request may take
     output_dir: str = "kaggle-output"  # where the train kernel's outputs are downloaded
+    # code competitions: the inference kernel (the one Kaggle re-runs to score) runs on
+    # machine_shape's GPU, or on the CPU (code competitions set separate CPU and GPU limits)
+    infer_accelerator: str = "gpu"
 
     def __post_init__(self) -> None:
         _positive("max_concurrent", self.max_concurrent)
@@ -59,6 +63,7 @@ class KaggleConfig:
         if not re.fullmatch(r"[A-Za-z0-9_]+", self.machine_shape or ""):
             raise ValueError(f"[kaggle] machine_shape = {self.machine_shape!r}: expected an "
                              "accelerator name such as 'NvidiaTeslaT4' (GPU T4 x2)")
+        check_choice("[kaggle] infer_accelerator", self.infer_accelerator, INFER_ACCELERATORS)
         if not self.output_dir:
             raise ValueError("[kaggle] output_dir is empty: name a folder for the downloaded "
                              "outputs, e.g. 'kaggle-output'")

@@ -16,7 +16,8 @@ def main(assignment) -> int:
         raise ValueError(f"kernels/blend.py got a {type(assignment).__name__}: it runs only "
                          "blend assignments (role 'blend')")
     outcome = run_blend(assignment, input_root(), working_dir())
-    print(f"submission: {outcome.submission}", flush=True)
+    if outcome.submission.is_file():
+        print(f"submission: {outcome.submission}", flush=True)
     return 0
 
 

@@ -5,10 +5,13 @@
     python scripts/dry_run.py --only train                     # re-use the preprocessing outputs
     python scripts/dry_run.py --kernel-python .venv-kaggle/bin/python   # under Kaggle's versions
     python scripts/dry_run.py --data build/photos --set 'source.image_size=[224, 224]'
+    python scripts/dry_run.py --data ~/comp --rerun-data ~/comp-hidden   # a code competition
 
 Builds the very kernel folders that scripts/push.py uploads, runs the preprocessing kernels
 (in parallel), then the train kernel, scores submission.csv when the data folder holds a
-solution.csv, and writes <workdir>/report.json.
+solution.csv, and writes <workdir>/report.json. For a code competition ([competition]
+submission = "code") the inference kernel runs last; --rerun-data then runs it again on a
+hidden competition folder, as Kaggle's scoring rerun does.
 """
 
 from __future__ import annotations
@@ -67,6 +70,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--set", action="append", default=[], metavar="TABLE.KEY=VALUE",
                         help="override one setting of the config file, as TOML: "
                         "--set 'source.image_size=[224, 224]' --set source.channels=3")
+    parser.add_argument("--rerun-data", metavar="DIR", help="a code competition's hidden "
+                        "folder (the train files, the hidden test images and the full "
+                        "sample_submission.csv; solution.csv to score): after the run, the "
+                        "inference kernel runs again on it, offline, as Kaggle's scoring "
+                        "rerun does")
     parser.add_argument("--verify-input", choices=("stat", "full"), default="stat",
                         help="how inputs are checked unchanged after each kernel: sizes and "
                         "modification times (stat), or content hashes (full; slow on big data)")
@@ -86,11 +94,24 @@ def print_summary(report: dict) -> None:
         print(f"local score ({score['metric']}): {score['value']:.4f}")
     if report.get("scoring_error"):
         print(f"local score: none, {report['scoring_error']}")
+    if report.get("inference"):
+        inference = report["inference"]
+        print(f"inference: {inference['test_rows']} rows, {inference['images_per_s']} images/s")
     if (report.get("fallback") or {}).get("rows"):
         fallback = report["fallback"]
         print(f"fallback: {fallback['rows']} test rows had no image and got the prior "
               f"prediction {fallback.get('values')} (ids {', '.join(fallback['ids'][:5])}"
               + (", ..." if fallback["rows"] > 5 else "") + ")")
+    if report.get("rerun"):
+        rerun = report["rerun"]
+        print(f"rerun ({rerun['data']}): {rerun['rows']} rows, {rerun['images_per_s']} "
+              f"images/s, submission {rerun['submission']}; network {rerun['network']}")
+        if rerun.get("local_score"):
+            print(f"rerun score ({rerun['local_score']['metric']}): "
+                  f"{rerun['local_score']['value']:.4f}")
+        if (rerun.get("fallback") or {}).get("rows"):
+            print(f"rerun fallback: {rerun['fallback']['rows']} rows had no usable image "
+                  f"(ids {', '.join(rerun['fallback']['ids'][:5])})")
     print(f"report: {report['workdir']}/report.json")
 
 
@@ -112,7 +133,8 @@ def options_from(args: argparse.Namespace) -> DryRunOptions:
         workdir=Path(args.workdir).resolve(), only=args.only or "", mounts=args.mounts,
         parallel=args.parallel or config.kaggle.max_concurrent,
         output_cap=parse_size(args.output_cap, what="--output-cap"),
-        verify_input=args.verify_input, kernel_python=args.kernel_python or "")
+        verify_input=args.verify_input, kernel_python=args.kernel_python or "",
+        rerun_data=Path(args.rerun_data).resolve() if args.rerun_data else None)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -19,8 +19,8 @@ from shared.sources.layout import SourceLayout
 from shared.store.manifest import DatasetSpec, PlanEntry, RowRange
 from shared.store.sharding import WriterOptions
 
-__all__ = ["PreprocessAssignment", "TrainAssignment", "BlendAssignment", "TrainChoices", "baked",
-           "dump_assignment", "load_assignment"]
+__all__ = ["PreprocessAssignment", "TrainAssignment", "BlendAssignment", "InferAssignment",
+           "TrainChoices", "baked", "dump_assignment", "load_assignment"]
 
 
 @dataclass(frozen=True)
@@ -73,8 +73,8 @@ class PreprocessAssignment:
     # settings of those tables this role does not read: baked at their defaults, so changing
     # them re-runs only the kernels that read them (the budget is in ``writer`` already)
     settings_unread = (("competition", "max_fallback_fraction"), ("competition", "task"),
-                       ("competition", "submission"), ("plan", "kernel_budget"),
-                       ("plan", "max_kernels"))
+                       ("competition", "submission"), ("competition", "rerun_hours"),
+                       ("plan", "kernel_budget"), ("plan", "max_kernels"))
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ class TrainAssignment:
 
     role = "train"
     settings_read = ("competition", "source", "store", "loader", "train")
-    settings_unread = ()
+    settings_unread = (("competition", "rerun_hours"),)
 
     @property
     def folds(self) -> int:
@@ -117,10 +117,46 @@ class BlendAssignment:
 
     role = "blend"
     settings_read = ("competition", "source", "loader", "train")
-    settings_unread = ()
+    settings_unread = (("competition", "rerun_hours"),)
 
 
-Assignment = PreprocessAssignment | TrainAssignment | BlendAssignment
+@dataclass(frozen=True)
+class InferAssignment:
+    """A code competition's submitted kernel: decode the test images the mounted
+    ``sample_submission.csv`` lists (the public placeholders, or in Kaggle's scoring rerun the
+    hidden set) and predict them with the trained model(s) into ``submission.csv``."""
+
+    kernel: str
+    competition: str
+    sources: tuple[str, ...]  # the train kernel; or the fold kernels, then the blend kernel
+    spec: DatasetSpec  # what the models were trained on (shape, classes)
+    source: SourceLayout
+    source_fingerprint: str  # of the train side: what a rerun cannot change
+    config: PipelineConfig
+    choices: TrainChoices  # the backend and test-time augmentation of training
+    bundle_fingerprint: str = ""
+
+    role = "infer"
+    settings_read = ("competition", "source", "plan", "loader", "train")
+    # of those tables, the only settings it reads: the others are baked at their defaults, so
+    # changing them (the epochs, the shuffle ...) leaves the inference kernel unchanged
+    settings_fields = {"competition": ("slug", "max_fallback_fraction", "rerun_hours"),
+                       "source": ("strict", "max_image_pixels"),
+                       "plan": ("decode_workers",), "loader": ("batch_size",),
+                       "train": ("folds",)}
+
+
+Assignment = PreprocessAssignment | TrainAssignment | BlendAssignment | InferAssignment
+
+
+def _unread(assignment: Assignment) -> list[tuple[str, str]]:
+    """The ``(table, setting)`` pairs its role does not read (baked at their defaults)."""
+    fields = getattr(assignment, "settings_fields", None)
+    if fields is None:
+        return list(assignment.settings_unread)
+    defaults = PipelineConfig()
+    return [(table, name) for table in fields
+            for name in dataclasses.asdict(getattr(defaults, table)) if name not in fields[table]]
 
 
 def baked(assignment: Assignment) -> Assignment:
@@ -128,7 +164,7 @@ def baked(assignment: Assignment) -> Assignment:
     at their defaults) and no fingerprint yet (the bundler signs it)."""
     config = assignment.config.only(assignment.settings_read)
     defaults, reset = PipelineConfig(), {}
-    for section, name in assignment.settings_unread:
+    for section, name in _unread(assignment):
         reset.setdefault(section, {})[name] = getattr(getattr(defaults, section), name)
     return dataclasses.replace(assignment, config=config.replace(**reset) if reset else config,
                                bundle_fingerprint="")
@@ -162,9 +198,11 @@ def load_assignment(text: str | Mapping[str, Any]) -> Assignment:
                          "with scripts/push.py or scripts/dry_run.py")
     data = dict(data)
     role = data.pop("role", None)
-    kinds = {cls.role: cls for cls in (PreprocessAssignment, TrainAssignment, BlendAssignment)}
+    kinds = {cls.role: cls for cls in (PreprocessAssignment, TrainAssignment, BlendAssignment,
+                                       InferAssignment)}
     if role not in kinds:
-        raise ValueError(f"assignment role {role!r}: expected 'preprocess', 'train' or 'blend'")
+        raise ValueError(f"assignment role {role!r}: expected 'preprocess', 'train', 'blend' or "
+                         "'infer'")
     cls = kinds[role]
     fields = cls.__dataclass_fields__
     missing = [n for n, f in fields.items() if f.default is MISSING and n not in data]

@@ -65,6 +65,9 @@ class CompetitionConfig:
     task: str = "auto"  # auto: detected by the planner; or a task kind (``shared.tasks``)
     # test rows without a usable image get the task's prior; more than this share is refused
     max_fallback_fraction: float = 0.01
+    # code competitions: the hours Kaggle gives the scoring rerun (the inference kernel warns
+    # when 100,000 hidden images would not fit at its measured rate)
+    rerun_hours: float = 9.0
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", self.slug or ""):
@@ -72,6 +75,8 @@ class CompetitionConfig:
                              "the competition's URL, e.g. 'digit-recognizer'")
         _choice("competition", "submission", self.submission, SUBMISSION_KINDS)
         _name("competition", "task", self.task, "auto, or a task kind such as 'label'")
+        check_number("[competition] rerun_hours", self.rerun_hours, above=0.0,
+                     fix="the scoring rerun's time limit in hours, e.g. 9")
         check_number("[competition] max_fallback_fraction", self.max_fallback_fraction,
                      at_least=0.0, at_most=1.0,
                      fix="the share of test rows that may lack an image, e.g. 0.01")

@@ -28,20 +28,22 @@ from shared.tasks.base import examples
 
 __all__ = ["SubmissionFormat", "SubmissionError", "read_sample", "write_submission"]
 
-# Code competitions may hide the test set until scoring; the message says what is supported.
+# A code competition hides its test set until scoring; the message says how to enter one.
 HIDDEN_TEST_SET = (
-    "The pipeline predicts the test ids that sample_submission.csv lists, so it needs them all. "
-    "Code competitions whose test images appear only at scoring time (the sample then lists "
-    "no ids, or a few placeholders) are not supported; code competitions that ship their "
-    "whole test set are ([competition] submission = \"code\")")
+    "With [competition] submission = \"csv\" the pipeline predicts the test ids that "
+    "sample_submission.csv lists, so it needs them all. If this is a code competition (its "
+    "test images appear only when Kaggle re-runs the submitted notebook), set [competition] "
+    "submission = \"code\": an inference kernel then decodes and predicts the test images "
+    "the sample lists when it runs")
 
 
 class SubmissionError(ValueError):
     """A submission that Kaggle would reject or score wrongly."""
 
 
-def read_sample(path: str | os.PathLike) -> pd.DataFrame:
-    """``sample_submission.csv`` as text; refused when missing, unreadable or without rows."""
+def read_sample(path: str | os.PathLike, *, allow_empty: bool = False) -> pd.DataFrame:
+    """``sample_submission.csv`` as text; refused when missing, unreadable or (unless
+    ``allow_empty``: a code competition's public sample) without rows."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path} not found: attach the competition's data to the "
@@ -50,7 +52,7 @@ def read_sample(path: str | os.PathLike) -> pd.DataFrame:
         sample = pd.read_csv(path, dtype=str, keep_default_na=False)
     except (pd.errors.EmptyDataError, pd.errors.ParserError) as exc:
         raise SubmissionError(f"{path}: not a readable CSV ({exc})") from None
-    if not len(sample):
+    if not len(sample) and not allow_empty:
         raise SubmissionError(f"{path} holds only its header ({', '.join(sample.columns)}) and "
                               f"no rows: expected one row per test id. {HIDDEN_TEST_SET}")
     return sample
@@ -67,12 +69,14 @@ class SubmissionFormat:
 
     @classmethod
     def read(cls, path: str | os.PathLike, *, id_column: str, task: Task | None = None,
-             label_column: str = "", classes: Sequence[Any] = ()) -> "SubmissionFormat":
+             label_column: str = "", classes: Sequence[Any] = (),
+             allow_empty: bool = False) -> "SubmissionFormat":
         """Read and check the competition's sample submission for ``task`` (or, as in
         release 0.1, for one class per image: ``label_column`` and ``classes``)."""
         if task is None:
             task = default_task(tuple(classes), label_column)
-        fmt = cls(sample=read_sample(path), id_column=id_column, task=task, source=str(path))
+        fmt = cls(sample=read_sample(path, allow_empty=allow_empty), id_column=id_column,
+                  task=task, source=str(path))
         fmt.check_columns()
         return fmt
 

@@ -110,6 +110,10 @@ class FakeKaggle:
         self.labels_supported = True  # False: every versionLabel is answered with 404
         self.uploads: dict[str, bytes] = {}
         self.submissions: list[dict] = []
+        # a submission's states, one per listing of the submissions that shows it (the last
+        # stays): Kaggle scores a code submission by re-running it, which takes a while
+        self.scoring: list[dict] = [{"status": "PENDING"},
+                                    {"status": "COMPLETE", "publicScore": "0.8123"}]
         self.lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
 
@@ -261,7 +265,7 @@ class FakeKaggle:
 
     def _record_submission(self, kind: str, base: int, body: dict) -> dict:
         ref = base + len(self.submissions) + 1
-        self.submissions.append({"kind": kind, "ref": ref, **body})
+        self.submissions.append({"kind": kind, "ref": ref, "listed": 0, **body})
         return {"message": f"Successfully submitted to {body['competitionName']}", "ref": ref}
 
     def _ListSubmissions(self, body: dict, user: str) -> dict:
@@ -269,11 +273,15 @@ class FakeKaggle:
         mine = [s for s in reversed(self.submissions)
                 if s["competitionName"] == body.get("competitionName")]
         size = int(body.get("pageSize") or 20)
+        shown = mine[:size]
+        for s in shown:
+            s["listed"] = s.get("listed", 0) + 1
         return {"submissions": [
-            {"ref": s["ref"], "date": "2026-01-01T00:00:00.000Z", "status": "PENDING",
+            {"ref": s["ref"], "date": "2026-01-01T00:00:00.000Z",
+             **self.scoring[min(s["listed"], len(self.scoring)) - 1],
              "description": s.get("submissionDescription", ""),
              "fileName": s.get("fileName", "submission.csv"), "submittedBy": user}
-            for s in mine[:size]]}
+            for s in shown]}
 
 
 class _Error(Exception):

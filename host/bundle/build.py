@@ -25,11 +25,13 @@ from host.bundle.folder import METADATA_NAME, KernelFolder, kernel_title
 from host.bundle.script import fingerprint, package_zip, render_script
 from host.kernel_stages import KernelStages
 from host.settings import HostConfig
-from shared.assignment import (Assignment, BlendAssignment, TrainAssignment, baked,
-                               dump_assignment)
+from shared.assignment import (Assignment, BlendAssignment, InferAssignment, TrainAssignment,
+                               baked, dump_assignment)
 from shared.store.atomic import write_text_atomic
 
-__all__ = ["build_kernels", "mount_own_output", "repo_root", "role_code"]
+__all__ = ["build_kernels", "mount_own_output", "repo_root", "role_code", "INFER_GPU"]
+
+INFER_GPU = "NvidiaTeslaT4"  # the inference kernel's GPU: code competitions allow a T4
 
 
 def repo_root() -> Path:
@@ -55,10 +57,15 @@ def _metadata(root: Path, assignment, owner: str, config: HostConfig,
         enable_internet=config.kaggle.enable_internet,
         competition_sources=[assignment.competition],
     )
-    if isinstance(assignment, (TrainAssignment, BlendAssignment)):
+    if isinstance(assignment, (TrainAssignment, BlendAssignment, InferAssignment)):
         meta["kernel_sources"] = [f"{owner}/{slug}" for slug in assignment.sources]
     if isinstance(assignment, TrainAssignment):
         meta["machine_shape"] = config.kaggle.machine_shape
+    if isinstance(assignment, InferAssignment):
+        gpu = config.kaggle.infer_accelerator == "gpu"
+        meta["enable_gpu"] = gpu
+        if gpu:
+            meta["machine_shape"] = INFER_GPU
     return meta
 
 

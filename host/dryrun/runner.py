@@ -15,9 +15,10 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import Mapping, TextIO
 
 from host.bundle.folder import KernelFolder
+from host.dryrun.offline import offline_prefix
 from host.dryrun.tree import KernelTree, folder_bytes
 from shared.kaggle_paths import ROOT_ENV
 
@@ -56,15 +57,22 @@ def kernel_environment(tree: KernelTree) -> dict[str, str]:
 
 
 def run_kernel(folder: KernelFolder, tree: KernelTree, *, log_dir: Path,
-               echo: TextIO | None = sys.stdout, python: str = "") -> KernelRun:
+               echo: TextIO | None = sys.stdout, python: str = "",
+               env: Mapping[str, str] | None = None, offline: bool = False,
+               name: str = "") -> KernelRun:
     """Run the kernel to its end with ``python`` (default: this interpreter); its exit
-    status is returned, not raised."""
+    status is returned, not raised. ``env``: more variables; ``offline``: without a network
+    (``host.dryrun.offline``), when this machine can; ``name``: of the log and the echo."""
     log_dir.mkdir(parents=True, exist_ok=True)
-    log_path = log_dir / f"{folder.slug}.log"
+    name = name or folder.slug
+    log_path = log_dir / f"{name}.log"
+    command = [python or sys.executable, str(folder.script_path.resolve())]
+    if offline:
+        command = [*offline_prefix(), *command]
     start = time.perf_counter()
     with open(log_path, "w", encoding="utf-8") as log:
-        with subprocess.Popen([python or sys.executable, str(folder.script_path.resolve())],
-                              cwd=tree.working, env=kernel_environment(tree),
+        with subprocess.Popen(command, cwd=tree.working,
+                              env={**kernel_environment(tree), **(env or {})},
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                               errors="replace") as proc:
             try:
@@ -72,12 +80,12 @@ def run_kernel(folder: KernelFolder, tree: KernelTree, *, log_dir: Path,
                     log.write(line)
                     if echo is not None:
                         with _echo_lock:
-                            echo.write(f"[{folder.slug}] {line}")
+                            echo.write(f"[{name}] {line}")
                             echo.flush()
             except BaseException:
                 proc.kill()  # e.g. Ctrl-C: leave no kernel running behind the dry run
                 raise
         status = proc.returncode
-    return KernelRun(slug=folder.slug, role=folder.role, exit_status=status,
+    return KernelRun(slug=name, role=folder.role, exit_status=status,
                      wall_seconds=round(time.perf_counter() - start, 2),
                      output_bytes=folder_bytes(tree.working), log=log_path)

@@ -62,6 +62,12 @@ class KernelSet(KernelStages[KernelFolder]):
             raise ValueError(f"KernelSet: the blend kernel {self.blend.slug} mounts "
                              f"{list(self.blend.sources)}, expected the fold kernels "
                              f"{[k.slug for k in self.trains]}")
+        trained = [k.slug for k in self.trains] + ([self.blend.slug] if self.blend else [])
+        if self.infer is not None and (self.infer.role != "infer"
+                                       or list(self.infer.sources) != trained):
+            raise ValueError(f"KernelSet: the inference kernel {self.infer.slug} (role "
+                             f"{self.infer.role!r}) mounts {list(self.infer.sources)}, "
+                             f"expected {trained}")
 
     @property
     def kernels(self) -> tuple[KernelFolder, ...]:
@@ -75,7 +81,7 @@ class KernelSet(KernelStages[KernelFolder]):
     @classmethod
     def from_built(cls, built: KernelStages[KernelFolder], plan_text: str = "") -> "KernelSet":
         """From the bundler's folders."""
-        return cls(built.preprocess, built.trains, built.blend, plan_text)
+        return cls(built.preprocess, built.trains, built.blend, built.infer, plan_text)
 
     def save(self, root: str | Path) -> Path:
         """Write ``root/kernels.json`` (atomically); folder paths are stored relative to root."""
@@ -108,8 +114,11 @@ class KernelSet(KernelStages[KernelFolder]):
                              "the kernels") from None
         trains = tuple(k for k in folders if k.role == "train")
         blends = [k for k in folders if k.role == "blend"]
-        if not trains or len(blends) > 1:
+        infers = [k for k in folders if k.role == "infer"]
+        if not trains or len(blends) > 1 or len(infers) > 1:
             raise ValueError(f"{path}: expected a train kernel (or fold kernels and one blend "
-                             f"kernel), found {len(trains)} train and {len(blends)} blend")
+                             f"kernel) and at most one inference kernel, found {len(trains)} "
+                             f"train, {len(blends)} blend and {len(infers)} inference kernels")
         return cls(tuple(k for k in folders if k.role == "preprocess"), trains,
-                   blends[0] if blends else None, str(data.get("plan_text", "")))
+                   blends[0] if blends else None, infers[0] if infers else None,
+                   str(data.get("plan_text", "")))

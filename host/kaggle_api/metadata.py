@@ -128,8 +128,8 @@ def _setting_problems(kernel: KernelFolder, meta: Mapping[str, Any],
 
 
 def _role_problems(kernel: KernelFolder, meta: Mapping[str, Any], rules: MetadataRules,
-                   preprocess_ids: tuple[str, ...],
-                   fold_ids: tuple[str, ...]) -> Iterable[tuple[str, str]]:
+                   preprocess_ids: tuple[str, ...], fold_ids: tuple[str, ...],
+                   trained_ids: tuple[str, ...] = ()) -> Iterable[tuple[str, str]]:
     sources = meta.get("kernel_sources", [])
     if kernel.role == "preprocess":
         if rules.competition not in (meta.get("competition_sources") or []):
@@ -151,8 +151,18 @@ def _role_problems(kernel: KernelFolder, meta: Mapping[str, Any], rules: Metadat
         if meta.get("machine_shape") or meta.get("enable_gpu"):
             yield "machine_shape", ("the blend kernel averages predictions on a CPU: it needs "
                                     "no accelerator (remove machine_shape, enable_gpu false)")
+    elif kernel.role == "infer":
+        if rules.competition not in (meta.get("competition_sources") or []):
+            yield "competition_sources", (f"must include the competition {rules.competition!r}: "
+                                          "Kaggle swaps it for the hidden test set to score")
+        if sources != list(trained_ids):
+            yield "kernel_sources", (f"must be the kernels whose models it runs "
+                                     f"{list(trained_ids)}; lists {sources}")
+        if meta.get("enable_tpu"):
+            yield "enable_tpu", "the inference kernel runs on a GPU or the CPU (many code "\
+                                "competitions forbid TPUs)"
     else:
-        yield "role", f"{kernel.role!r} is not 'preprocess', 'train' or 'blend'"
+        yield "role", f"{kernel.role!r} is not 'preprocess', 'train', 'blend' or 'infer'"
 
 
 def _train_source_problems(kernel: KernelFolder, sources: list, rules: MetadataRules,
@@ -174,8 +184,8 @@ def _train_source_problems(kernel: KernelFolder, sources: list, rules: MetadataR
 
 
 def metadata_problems(kernel: KernelFolder, rules: MetadataRules,
-                      preprocess_ids: tuple[str, ...] = (),
-                      fold_ids: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+                      preprocess_ids: tuple[str, ...] = (), fold_ids: tuple[str, ...] = (),
+                      trained_ids: tuple[str, ...] = ()) -> list[tuple[str, str]]:
     """``(field, problem)`` pairs for one kernel folder; empty when it is fine to push."""
     path = kernel.path / METADATA_NAME
     if not path.is_file():
@@ -188,21 +198,25 @@ def metadata_problems(kernel: KernelFolder, rules: MetadataRules,
         return [(METADATA_NAME, f"{path} must hold a JSON object")]
     return [*_identity_problems(kernel, meta, rules), *_setting_problems(kernel, meta, rules),
             *_source_problems(meta),
-            *_role_problems(kernel, meta, rules, preprocess_ids, fold_ids)]
+            *_role_problems(kernel, meta, rules, preprocess_ids, fold_ids, trained_ids)]
 
 
 def validate_kernels(preprocess: tuple[KernelFolder, ...],
                      train: KernelFolder | tuple[KernelFolder, ...] | None,
-                     rules: MetadataRules, blend: KernelFolder | None = None) -> None:
+                     rules: MetadataRules, blend: KernelFolder | None = None,
+                     infer: KernelFolder | None = None) -> None:
     """Raise ``MetadataError`` listing every problem of every kernel, or return None.
-    ``train`` is the train kernel, or the fold kernels (then ``blend`` mounts them)."""
+    ``train`` is the train kernel, or the fold kernels (then ``blend`` mounts them); ``infer``
+    the inference kernel of a code competition (it mounts them all)."""
     trains = () if train is None else (train,) if isinstance(train, KernelFolder) else train
     preprocess_ids = tuple(f"{rules.owner}/{k.slug}" for k in preprocess)
     fold_ids = tuple(f"{rules.owner}/{k.slug}" for k in trains)
-    kernels = (*preprocess, *trains, *([blend] if blend is not None else []))
+    trained_ids = fold_ids + ((f"{rules.owner}/{blend.slug}",) if blend is not None else ())
+    kernels = (*preprocess, *trains, *(k for k in (blend, infer) if k is not None))
     lines = []
     for kernel in kernels:
-        for key, problem in metadata_problems(kernel, rules, preprocess_ids, fold_ids):
+        for key, problem in metadata_problems(kernel, rules, preprocess_ids, fold_ids,
+                                              trained_ids):
             lines.append(f"  kernel {kernel.slug}: {key}: {problem}")
     slugs = [k.slug for k in kernels]
     for slug in sorted({s for s in slugs if slugs.count(s) > 1}):

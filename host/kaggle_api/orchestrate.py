@@ -28,6 +28,7 @@ from host.kaggle_api.metadata import MetadataRules, validate_kernels
 from host.kaggle_api.outputs import download_outputs, latest_bundle_fingerprint, log_tail
 from host.kaggle_api.push_types import KernelOutcome, PushFailed, PushOptions, PushReport
 from host.kaggle_api.retry import RetriesExhausted
+from host.kaggle_api.scoring import await_score, check_later
 from host.kaggle_api.service import KaggleCallError, KaggleService, SubmissionUnknown
 from host.kaggle_api.train_runs import (METRICS_NAME, STATE_NAME, TrainingUnfinished,
                                         load_metrics, load_train_run, read_train_run,
@@ -42,7 +43,7 @@ SUBMISSION_FILE = "submission.csv"
 
 def preflight(kernels: KernelSet, rules: MetadataRules, credentials: Credentials | None) -> None:
     """Every check that needs no network: metadata rules, and no credentials in any folder."""
-    validate_kernels(kernels.preprocess, kernels.trains, rules, kernels.blend)
+    validate_kernels(kernels.preprocess, kernels.trains, rules, kernels.blend, kernels.infer)
     if credentials is not None:
         leaks = [leak for k in kernels.kernels for leak in find_secret_leaks(k.path, credentials)]
         if leaks:
@@ -241,20 +242,30 @@ class _Runner:
         done = self.run_batch(pending, options.max_concurrent_gpu)
         self.fail_if_errors()
         versions.update({slug: watch.pushed.version for slug, watch in done.items()})
-        if kernels.blend is None:
-            self.finish(kernels.train, versions[kernels.train.slug])
+        trained, version, ran = kernels.trains[0], versions[kernels.trains[0].slug], bool(pending)
+        if kernels.blend is not None:
+            for train in pending:  # a fold stopped by the time limit is continued, not blended
+                self.require_finished(train, versions[train.slug])
+            trained, unchanged = kernels.blend, options.skip_unchanged and not todo and not ran
+            version = self.reuse_train(trained) if unchanged else None
+            if version is None:
+                version, ran = self.run_one(trained), True
+        if kernels.infer is None:
+            self.finish(trained, version)
             return self.report
-        for train in pending:  # a fold stopped by the time limit is continued, not blended
-            self.require_finished(train, versions[train.slug])
-        blend = kernels.blend
-        version = self.reuse_train(blend) if options.skip_unchanged and not todo and \
-            not pending else None
-        if version is None:
-            version = self.run_batch([blend], 1)
-            self.fail_if_errors()
-            version = version[blend.slug].pushed.version
-        self.finish(blend, version)
+        # a code competition: the inference kernel is the one Kaggle runs and scores
+        self.require_finished(trained, version)
+        infer = kernels.infer
+        unchanged = options.skip_unchanged and not todo and not ran
+        version = self.reuse_train(infer) if unchanged else None
+        self.finish(infer, version if version is not None else self.run_one(infer))
         return self.report
+
+    def run_one(self, kernel: KernelFolder) -> int:
+        """Push ``kernel`` and wait for its run; the version that completed."""
+        done = self.run_batch([kernel], 1)
+        self.fail_if_errors()
+        return done[kernel.slug].pushed.version
 
     def require_finished(self, train: KernelFolder, version: int) -> None:
         """``TrainingUnfinished`` when the run of fold kernel ``train`` stopped early."""
@@ -295,6 +306,16 @@ class _Runner:
         self.report.submission = submission
         self.say(f"submitted to {options.competition}: ref {submission.ref} "
                  f"({submission.message})")
+        if options.submission == "code":
+            state = await_score(self.service, options.competition, submission, options.poll,
+                                say=self.say)
+            self.report.scoring = state
+            if state.status == "error":
+                raise PushFailed(f"submission ref {submission.ref} of {kernel_id} v{version} "
+                                 f"{state.describe()}", self.report, rerun_helps=False)
+            if state.status != "complete":
+                self.say(f"submission ref {submission.ref}: "
+                         + check_later(options.competition, submission))
 
 
     def check_fallback(self, dest: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from host.kaggle_api.service import Submission
 from host.kaggle_api.waiting import PollSettings
@@ -52,6 +53,7 @@ class PushReport:
     outcomes: list[KernelOutcome] = field(default_factory=list)
     outputs: Path | None = None
     submission: Submission | None = None
+    scoring: Any = None  # a code submission's last state (host.kaggle_api.scoring)
 
     def summary(self) -> str:
         lines = ["summary:"]
@@ -66,6 +68,8 @@ class PushReport:
             lines.append(f"  submission ref {sub.ref}"
                          + (f" ({sub.description!r})" if sub.description else "")
                          + f": {sub.message}")
+        if self.scoring is not None:
+            lines.append(f"  scoring: {self.scoring.describe()}")
         return "\n".join(lines)
 
 

@@ -265,14 +265,19 @@ class KaggleService:
         return self._submit_once(f"submit {kernel_id} v{version} to {competition}", competition,
                                  message, create)
 
-    def find_submission(self, competition: str, tag: str) -> Submission | None:
-        """The newest of the latest submissions to ``competition`` whose description holds
-        ``tag`` (a reference made for one submission), or None."""
+    def submissions(self, competition: str) -> list[Any]:
+        """The latest submissions to ``competition``, newest first (the client's objects:
+        ``ref``, ``status``, ``public_score``, ``description`` ...)."""
         listing = self._call(f"list the submissions to {competition}",
                              lambda: self.api.competition_submissions(
                                  competition, page_size=SUBMISSIONS_PAGE))
-        for entry in listing or []:
-            if entry is not None and tag in (entry.description or ""):
+        return [entry for entry in listing or [] if entry is not None]
+
+    def find_submission(self, competition: str, tag: str) -> Submission | None:
+        """The newest of the latest submissions to ``competition`` whose description holds
+        ``tag`` (a reference made for one submission), or None."""
+        for entry in self.submissions(competition):
+            if tag in (entry.description or ""):
                 return Submission(int(entry.ref), f"recorded as {entry.status.name.lower()}",
                                   entry.description)
         return None

@@ -26,7 +26,7 @@ from shared.store.sharding import PlannedShard, WriterOptions, plan_shards
 from shared.store.manifest import SPLITS, DatasetSpec, PlanEntry, RowRange
 
 __all__ = ["KernelShare", "KernelPlan", "plan_kernels", "preprocess_slug", "train_slug",
-           "fold_slug", "blend_slug", "check_slug_prefix"]
+           "fold_slug", "blend_slug", "infer_slug", "check_slug_prefix"]
 
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 MAX_TITLE = 50
@@ -49,6 +49,10 @@ def blend_slug(prefix: str) -> str:
     return f"{prefix}-blend"
 
 
+def infer_slug(prefix: str) -> str:
+    return f"{prefix}-infer"
+
+
 def check_slug_prefix(prefix: str, kernels: int, folds: int = 1) -> None:
     """Refuse a prefix whose kernel slugs Kaggle would not accept as titles."""
     if not _SLUG.fullmatch(prefix or ""):
@@ -56,7 +60,7 @@ def check_slug_prefix(prefix: str, kernels: int, folds: int = 1) -> None:
                          "single hyphens, e.g. 'digit-recognizer'; set [kaggle] slug_prefix")
     trains = (train_slug(prefix),) if folds == 1 else (fold_slug(prefix, folds - 1),
                                                         blend_slug(prefix))
-    for slug in (preprocess_slug(prefix, max(kernels - 1, 0)), *trains):
+    for slug in (preprocess_slug(prefix, max(kernels - 1, 0)), *trains, infer_slug(prefix)):
         title = kernel_title(slug)
         if not MIN_TITLE <= len(title) <= MAX_TITLE:
             longest = MAX_TITLE - (len(slug) - len(prefix))

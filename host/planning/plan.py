@@ -16,12 +16,13 @@ from pathlib import Path
 from host.kernel_stages import KernelStages
 from host.planning.detect import detect_source
 from host.planning.input_notes import null_label_notes, spaced_id_notes
+from host.planning.code_competition import code_layout, code_notes
 from host.planning.kernels import (KernelPlan, blend_slug, check_slug_prefix, fold_slug,
-                                   plan_kernels)
+                                   infer_slug, plan_kernels)
 from host.planning.task_detect import decide_task
 from host.settings import HostConfig
-from shared.assignment import (Assignment, BlendAssignment, PreprocessAssignment,
-                               TrainAssignment)
+from shared.assignment import (Assignment, BlendAssignment, InferAssignment,
+                               PreprocessAssignment, TrainAssignment)
 from shared.config import PipelineConfig, StoreConfig
 from shared.data.normalization import Normalization
 from shared.sources import SourceLayout, SplitRows, read_split_rows, source_fingerprint
@@ -66,6 +67,9 @@ class Plan(KernelStages[Assignment]):
             lines.append(f"the {len(self.trains)} fold kernels ({self.trains[0].kernel} .. "
                          f"{self.trains[-1].kernel}) each validate on one fold and train on "
                          f"the others; then {self.blend.kernel} blends them")
+        if self.infer is not None:
+            lines.append(f"then {self.infer.kernel} (submitted) predicts the test images with "
+                         f"the model(s) of {', '.join(self.infer.sources)}")
         return "\n".join(lines)
 
 
@@ -88,15 +92,20 @@ def make_plan(config: HostConfig, data_dir: str | Path | None = None) -> Plan:
     detection = detect_source(data_dir, config.source)
     notes = [*detection.notes,
              *null_label_notes(detection.layout, data_dir, config.source.null_labels)]
-    decision = decide_task(detection.layout, data_dir, config.competition.task)
+    code = config.competition.submission == "code"
+    decision = decide_task(detection.layout, data_dir, config.competition.task, header_only=code)
     layout = decision.layout
+    prefix = config.kaggle.slug_prefix or config.competition.slug
+    if code:
+        public_rows = layout.split_rows.get("test", 0)
+        layout = code_layout(layout, data_dir)
+        notes += code_notes(layout, public_rows, infer_slug(prefix))
     choices = choose_training(config, task_for(layout))  # a setting that cannot work fails here
     Normalization.from_config(config.loader).check_channels(layout.channels)
     rows = {split: read_split_rows(layout, data_dir, split) for split in layout.split_rows}
     spec = dataset_spec(layout, rows, config.store)
     notes += spaced_id_notes(layout, rows)
     fingerprint = source_fingerprint(layout, data_dir)
-    prefix = config.kaggle.slug_prefix or config.competition.slug
     shares = plan_kernels(spec, WriterOptions.from_config(config),
                           kernel_budget=config.plan.kernel_budget,
                           max_kernels=config.plan.max_kernels, prefix=prefix,
@@ -111,8 +120,13 @@ def make_plan(config: HostConfig, data_dir: str | Path | None = None) -> Plan:
                                             plan=entries, writer=writer, **common)
                        for share in shares.shares)
     trains, blend = _train_kernels(config, shares, prefix, common, choices)
-    return Plan(preprocess=preprocess, trains=trains, blend=blend, layout=layout, spec=spec,
-                source_fingerprint=fingerprint, shares=shares, choices=choices,
+    infer = None
+    if code:
+        sources = tuple(a.kernel for a in trains) + ((blend.kernel,) if blend else ())
+        infer = InferAssignment(kernel=infer_slug(prefix), sources=sources, choices=choices,
+                                **common)
+    return Plan(preprocess=preprocess, trains=trains, blend=blend, infer=infer, layout=layout,
+                spec=spec, source_fingerprint=fingerprint, shares=shares, choices=choices,
                 task_evidence=decision.evidence, notes=tuple(notes))
 
 

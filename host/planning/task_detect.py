@@ -32,14 +32,15 @@ class TaskDecision:
     evidence: str
 
 
-def decide_task(layout: SourceLayout, data_dir: str | Path, requested: str = "auto"
-                ) -> TaskDecision:
+def decide_task(layout: SourceLayout, data_dir: str | Path, requested: str = "auto", *,
+                header_only: bool = False) -> TaskDecision:
     """``layout`` with ``task``, ``classes``, ``value_columns`` and ``top_k`` decided from
     the labels and the sample (``requested``: ``[competition] task``); the sample is then
-    checked against the task (columns, rows, ids), all before any kernel runs."""
+    checked against the task (columns, rows, ids), all before any kernel runs.
+    ``header_only``: a sample without rows is accepted (a code competition's)."""
     data_dir = Path(data_dir)
     where = layout.sample_submission
-    sample = read_sample(data_dir / where)
+    sample = read_sample(data_dir / where, allow_empty=header_only)
     columns = [c for c in sample.columns if c != layout.id_column]
     if not columns:
         raise unknown_shape(sample, where, layout.id_column, "it has no column to predict")

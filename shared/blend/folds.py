@@ -53,9 +53,10 @@ def _name(kernels: Sequence[str], fold: int) -> str:
 
 
 def collect_folds(root: str | Path, *, folds: int, kernels: Sequence[str],
-                  source_fingerprint: str, test_ids: np.ndarray) -> FoldSet:
+                  source_fingerprint: str, test_ids: np.ndarray | None) -> FoldSet:
     """The checked set of ``folds`` fold outputs under ``root`` (see the module docstring);
-    ``kernels[k]`` is fold ``k``'s kernel slug, named in errors."""
+    ``kernels[k]`` is fold ``k``'s kernel slug, named in errors. ``test_ids`` None: a code
+    competition, whose folds predict no test rows."""
     found = find_fold_outputs(root)
     by_fold: dict[int, list[FoldOutput]] = {}
     for output in found:
@@ -106,6 +107,8 @@ def collect_folds(root: str | Path, *, folds: int, kernels: Sequence[str],
             raise FoldSetError(
                 f"{_name(kernels, output.fold)} validated {len(rows)} rows, not the "
                 f"{int(np.sum(assignment == output.fold))} its fold assignment gives it: re-run it")
+        if test_ids is None:
+            continue
         ids = output.load("test_ids")
         if len(ids) != len(test_ids) or not np.array_equal(ids.astype(str),
                                                            np.asarray(test_ids, str)):

@@ -5,6 +5,10 @@ classes, row counts) and the content of every CSV it reads (labels, sample submi
 CSVs). The planner computes it on the local copy; each kernel recomputes it on its mounted
 copy and refuses to run when they differ. Image files are not hashed (there can be
 millions): a kernel trusts that the images an unchanged labels CSV names are unchanged.
+
+In a code competition (``SourceLayout.test_at_inference``) Kaggle's scoring rerun swaps the
+test folder and ``sample_submission.csv`` for hidden ones: the fingerprint then covers the
+train side alone (``SourceLayout.train_side`` and the labels CSV), what a rerun keeps.
 """
 
 from __future__ import annotations
@@ -22,7 +26,8 @@ __all__ = ["source_fingerprint", "check_source_fingerprint"]
 def source_fingerprint(layout: SourceLayout, data_dir: str | Path) -> str:
     """Hex SHA-256 identifying the layout and the content of its CSV files."""
     digest = hashlib.sha256()
-    digest.update(json.dumps(layout.to_dict(), sort_keys=True, default=repr).encode())
+    described = layout.train_side() if layout.test_at_inference else layout.to_dict()
+    digest.update(json.dumps(described, sort_keys=True, default=repr).encode())
     for name in layout.source_files():
         path = Path(data_dir) / name
         if not path.is_file():

@@ -44,6 +44,9 @@ class SourceLayout:
     targets: str = "class"  # how the task's targets are stored: one of TARGET_KINDS
     value_columns: tuple[str, ...] = ()  # sample_submission's columns after the id
     top_k: int = 0  # top-k: how many labels each submission row holds
+    # a code competition: the test images are decoded by the inference kernel when it runs
+    # (Kaggle swaps in a hidden test set to score); only the train split is planned and sharded
+    test_at_inference: bool = False
 
     def __post_init__(self) -> None:
         if self.kind not in LAYOUT_KINDS:
@@ -79,9 +82,20 @@ class SourceLayout:
         return (*self.image_size, self.channels)
 
     def source_files(self) -> tuple[str, ...]:
-        """The CSV files this layout reads (what the source fingerprint hashes)."""
-        names = (self.train_csv, self.test_csv, self.sample_submission)
+        """The CSV files the planned kernels read (what the source fingerprint hashes): the
+        train side alone when the test set comes at inference time."""
+        names = (self.train_csv,) if self.test_at_inference else (
+            self.train_csv, self.test_csv, self.sample_submission)
         return tuple(n for n in names if n)
+
+    def train_side(self) -> dict[str, Any]:
+        """What a scoring rerun cannot change (the fingerprinted layout of a code competition):
+        everything but where the test images are and how many there are."""
+        data = self.to_dict()
+        for name in ("test_dir", "test_ext", "test_csv"):
+            data.pop(name)
+        data["split_rows"] = {k: v for k, v in data["split_rows"].items() if k != "test"}
+        return data
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

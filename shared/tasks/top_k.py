@@ -20,8 +20,9 @@ __all__ = ["TopKTask", "labels_per_row"]
 
 
 def labels_per_row(values: pd.Series) -> int:
-    """The most common number of space-separated labels in the sample's values."""
-    return int(pd.Series([len(str(v).split()) for v in values]).mode().iloc[0])
+    """The most common number of space-separated labels in the sample's values (0: none)."""
+    counts = pd.Series([len(str(v).split()) for v in values], dtype="int64")
+    return int(counts.mode().iloc[0]) if len(counts) else 0
 
 
 @register_task
@@ -39,7 +40,12 @@ class TopKTask(Task):
     def layout_fields(cls, labels: np.ndarray, sample: pd.DataFrame,
                       columns: Sequence[str], label_column: str) -> dict[str, Any]:
         fields = super().layout_fields(labels, sample, columns, label_column)
-        return {**fields, "top_k": labels_per_row(sample[columns[0]])}
+        k = labels_per_row(sample[columns[0]])
+        if k < 1:
+            raise ValueError("[competition] task = top-k takes k, the labels per submission "
+                             "row, from the sample's values, and the sample has no rows: "
+                             "add one placeholder row holding k labels")
+        return {**fields, "top_k": k}
 
     @property
     def k(self) -> int:

@@ -15,12 +15,13 @@ import keras
 import numpy as np
 
 from shared.data.sequence import ShardedSequence
+from shared.fold_files import write_fold_predictions
+from shared.inference.record import InferenceRecord
 from shared.reports import plot_training_curves
 from shared.store.manifest import write_json_atomic
 from shared.submission import SubmissionFormat, write_submission
 from shared.tasks import Task
 from shared.training.sequences import PaddedBatches, TrainingData, prediction_sequence
-from shared.fold_files import write_fold_predictions
 from shared.training.state import TrainState, copy_atomic
 
 __all__ = ["OUTPUT_NAMES", "predict_rows", "predict_views", "predict_probabilities",
@@ -103,13 +104,35 @@ def _tta_effect(task: Task, true: np.ndarray, views: list[np.ndarray],
     return {f"{key}_without_tta": plain}
 
 
+def _test_outputs(model: keras.Model, data: TrainingData, fmt: SubmissionFormat | None,
+                  prior: np.ndarray, calibration: dict[str, Any], tta: str
+                  ) -> tuple[np.ndarray, np.ndarray | None, dict[str, Any]]:
+    """One output row per row of the sample (rows without an image: ``prior``), the
+    predictions of the test shards, and the fallback rows; none in a code competition
+    (``fmt`` None), where the inference kernel predicts the test set."""
+    if fmt is None:
+        values = data.task.submission_values(prior[None, :], calibration)
+        return (np.zeros((0, len(prior)), np.float32), None,
+                {"rows": 0, "ids": [], "values": {c: _plain(v[0]) for c, v in values.items()}})
+    predicted = predict_rows(model, prediction_sequence(data.test, data.loader,
+                                                        data.global_batch),
+                             replicas=data.replicas, tta=tta)
+    fallback = _fallback(data, fmt, prior, calibration)
+    if fallback["rows"]:
+        print(f"warning: {fallback['rows']} test rows have no image (rejected in "
+              f"preprocessing); they get the training set's prior prediction",
+              file=sys.stderr, flush=True)
+    return fmt.expand(data.test.source_rows(), predicted, prior), predicted, fallback
+
+
 def write_outputs(*, out_dir: Path, model: keras.Model, best_checkpoint: Path,
-                  data: TrainingData, fmt: SubmissionFormat,
+                  data: TrainingData, fmt: SubmissionFormat | None,
                   state: TrainState, summary: dict[str, Any], tta: str = "none",
                   fold: int = 0) -> dict[str, Any]:
     """Model and reports of a finished (or time-limited) session, and ``submission.csv``, or
-    with folds the fold's predictions for the blend (``shared.fold_files``); returns the metrics
-    for ``write_metrics``."""
+    with folds the fold's predictions for the blend (``shared.fold_files``); in a code
+    competition (``fmt`` None) no test predictions but ``inference.json`` for the inference
+    kernel. Returns the metrics for ``write_metrics``."""
     task = data.task
     copy_atomic(best_checkpoint, out_dir / OUTPUT_NAMES["model"])
     true = data.val_targets
@@ -118,17 +141,9 @@ def write_outputs(*, out_dir: Path, model: keras.Model, best_checkpoint: Path,
     calibration = task.calibrate(true, val_predicted)
     scores = task.validation_scores(true, val_predicted, calibration) if len(true) else {}
     tta_effect = _tta_effect(task, true, val_views, scores)
-    test_predicted = predict_rows(model, prediction_sequence(data.test, data.loader,
-                                                             data.global_batch),
-                                  replicas=data.replicas, tta=tta)
     prior = task.prior(data.train_targets)
-    fallback = _fallback(data, fmt, prior, calibration)
-    if fallback["rows"]:
-        print(f"warning: {fallback['rows']} test rows have no image (rejected in "
-              f"preprocessing); they get the training set's prior prediction",
-              file=sys.stderr, flush=True)
-    outputs = fmt.expand(data.test.source_rows(), test_predicted, prior)
-    if data.fold_assignment is None:
+    outputs, test_predicted, fallback = _test_outputs(model, data, fmt, prior, calibration, tta)
+    if fmt is not None and data.fold_assignment is None:
         write_submission(fmt.fill(outputs, calibration=calibration),
                          out_dir / OUTPUT_NAMES["submission"], fmt)
     title = f"{summary.get('model', '')} CNN"
@@ -153,36 +168,45 @@ def write_outputs(*, out_dir: Path, model: keras.Model, best_checkpoint: Path,
         "stop_reason": state.stop_reason,
         "train_samples": data.train.num_samples,
         "val_samples": len(true),
-        "test_rows": len(fmt),
+        "test_rows": len(fmt) if fmt is not None else 0,
         "test_rows_rejected": fallback["rows"],
         "fallback": fallback,
         "fallback_label": next(iter(fallback["values"].values())) if fallback["rows"] else None,
     }
-    counts = task.predicted_counts(test_predicted)
+    counts = task.predicted_counts(test_predicted) if test_predicted is not None else None
     if counts is not None:
         metrics["class_counts_predicted"] = counts
     scaling = [layer for layer in model.layers if layer.name == "target_units"]
     if scaling:  # regression: the targets' mean and std, as the model's head applies them
         config = scaling[0].get_config()
         metrics["target_standardisation"] = {"mean": config["offset"], "std": config["scale"]}
+    folds = int(data.fold_assignment.max()) + 1 if data.fold_assignment is not None else 1
     if data.fold_assignment is not None:
-        metrics.update(fold=fold, folds=int(data.fold_assignment.max()) + 1)
+        metrics.update(fold=fold, folds=folds)
         _write_fold(out_dir, data, fmt, fold, val_predicted, outputs, metrics)
+    if fmt is None:
+        InferenceRecord(role="fold" if folds > 1 else "train", task=task.name,
+                        classes=data.spec.classes, sample_shape=data.spec.sample_shape,
+                        source_fingerprint=summary.get("source_fingerprint", ""), prior=prior,
+                        calibration=calibration, tta=tta, folds=folds, fold=fold,
+                        model=OUTPUT_NAMES["model"]).save(out_dir)
     return metrics
 
 
-def _write_fold(out_dir: Path, data: TrainingData, fmt: SubmissionFormat, fold: int,
+def _write_fold(out_dir: Path, data: TrainingData, fmt: SubmissionFormat | None, fold: int,
                 val_predicted: np.ndarray, outputs: np.ndarray,
                 metrics: dict[str, Any]) -> None:
     task = data.task
     write_fold_predictions(out_dir, arrays={
         "oof": val_predicted.astype(np.float32), "oof_rows": data.fold_rows,
         "oof_targets": data.val_targets, "test": outputs.astype(np.float32),
-        "test_ids": fmt.sample[fmt.id_column].to_numpy(dtype=str),
+        "test_ids": fmt.sample[fmt.id_column].to_numpy(dtype=str) if fmt is not None
+        else np.zeros(0, str),
         "assignment": data.fold_assignment}, record={
         "fold": fold, "folds": metrics["folds"], "task": task.name,
         "source_fingerprint": metrics.get("source_fingerprint", ""),
-        "train_samples": int(len(data.fold_assignment)), "test_rows": len(fmt),
+        "train_samples": int(len(data.fold_assignment)),
+        "test_rows": len(fmt) if fmt is not None else 0,
         "stop_reason": metrics["stop_reason"], "tta": metrics["tta"],
         "score": {"metric": task.metric, "value": metrics.get(f"val_{task.metric}")},
         "fallback": metrics["fallback"]})

@@ -42,7 +42,7 @@ class TrainingData:
     val_targets: np.ndarray  # the validation rows' targets, in row order (with folds: the
     # whole fold; the validation sequence of ``fit`` may leave out up to ``replicas - 1``)
     train_targets: np.ndarray  # the training rows' targets
-    test: SplitIndex
+    test: SplitIndex | None  # None: a code competition (the inference kernel predicts)
     global_batch: int
     loader: LoaderOptions = field(default_factory=LoaderOptions)
     replicas: int = 1
@@ -122,7 +122,7 @@ def build_training_data(shards: ShardSet, loader: LoaderOptions, *, global_batch
         raise ShardSetError(f"the shards under {shards.root} carry no targets: the training "
                             "kernel needs a labelled train split (check [source] label_column)")
     train_index = shards.split("train")
-    test_index = shards.split("test")
+    test_index = shards.split("test") if "test" in spec.split_rows else None
     targets = train_index.labels()
     if spec.targets == "class":
         targets = targets.astype(np.int64)

@@ -42,7 +42,7 @@ class Session:
     assignment: TrainAssignment
     out_dir: Path
     task: Task
-    fmt: SubmissionFormat
+    fmt: SubmissionFormat | None  # None in a code competition: the inference kernel writes it
     settings: ResolvedSettings
     placement: Placement
     data: TrainingData
@@ -74,9 +74,25 @@ def _check_against_assignment(shards: ShardSet, assignment: TrainAssignment) -> 
             f"the shards under {shards.root} were made from competition data with fingerprint "
             f"{', '.join(sorted(found))}, this train kernel expects "
             f"{assignment.source_fingerprint}: re-run the preprocessing kernels")
-    if "test" not in spec.split_rows:
+    if "test" not in spec.split_rows and not assignment.source.test_at_inference:
         raise ShardSetError(f"the shards under {shards.root} hold no test split: nothing to "
                             "predict for submission.csv")
+
+
+def _sample(input_dir: Path, assignment: TrainAssignment, shards: ShardSet,
+            task: Task) -> SubmissionFormat:
+    """The competition's sample submission, which the test shards must follow, and not too
+    many test rows without an image: checked before training."""
+    layout = assignment.source
+    competition = find_competition_dir(input_dir, assignment.competition, layout.sample_submission)
+    fmt = SubmissionFormat.read(competition / layout.sample_submission, id_column=layout.id_column,
+                                task=task)
+    test = shards.split("test")
+    fmt.check_test_split(test.source_rows(), test.ids(), shards.spec.split_rows["test"])
+    FallbackRows.from_rejects(shards.rejects, len(fmt)).check(
+        assignment.config.competition.max_fallback_fraction,
+        outcome="training did not start and no submission.csv was written")
+    return fmt
 
 
 def learning_rate(settings: ResolvedSettings, steps_per_epoch: int) -> Any:
@@ -146,15 +162,8 @@ def prepare(assignment: TrainAssignment, input_dir: Path, out_dir: Path) -> Sess
     shards = ShardSet.discover(input_dir, verify=config.store.verify)
     _check_against_assignment(shards, assignment)
     layout = assignment.source
-    competition = find_competition_dir(input_dir, assignment.competition, layout.sample_submission)
     task = task_for(layout)
-    fmt = SubmissionFormat.read(competition / layout.sample_submission, id_column=layout.id_column,
-                                task=task)
-    test = shards.split("test")
-    fmt.check_test_split(test.source_rows(), test.ids(), shards.spec.split_rows["test"])
-    FallbackRows.from_rejects(shards.rejects, len(fmt)).check(
-        config.competition.max_fallback_fraction,
-        outcome="training did not start and no submission.csv was written")
+    fmt = None if layout.test_at_inference else _sample(input_dir, assignment, shards, task)
 
     placement = select_placement(config.train.distribute,
                                  mixed_precision=config.train.mixed_precision)

@@ -12,7 +12,7 @@ import pytest
 from host.bundle.folder import KernelFolder
 from host.config_file import load_config
 from host.dryrun import DryRunError, DryRunOptions, run_dry_run
-from host.dryrun.pipeline import _run_checked
+from host.dryrun.mounted import run_checked
 from host.dryrun.tree import make_tree, mount_competition
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -142,7 +142,7 @@ def test_a_kernel_that_writes_its_input_fails(tmp_path):
                           fingerprint="x")
     with pytest.raises(DryRunError, match="kernel vandal modified its read-only input "
                                           r"\(modified demo/train.csv\)"):
-        _run_checked(kernel, tree, options(tmp_path, data))
+        run_checked(kernel, tree, options(tmp_path, data))
 
 
 def test_fingerprints_follow_what_decides_each_output(tmp_path):

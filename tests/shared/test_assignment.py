@@ -41,7 +41,7 @@ def test_train_assignment_round_trips():
 
 @pytest.mark.parametrize("text, message", [
     ("[1]", r"an assignment is a JSON object with a 'role' and its fields, received list \[1\]"),
-    ("{}", r"assignment role None: expected 'preprocess', 'train' or 'blend'"),
+    ("{}", r"assignment role None: expected 'preprocess', 'train', 'blend' or 'infer'"),
     ('{"role": "train"}', r"a train assignment lacks kernel, competition, sources, spec, source, "
                           r"source_fingerprint, config, choices; expected kernel, "),
     ('{"role": "train", "kernel": "k", "extra": 1}', r"lacks competition, .* and has unknown "

@@ -70,7 +70,8 @@ def test_test_shards_must_follow_the_template(fmt):
     ("ImageId,Label,Extra\n1,cat,x\n", r"other submission formats are not supported"),
     ("ImageId,Label\n1,cat\n1,dog\n", r"lists ids more than once: '1'"),
     ("ImageId,Label\n", r"holds only its header \(ImageId, Label\) and no rows: expected one row "
-                        r"per test id.*appear only at scoring time .* not supported"),
+                        r"per test id.*If this is a code competition .* set \[competition\] "
+                        r'submission = "code"'),
     ("", r"not a readable CSV"),
 ])
 def test_bad_templates_are_refused(tmp_path, content, message):

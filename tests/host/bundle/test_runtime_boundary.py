@@ -29,6 +29,17 @@ def test_no_runtime_module_imports_host_code():
     assert crossing == []
 
 
+def test_the_inference_kernel_carries_no_training_code():
+    files = {p.relative_to(ROOT).as_posix() for p in runtime_closure(
+        ROOT / "kernels" / "infer.py", ROOT)}
+    assert {"shared/inference/run.py", "shared/inference/stream.py",
+            "shared/preprocess/decode_jobs.py", "shared/sources/decode.py",
+            "shared/submission.py"} <= files
+    assert not [f for f in files if f.startswith(("shared/models/", "shared/data/"))
+                or f in ("shared/training/run.py", "shared/training/session.py",
+                         "shared/store/writer.py", "shared/store/reader.py")]
+
+
 @pytest.mark.parametrize("role", ["preprocess", "train"])
 def test_each_role_carries_the_runtime_modules_it_imports(role):
     files = {p.relative_to(ROOT).as_posix() for p in runtime_closure(
@@ -100,6 +111,17 @@ def clone(tmp_path_factory):
     return target
 
 
+@pytest.fixture(scope="module")
+def code_clone(clone, tmp_path_factory):
+    """The clone, planned as a code competition (the embedded example's test set then comes
+    at inference time)."""
+    target = tmp_path_factory.mktemp("code-clone") / "repo"
+    shutil.copytree(clone, target, symlinks=True)
+    toml = target / "pipeline.toml"
+    toml.write_text(toml.read_text().replace('submission = "csv"', 'submission = "code"', 1))
+    return target
+
+
 def fingerprints(clone: Path, build: str) -> dict[str, str]:
     """``push.py --plan`` run from ``clone`` (its own code first on the path)."""
     env = {**os.environ, "PYTHONPATH": str(clone)}
@@ -145,5 +167,20 @@ def test_each_kernel_changes_with_the_runtime_code_it_runs(clone, module, change
     before = fingerprints(clone, "build/f")
     after = edited(clone, module, "build/g")
     changed = {"preprocess" if "-preprocess-" in slug else "train"
+               for slug in before if before[slug] != after[slug]}
+    assert changed == changes
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("module, changes", [
+    ("shared/training/run.py", {"train"}),
+    ("shared/inference/stream.py", {"infer"}),
+    ("shared/sources/decode.py", {"preprocess", "infer"}),
+])
+def test_the_inference_kernel_changes_with_its_code_alone(code_clone, module, changes):
+    before = fingerprints(code_clone, "build/h")
+    after = edited(code_clone, module, "build/i")
+    assert any(slug.endswith("-infer") for slug in before)
+    changed = {slug.rsplit("-", 2)[1] if "-preprocess-" in slug else slug.rsplit("-", 1)[1]
                for slug in before if before[slug] != after[slug]}
     assert changed == changes

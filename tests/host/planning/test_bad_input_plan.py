@@ -53,9 +53,11 @@ def test_a_header_only_sample_is_refused_before_any_kernel(tmp_path, comp, capsy
     (comp / "sample_submission.csv").write_text("id,label\n")
     message = refused(tmp_path, comp, capsys)
     assert message.startswith(f"{comp / 'sample_submission.csv'} holds only its header (id, "
-                              "label) and no rows: expected one row per test id. The pipeline "
-                              "predicts the test ids that sample_submission.csv lists")
-    assert "Code competitions whose test images appear only at scoring time" in message
+                              "label) and no rows: expected one row per test id. With "
+                              "[competition] submission = \"csv\" the pipeline predicts the test "
+                              "ids that sample_submission.csv lists")
+    assert 'If this is a code competition (its test images appear only when Kaggle re-runs the ' \
+        'submitted notebook), set [competition] submission = "code"' in message
 
 
 def test_a_sample_with_an_extra_column_is_refused_before_any_kernel(tmp_path, comp, capsys):

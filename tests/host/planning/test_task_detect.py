@@ -114,8 +114,9 @@ def test_a_header_only_sample_is_refused_by_the_planner(tmp_path, fmnist):
     root = image_folder(tmp_path / "c", fmnist, 60, 10)
     (root / "sample_submission.csv").write_text("id,label\n")
     with pytest.raises(ValueError, match=r"holds only its header \(id, label\) and no rows: "
-                                         r"expected one row per test id.*Code competitions whose "
-                                         r"test images appear only at scoring time"):
+                                         r"expected one row per test id.*If this is a code "
+                                         r"competition .* set \[competition\] submission = "
+                                         r'"code"'):
         make_plan(config_for(root))
 
 
