@@ -14,22 +14,22 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from host.kernel_stages import KernelStages
+from host.planning.code_competition import code_layout, code_notes
 from host.planning.detect import detect_source
 from host.planning.input_notes import null_label_notes, spaced_id_notes
-from host.planning.code_competition import code_layout, code_notes
 from host.planning.kernels import (KernelPlan, blend_slug, check_slug_prefix, fold_slug,
                                    infer_slug, plan_kernels)
+from host.planning.out_of_scope import check_in_scope
 from host.planning.task_detect import decide_task
 from host.settings import HostConfig
 from shared.assignment import (Assignment, BlendAssignment, InferAssignment,
-                               PreprocessAssignment, TrainAssignment)
+                               PreprocessAssignment, TrainAssignment, TrainChoices)
 from shared.config import PipelineConfig, StoreConfig
 from shared.data.normalization import Normalization
 from shared.sources import SourceLayout, SplitRows, read_split_rows, source_fingerprint
 from shared.store.manifest import DatasetSpec
 from shared.store.sharding import WriterOptions
 from shared.tasks import task_for
-from shared.assignment import TrainChoices
 from shared.training.settings import choose_training
 
 __all__ = ["Plan", "make_plan", "dataset_spec"]
@@ -89,6 +89,8 @@ def dataset_spec(layout: SourceLayout, rows: dict[str, SplitRows],
 def make_plan(config: HostConfig, data_dir: str | Path | None = None) -> Plan:
     """Plan every kernel for the competition in ``data_dir`` (default: [competition] data_dir)."""
     data_dir = Path(config.competition.data_dir if data_dir is None else data_dir)
+    if data_dir.is_dir():
+        check_in_scope(data_dir)
     detection = detect_source(data_dir, config.source)
     notes = [*detection.notes,
              *null_label_notes(detection.layout, data_dir, config.source.null_labels)]

@@ -15,6 +15,7 @@ import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
+from host.planning.out_of_scope import check_labels_in_scope
 from host.planning.task_rules import TaskEvidence, detect_task, unknown_shape
 from shared.sources.layout import SourceLayout
 from shared.sources.tables import read_columns
@@ -46,6 +47,7 @@ def decide_task(layout: SourceLayout, data_dir: str | Path, requested: str = "au
         raise unknown_shape(sample, where, layout.id_column, "it has no column to predict")
     labels = read_columns(data_dir / layout.train_csv, [layout.label_column])[
         layout.label_column]
+    check_labels_in_scope(labels, layout.label_column, layout.train_csv)
     if requested == "auto":
         task, evidence = detect_task(TaskEvidence(labels, sample, tuple(columns), where,
                                                   layout.id_column))

@@ -98,3 +98,33 @@ def test_a_refused_code_plan_runs_no_kernel(tmp_path, fmnist):
     status, _, err = dry_run(tmp_path, comp, competition='submission = "code"')
     assert status == 1 and 'submission = "code" with a pixel_csv layout' in err
     assert not (tmp_path / "work" / "kaggle").exists()
+
+
+# -- shapes out of reach: recognised and refused before planning ---------------------------------
+@pytest.mark.parametrize("make, words", [
+    (lambda c: (c / "kaggle_evaluation").mkdir(), r"holds kaggle_evaluation/: this competition is "
+                                                  r"scored through Kaggle's evaluation API"),
+    (lambda c: (c / "test-image.hdf5").write_bytes(b"\x89HDF"),
+     r"ships its images inside HDF5 files \(test-image.hdf5\), as ISIC 2024 does"),
+    (lambda c: (c / "train" / "patient7").mkdir() or (c / "train" / "patient7" / "1.dcm")
+     .write_bytes(b"DICM"), r"holds DICOM files \(e.g. train/patient7/1.dcm\): medical studies "
+                            r"with per-patient ids"),
+    (lambda c: (c / "masks.csv").write_text("id,EncodedPixels\na,1 3 10 5\n"),
+     r"masks.csv has the column 'EncodedPixels': a segmentation competition"),
+])
+def test_shapes_out_of_scope_are_refused_with_their_evidence(comp, make, words):
+    make(comp)
+    with pytest.raises(ValueError, match=words + r".*out of its scope"):
+        make_plan(config_for(comp, submission="csv"))
+
+
+def test_run_length_labels_are_refused_but_small_tags_are_not(comp):
+    labels = pd.read_csv(comp / "train.csv", dtype=str)
+    labels["label"] = [f"{1000 + 7 * i} 3 {2000 + i} 5" for i in range(len(labels))]
+    labels.to_csv(comp / "train.csv", index=False)
+    with pytest.raises(ValueError, match=r"train.csv: column 'label' holds run-length encoded "
+                                         r"masks \(e.g. '1000 3 2000 5'\): a segmentation"):
+        make_plan(config_for(comp, submission="csv"))
+    labels["label"] = [f"{i % 4} {i // 4 % 4 + 4}" for i in range(len(labels))]  # 8 tags
+    labels.to_csv(comp / "train.csv", index=False)
+    assert make_plan(config_for(comp, submission="csv")).layout.task == "multi-label"
