@@ -74,9 +74,12 @@ class FallbackRows:
         more = self.rows - min(len(self.ids), _LISTED_IDS)
         return shown + (f" and {more} more" if more > 0 else "")
 
-    def check(self, max_fraction: float, *, outcome: str) -> None:
+    def check(self, max_fraction: float, *, outcome: str,
+              listed: str = "each preprocessing kernel's manifest.json lists them under "
+                            "rejects, with the reason") -> None:
         """``FallbackRefused`` when more rows than ``max_fraction`` allows take the fallback;
-        ``outcome`` says what was held back (``no submission.csv was written``)."""
+        ``outcome`` says what was held back (``no submission.csv was written``), ``listed``
+        where the rows are listed."""
         allowed = self.allowed(max_fraction)
         if self.rows <= allowed:
             return
@@ -84,5 +87,4 @@ class FallbackRows:
             f"{self.describe()}, e.g. ids {self.ids_text()}. Each would get the same fallback "
             f"prediction (the training set's prior), more than {SETTING} = {max_fraction:g} "
             f"allows ({allowed} of {self.total}), so {outcome}. Fix or replace those images "
-            "(each preprocessing kernel's manifest.json lists them under rejects, with the "
-            f"reason), or raise {SETTING} to accept the fallback rows")
+            f"({listed}), or raise {SETTING} to accept the fallback rows")

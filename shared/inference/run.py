@@ -21,6 +21,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from shared.assignment import InferAssignment
 from shared.fallback import FallbackRows
 from shared.inference.report import inference_metrics, say_timing, write_metrics
@@ -80,6 +82,10 @@ def run_inference(assignment: InferAssignment, input_dir: str | Path, out_dir: s
 
         predictors = load_predictors(input_dir, assignment)
         tta = assignment.choices.tta
+        # compile the predict step on an empty batch first: the rate then is the steady one,
+        # which the projections to 10k and 100k images need
+        predictors.predict(np.zeros((config.loader.batch_size, *assignment.spec.sample_shape),
+                                    np.uint8), tta)
         result = stream.predict(lambda x: predictors.predict(x, tta), predictors.prior,
                                 batch=config.loader.batch_size, strict=config.source.strict,
                                 progress=assignment.kernel if progress else "")
@@ -92,7 +98,8 @@ def run_inference(assignment: InferAssignment, input_dir: str | Path, out_dir: s
         print(f"warning: {fallback.describe()}; they get the training set's prior: ids "
               f"{fallback.ids_text()}", flush=True)
     fallback.check(config.competition.max_fallback_fraction,
-                   outcome="no submission.csv was written")
+                   outcome="no submission.csv was written",
+                   listed="the warning above lists them, with the reason")
     write_submission(fmt.fill(result.outputs, calibration=predictors.record.calibration),
                      out_dir / "submission.csv", fmt)
     values = task.submission_values(predictors.prior[None, :], predictors.record.calibration)

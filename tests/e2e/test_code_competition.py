@@ -146,3 +146,16 @@ def test_the_push_runs_preprocess_train_infer_and_submits_the_inference_kernel(
     assert f"alice/{SLUG}-train: unchanged and version 1" in again.stdout
     assert [(c.body["kernelSlug"], c.body["kernelVersion"]) for c in resubmitted] == \
         [(f"{SLUG}-infer", 2)]
+
+
+def test_folds_and_tta_reach_the_inference_kernel(competition, tmp_path):
+    config = config_file(tmp_path, competition.public)
+    config.write_text(config.read_text().replace("epochs = 2", 'epochs = 1\nfolds = 2\n'
+                                                 'augment = "flip"\ntta = "flip"'))
+    status = CLI.main(["--config", str(config), "--workdir", str(tmp_path / "w"),
+                       "--rerun-data", str(competition.hidden)])
+    assert status == 0
+    report = json.loads((tmp_path / "w" / "report.json").read_text())
+    assert report["inference"]["models"] == [f"{SLUG}-train-fold-0", f"{SLUG}-train-fold-1"]
+    assert report["inference"]["tta"] == "flip" and report["cv"]["metric"] == "accuracy"
+    assert report["rerun"]["rows"] == 200 and report["rerun"]["local_score"]["value"] > 0.5

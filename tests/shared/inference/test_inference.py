@@ -137,3 +137,26 @@ def test_predictors_refuse_a_model_of_another_plan(code, plan, tmp_path):
                                                 r"under .*attach the train kernel's output "
                                                 r"\(cc-train\)"):
         load_predictors(tmp_path / "input", infer)
+
+
+def test_fold_models_and_the_mirror_are_averaged_as_the_blend_does():
+    import keras
+
+    from shared.inference.predictors import Predictors
+
+    def model(weight: float):
+        net = keras.Sequential([keras.Input((2, 3, 1), dtype="uint8"),
+                                keras.layers.Rescaling(1.0), keras.layers.Flatten(),
+                                keras.layers.Dense(2, use_bias=False)])
+        net.layers[-1].set_weights([np.arange(12, dtype=np.float32).reshape(6, 2) * weight])
+        return net
+
+    x = np.arange(12, dtype=np.uint8).reshape(2, 2, 3, 1)
+    a, b = model(1.0), model(-0.5)
+    record = InferenceRecord(role="blend", task="label", classes=(0, 1), sample_shape=(2, 3, 1),
+                             source_fingerprint="f", prior=(0.5, 0.5), folds=2)
+    predictors = Predictors(models=(a, b), record=record, folders=())
+    mirror = x[:, :, ::-1]
+    views = [np.asarray(m.predict_on_batch(v)) for m in (a, b) for v in (x, mirror)]
+    assert np.allclose(predictors.predict(x, "flip"), np.mean(views, axis=0))
+    assert np.allclose(predictors.predict(x, "none"), np.mean(views[::2], axis=0))
