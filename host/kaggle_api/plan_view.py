@@ -31,6 +31,8 @@ def format_plan(kernels: KernelSet, *, competition: str, owner: str) -> str:
     then = "the train kernel" if kernels.blend is None else (
         f"{len(kernels.trains)} fold kernels (at most [kaggle] max_concurrent_gpu at once), "
         "then the blend kernel")
+    if kernels.infer is not None:
+        then += ", then the inference kernel (the one submitted: Kaggle re-runs it to score)"
     lines = [f"competition {competition}; kernels pushed as {owner}/<slug>; "
              f"{len(kernels.preprocess)} preprocessing kernel(s), then {then}", ""]
     rows = [("kernel", "role", "runs on", "mounts", "bundle")]
@@ -39,7 +41,7 @@ def format_plan(kernels: KernelSet, *, competition: str, owner: str) -> str:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for row in rows:
         lines.append("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
-    for kernel in (*kernels.trains, *((kernels.blend,) if kernels.blend else ())):
+    for kernel in (*kernels.trains, *(k for k in (kernels.blend, kernels.infer) if k)):
         kernel_id = f"{owner}/{kernel.slug}"
         sources = [s + (" (its own latest output: --continue-training)" if s == kernel_id
                         else "") for s in kernel.metadata().get("kernel_sources", [])]
