@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["read_header", "trailing_blank_lines", "count_rows", "read_columns",
-           "iter_pixel_chunks", "pixel_columns_of", "stripped", "integer_labels", "parse_labels",
+           "iter_pixel_chunks", "pixel_columns_of", "stripped", "plain_integers", "label_text",
            "classes_of"]
 
 TEXT_CHUNK_ROWS = 200_000
@@ -206,31 +206,29 @@ def stripped(values: np.ndarray) -> np.ndarray:
     return np.char.strip(np.asarray(values, dtype=str))
 
 
-def integer_labels(raw: np.ndarray) -> bool:
-    """True when every label reads as an integer ("3", "03", "3.0"): classes are then ints."""
+_PLAIN_INTEGER = r"0|[1-9][0-9]*"  # no leading zero, sign, space, point or exponent
+
+
+def plain_integers(raw: np.ndarray) -> bool:
+    """True when every label is a plain integer as written (``3``, ``10``; not ``03``,
+    ``+3``, `` 3``, ``3.0``): only then are classes numbers, sorted as numbers."""
     if len(raw) == 0:
         return False
-    numbers = pd.to_numeric(pd.Series(stripped(raw)), errors="coerce")
-    return bool(numbers.notna().all() and (numbers == numbers.round()).all())
+    return bool(pd.Series(np.asarray(raw, dtype=str)).str.fullmatch(_PLAIN_INTEGER).all())
 
 
-def parse_labels(raw: np.ndarray, integers: bool) -> pd.Series:
-    """Label values: whole numbers as floats when ``integers`` (others NaN), else stripped text.
-
-    Floats look up ``int`` keys alike (``3.0 == 3``), so ``.map({class: index})`` works on both.
-    """
-    text = pd.Series(stripped(raw), dtype=object)
-    if not integers:
-        return text
-    numbers = pd.to_numeric(text, errors="coerce")
-    return numbers.where(numbers == numbers.round())
+def label_text(raw: np.ndarray) -> np.ndarray:
+    """Each label exactly as written but for the spaces around it (a CSV's padding)."""
+    return stripped(raw)
 
 
 def classes_of(raw: np.ndarray) -> tuple:
-    """The sorted distinct labels: Python ints if all labels are integers, else strings."""
-    integers = integer_labels(raw)
-    distinct = parse_labels(raw, integers).unique()
-    return tuple(sorted(int(v) for v in distinct) if integers else sorted(str(v) for v in distinct))
+    """The sorted distinct labels: Python ints when every label is a plain integer, else the
+    text as written (``007`` stays ``007``), so each class writes back as the CSV wrote it."""
+    distinct = sorted(set(label_text(raw).tolist()))
+    if plain_integers(raw):
+        return tuple(sorted(int(v) for v in distinct))
+    return tuple(str(v) for v in distinct)
 
 
 def _shorten(names: Sequence[str], limit: int = 8) -> str:

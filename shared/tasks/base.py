@@ -166,15 +166,12 @@ class Task:
         return self.value_columns[0]
 
     def class_index(self, values: pd.Series, *, where: str) -> np.ndarray:
-        """Text class values as indices into ``classes``; TaskShapeError for unknown ones."""
+        """Text class values as indices into ``classes``, matched as written (but for spaces
+        around them); TaskShapeError for unknown ones."""
         lookup = {str(c): i for i, c in enumerate(self.classes)}
         text = values.astype(str).str.strip()
         index = text.map(lookup)
-        unknown = index.isna().to_numpy()
-        if unknown.any() and all(isinstance(c, int) for c in self.classes):
-            numbers = pd.to_numeric(text, errors="coerce")
-            index = index.fillna(numbers.map({float(c): i for i, c in enumerate(self.classes)}))
-            unknown = index.isna().to_numpy()
+        unknown = index.isna().to_numpy()  # by text: "008" is not class 8
         if unknown.any():
             raise TaskShapeError(
                 f"{where} has labels that are not the competition's classes: "
