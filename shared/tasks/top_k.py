@@ -41,6 +41,15 @@ class TopKTask(Task):
         fields = super().layout_fields(labels, sample, columns, label_column)
         return {**fields, "top_k": labels_per_row(sample[columns[0]])}
 
+    def check_layout(self) -> None:
+        spaced = [c for c in self.classes if len(str(c).split()) != 1]
+        if spaced:
+            raise TaskShapeError(
+                f"a top-k submission separates its {self.top_k} labels by spaces, but class "
+                f"{str(spaced[0])!r} holds a space ({len(spaced)} classes do): its words would "
+                "read as separate labels. Set [competition] task = \"label\" if each row wants "
+                "one class")
+
     @property
     def k(self) -> int:
         return min(self.top_k, len(self.classes))
