@@ -73,7 +73,8 @@ class PreprocessAssignment:
     # settings of those tables this role does not read: baked at their defaults, so changing
     # them re-runs only the kernels that read them (the budget is in ``writer`` already)
     settings_unread = (("competition", "max_fallback_fraction"), ("competition", "task"),
-                       ("competition", "submission"), ("plan", "kernel_budget"),
+                       ("competition", "submission"), ("competition", "metric"),
+                       ("competition", "positive_class"), ("plan", "kernel_budget"),
                        ("plan", "max_kernels"))
 
 

@@ -65,6 +65,8 @@ class CompetitionConfig:
     task: str = "auto"  # auto: detected by the planner; or a task kind (``shared.tasks``)
     # test rows without a usable image get the task's prior; more than this share is refused
     max_fallback_fraction: float = 0.01
+    metric: str = "auto"  # auto: the task's own; binary-probability: auc or log_loss
+    positive_class: str = ""  # binary-probability: the class P() is of; "" = the larger
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", self.slug or ""):
@@ -72,6 +74,11 @@ class CompetitionConfig:
                              "the competition's URL, e.g. 'digit-recognizer'")
         _choice("competition", "submission", self.submission, SUBMISSION_KINDS)
         _name("competition", "task", self.task, "auto, or a task kind such as 'label'")
+        _name("competition", "metric", self.metric, "auto, or the metric the competition is "
+              "scored by, such as 'log_loss'")
+        if not isinstance(self.positive_class, str):
+            raise refuse("[competition] positive_class", self.positive_class,
+                         'a class as the labels write it, or "" for the larger class')
         check_number("[competition] max_fallback_fraction", self.max_fallback_fraction,
                      at_least=0.0, at_most=1.0,
                      fix="the share of test rows that may lack an image, e.g. 0.01")

@@ -88,8 +88,11 @@ def make_plan(config: HostConfig, data_dir: str | Path | None = None) -> Plan:
     detection = detect_source(data_dir, config.source)
     notes = [*detection.notes,
              *null_label_notes(detection.layout, data_dir, config.source.null_labels)]
-    decision = decide_task(detection.layout, data_dir, config.competition.task)
+    competition = config.competition
+    decision = decide_task(detection.layout, data_dir, competition.task,
+                           metric=competition.metric, positive_class=competition.positive_class)
     layout = decision.layout
+    notes += decision.notes
     choices = choose_training(config, task_for(layout))  # a setting that cannot work fails here
     Normalization.from_config(config.loader).check_channels(layout.channels)
     rows = {split: read_split_rows(layout, data_dir, split) for split in layout.split_rows}

@@ -44,6 +44,7 @@ class SourceLayout:
     targets: str = "class"  # how the task's targets are stored: one of TARGET_KINDS
     value_columns: tuple[str, ...] = ()  # sample_submission's columns after the id
     top_k: int = 0  # top-k: how many labels each submission row holds
+    metric: str = ""  # [competition] metric where the task offers a choice; "" = its own
 
     def __post_init__(self) -> None:
         if self.kind not in LAYOUT_KINDS:
