@@ -7,12 +7,11 @@ from pathlib import Path
 import numpy as np
 
 from shared.sources.layout import SourceLayout
-from shared.sources.tables import read_columns
+from shared.sources.layouts import layout_kind
 
 __all__ = ["train_labels"]
 
 
 def train_labels(layout: SourceLayout, data_dir: str | Path) -> np.ndarray:
-    """Every train row's label, as written."""
-    return read_columns(Path(data_dir) / layout.train_csv, [layout.label_column])[
-        layout.label_column]
+    """Every train row's label, as written (by the layout's record)."""
+    return layout_kind(layout.kind).train_columns(layout, Path(data_dir)).labels
