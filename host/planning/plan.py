@@ -54,7 +54,7 @@ class Plan(KernelStages[Assignment]):
         height, width, channels = self.spec.sample_shape
         rows = " + ".join(f"{n} {s}" for s, n in self.spec.split_rows.items())
         kinds = {"multi_hot": "tags", "value": ""}.get(lay.targets, "classes")
-        head = (f"{self.trains[0].competition}: {lay.kind} ({lay.train_csv}), {rows} rows, "
+        head = (f"{self.trains[0].competition}: {lay.kind} ({lay.labels_from}), {rows} rows, "
                 f"{height}x{width}x{channels} ({lay.resize}), "
                 + (f"{len(lay.classes)} {kinds}, " if kinds else "")
                 + f"source {self.source_fingerprint[:12]}")

@@ -72,6 +72,10 @@ class ImageIndex:
         if number is not None:
             self._by_number[number].append(path)
 
+    def paths(self) -> list[str]:
+        """Every indexed image, sorted."""
+        return sorted(p for found in self._by_name.values() for p in found)
+
     def in_archive(self, path: str) -> bool:
         return any(path.startswith(a + "/") for a in self.archives)
 

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 __all__ = ["FileNames", "DEFAULT_LABEL_PATTERN", "label_pattern"]
 
 # a label, then a separator and a number: cat.0.jpg, golden_retriever_12.png, cat-7.jpeg
-DEFAULT_LABEL_PATTERN = r"(?P<label>.+?)[._ -][0-9]+\.[A-Za-z0-9]+"
+DEFAULT_LABEL_PATTERN = "(?P<label>.+?)[._ -][0-9]+[.][A-Za-z0-9]+"
 
 
 def label_pattern(text: str) -> re.Pattern:
