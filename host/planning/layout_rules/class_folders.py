@@ -38,8 +38,8 @@ def one_folder_per_class(e: LayoutEvidence, forced: bool) -> Detection | str:
     size, probe_notes = probed(e, train_dir, "", train.names)
     classes = classes_of(train.labels)
     evidence = (f"layout class_folders: no labels CSV; the {len(train.ids)} train images sit "
-                f"in {len(classes)} class folders of {train_dir}/ ({examples(list(classes))}): the folder "
-                "names the label")
+                f"in {len(classes)} class folders of {train_dir}/ ({examples(list(classes))}): "
+                "the folder names the label")
     layout = dataclasses.replace(layout, **size, classes=classes,
                                  split_rows={"train": len(train.ids), "test": len(e.test_ids)})
     return Detection(layout, (evidence, *probe_notes, *test_notes,

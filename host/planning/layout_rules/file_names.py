@@ -50,8 +50,8 @@ def labels_in_names(e: LayoutEvidence, forced: bool) -> Detection | str:
                 f"{setting} {text!r}: one class is nothing to learn")
     size, probe_notes = probed(e, train_dir, "", train.names)
     evidence = (f"layout file_names: no labels CSV; the names of the {len(names)} files in "
-                f"{train_dir}/ hold their labels ({setting} {text!r}: {names[0]!r} is {train.labels[0]!r}), "
-                f"{len(classes)} classes: {examples(list(classes))}")
+                f"{train_dir}/ hold their labels ({setting} {text!r}: {names[0]!r} is "
+                f"{train.labels[0]!r}), {len(classes)} classes: {examples(list(classes))}")
     layout = dataclasses.replace(layout, **size, classes=classes,
                                  split_rows={"train": len(train.ids), "test": len(e.test_ids)})
     return Detection(layout, (evidence, *probe_notes, *test_notes,
