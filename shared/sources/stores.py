@@ -6,8 +6,9 @@ archive: a location such as ``train.zip/train`` is the folder ``train/`` inside 
 ``train.zip`` (``open_store``). ``ImageFile`` names one image either way (a path, or an
 ``ArchiveMember``) and ``open_image_file`` opens it for Pillow.
 
-An archive is opened once per process and kept open; worker processes forked from a parent
-that had it open reopen it (a shared file offset would mix their reads).
+An archive is opened once per process and kept open (reopened when the file is replaced);
+worker processes forked from a parent that had it open reopen it (a shared file offset would
+mix their reads).
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ __all__ = ["IMAGE_EXTENSIONS", "ARCHIVE_SUFFIX", "ArchiveMember", "ImageFile", "
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".gif")
 ARCHIVE_SUFFIX = ".zip"
 
-_OPEN: dict[tuple[int, str], zipfile.ZipFile] = {}  # (process id, archive path): its handle
+# (process id, archive path) -> (its identity when opened, the open handle)
+_OPEN: dict[tuple[int, str], tuple[tuple[int, int, int], zipfile.ZipFile]] = {}
 
 
 def is_image_name(name: str) -> bool:
@@ -35,14 +37,21 @@ def is_image_name(name: str) -> bool:
 
 
 def _zip(archive: Path) -> zipfile.ZipFile:
+    """The archive's handle in this process, reopened when the file was replaced."""
     key = (os.getpid(), str(archive))
-    handle = _OPEN.get(key)
-    if handle is None:
-        try:
-            handle = _OPEN[key] = zipfile.ZipFile(archive)
-        except zipfile.BadZipFile as exc:
-            raise ValueError(f"{archive} is not a readable zip archive ({exc}): download it "
-                             "again") from None
+    stat = os.stat(archive)
+    identity = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    opened = _OPEN.get(key)
+    if opened is not None and opened[0] == identity:
+        return opened[1]
+    if opened is not None:
+        opened[1].close()
+    try:
+        handle = zipfile.ZipFile(archive)
+    except zipfile.BadZipFile as exc:
+        raise ValueError(f"{archive} is not a readable zip archive ({exc}): download it "
+                         "again") from None
+    _OPEN[key] = (identity, handle)
     return handle
 
 
