@@ -16,6 +16,7 @@ place, ids matched through zero-padded names).
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 from typing import Sequence
@@ -23,6 +24,7 @@ from typing import Sequence
 from host.planning.layout_rules import Detection, LayoutEvidence, detect_layout_kind
 from shared.config import SourceConfig
 from shared.sources.layout import SourceLayout
+from shared.sources.csv_format import csv_format
 from shared.sources.tables import read_header
 
 __all__ = ["Detection", "detect_layout", "detect_source"]
@@ -56,7 +58,19 @@ def detect_source(data_dir: str | Path, source: SourceConfig = SourceConfig()) -
                   target_column=next((c for c in sub_header if c != id_column), ""),
                   resize=source.resize)
     evidence = LayoutEvidence(data_dir=data_dir, source=source, csvs=tuple(csvs), common=common)
-    return detect_layout_kind(evidence, source.layout)
+    found = detect_layout_kind(evidence, source.layout)
+    return dataclasses.replace(found, notes=(*_format_notes(data_dir, found.layout),
+                                             *found.notes))
+
+
+def _format_notes(data_dir: Path, layout: SourceLayout) -> list[str]:
+    """A note for each CSV that is not a plain comma-separated UTF-8 file."""
+    notes = []
+    for name in layout.source_files():
+        differs = csv_format(data_dir / name).describe()
+        if differs:
+            notes.append(f"{name} is {differs}: read as such")
+    return notes
 
 
 def _sample_submission(data_dir: Path, csvs: Sequence[str]) -> str:

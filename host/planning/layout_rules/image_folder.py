@@ -23,7 +23,7 @@ def labels_csv(e: LayoutEvidence, forced: bool) -> Detection | str:
     data_dir, source, common, train_csv = e.data_dir, e.source, e.common, e.train_csv
     header = read_header(data_dir / train_csv)
     if e.id_column not in header:
-        raise ValueError(id_column_mismatch(data_dir, train_csv, header, common))
+        raise ValueError(id_column_mismatch(data_dir, train_csv, header, common, e.index))
     path_column = source.path_column
     if path_column and path_column not in header:
         raise ValueError(f"{train_csv} has no column {path_column!r} ([source] path_column)")
