@@ -19,6 +19,7 @@ from host.planning.input_notes import null_label_notes, spaced_id_notes
 from host.planning.kernels import (KernelPlan, blend_slug, check_slug_prefix, fold_slug,
                                    plan_kernels)
 from host.planning.task_detect import decide_task
+from host.planning.training_rows import batch_note, training_rows
 from host.settings import HostConfig
 from shared.assignment import (Assignment, BlendAssignment, PreprocessAssignment,
                                TrainAssignment)
@@ -98,6 +99,10 @@ def make_plan(config: HostConfig, data_dir: str | Path | None = None) -> Plan:
     rows = {split: read_split_rows(layout, data_dir, split) for split in layout.split_rows}
     spec = dataset_spec(layout, rows, config.store)
     notes += spaced_id_notes(layout, rows)
+    fitted = training_rows(layout, rows["train"], config)
+    choices = choose_training(config, task_for(layout), train_rows=fitted,
+                              sample_shape=spec.sample_shape)
+    notes += batch_note(config, choices.batch_size, fitted)
     fingerprint = source_fingerprint(layout, data_dir)
     prefix = config.kaggle.slug_prefix or config.competition.slug
     shares = plan_kernels(spec, WriterOptions.from_config(config),
