@@ -218,7 +218,7 @@ def test_the_preview_shows_the_first_images(tmp_path, fmnist):
     summary = run_preprocess(assignment, comp, tmp_path / "out", progress=False)
     assert summary.preview == tmp_path / "out" / PREVIEW_NAME
     with Image.open(summary.preview) as img:
-        assert img.format == "PNG" and img.size == (8 * 96, 4 * (96 + 14))  # 32 tiles
+        assert img.format == "PNG" and img.size == (8 * 96, 16 + 4 * (96 + 14))  # 32 tiles
 
 
 def test_progress_and_summary_are_printed(tmp_path, fmnist, capsys):
