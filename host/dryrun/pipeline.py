@@ -28,6 +28,7 @@ from host.kernel_stages import KernelStages
 from host.bundle.folder import KernelFolder
 from host.dryrun.inputs import changes, snapshot
 from host.dryrun.interpreter import check_kernel_python
+from host.dryrun.lock import workdir_lock
 from host.dryrun.runner import KernelRun, run_kernel
 from host.dryrun.scoring import score_submission
 from host.dryrun.tree import (MOUNT_STYLES, KernelTree, make_tree, mount_competition, mount_output,
@@ -195,7 +196,13 @@ def _score(submission: Path, solution: Path, id_column: str, task: Task) -> dict
 
 
 def run_dry_run(options: DryRunOptions) -> dict:
-    """Run the pipeline locally; returns (and writes) ``<workdir>/report.json``."""
+    """Run the pipeline locally; returns (and writes) ``<workdir>/report.json``. One run per
+    work folder at a time (``lock.workdir_lock``)."""
+    with workdir_lock(options.workdir):
+        return _run_dry_run(options)
+
+
+def _run_dry_run(options: DryRunOptions) -> dict:
     from host.planning import make_plan
 
     if options.kernel_python:
