@@ -17,9 +17,8 @@ import unicodedata
 from collections import defaultdict
 from pathlib import Path, PurePosixPath
 
-from shared.sources.stores import (IMAGE_EXTENSIONS, FolderStore, ImageFile,
-                                   ImageStore, ZipStore, is_image_name, iter_archives,
-                                   open_store)
+from shared.sources.stores import (IMAGE_EXTENSIONS, FolderStore, ImageFile, ImageStore,
+                                   ZipStore, is_archive, is_image_name, open_store)
 
 __all__ = ["IMAGE_EXTENSIONS", "AmbiguousImageError", "ImageIndex", "ImageLocator",
            "is_image_name", "name_key"]
@@ -53,13 +52,13 @@ class ImageIndex:
         self._by_stem: dict[str, list[str]] = defaultdict(list)
         self._by_number: dict[int, list[str]] = defaultdict(list)
         self.archives: tuple[str, ...] = ()
-        for path in store.names():
-            self._add(path)
+        files = store.files()  # one walk of a folder, one read of an archive's directory
+        for path in files:
+            if is_image_name(path):
+                self._add(path)
         if archives and isinstance(store, FolderStore):
-            found = tuple(str(p.relative_to(store.root).as_posix())
-                          for p in iter_archives(store.root))
-            self.archives = found
-            for archive in found:
+            self.archives = tuple(f for f in files if is_archive(store.root / f))
+            for archive in self.archives:
                 for member in ZipStore(store.root / archive).names():
                     self._add(f"{archive}/{member}")
 

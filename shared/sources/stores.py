@@ -19,11 +19,11 @@ import os
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO, Iterator, Union
+from typing import BinaryIO, Union
 
 __all__ = ["IMAGE_EXTENSIONS", "ARCHIVE_SUFFIX", "ArchiveMember", "ImageFile", "ImageStore",
            "FolderStore", "ZipStore", "open_store", "open_image_file", "is_image_name",
-           "archive_of", "archive_digest", "iter_archives"]
+           "archive_of", "archive_digest", "is_archive"]
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".gif")
 ARCHIVE_SUFFIX = ".zip"
@@ -188,8 +188,6 @@ def archive_digest(archive: Path) -> str:
     return digest.hexdigest()
 
 
-def iter_archives(root: Path) -> Iterator[Path]:
-    """The zip archives below ``root``, sorted by path."""
-    for rel in FolderStore(root).files():
-        if rel.lower().endswith(ARCHIVE_SUFFIX) and zipfile.is_zipfile(root / rel):
-            yield root / rel
+def is_archive(path: Path) -> bool:
+    """A ``.zip`` file that is a zip archive."""
+    return path.suffix.lower() == ARCHIVE_SUFFIX and zipfile.is_zipfile(path)
