@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Iterable
 
 from host.settings import HostConfig
+from shared.sources.layouts import layout_kind
 from shared.tasks import task_kind
 from shared.training.settings import check_train_settings
 
@@ -48,6 +49,8 @@ def check_config(config: HostConfig, origin: str = "") -> HostConfig:
     try:
         if config.competition.task != "auto":
             task_kind(config.competition.task)
+        if config.source.layout != "auto":
+            layout_kind(config.source.layout)
         check_train_settings(config)
     except ValueError as exc:
         raise ValueError(f"{origin}: {exc}" if origin else str(exc)) from None

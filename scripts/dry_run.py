@@ -20,9 +20,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from host.config_file import apply_overrides, load_config
+# This checkout's host/ and shared/ come first: not another clone's installed in the same
+# environment, whose code the kernels would otherwise carry (host.bundle.checkout).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from host.config_file import apply_overrides, load_config  # noqa: E402
 from shared.units import format_size, parse_size
 from host.dryrun import DryRunError, DryRunOptions, run_dry_run
+from host.bundle.checkout import check_checkout
 
 
 INTERRUPTED = ("interrupted: your data is safe (kernels only read it, finished shards are "
@@ -140,6 +145,7 @@ def options_from(args: argparse.Namespace) -> DryRunOptions:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
+        check_checkout(__file__)
         report = run_dry_run(options_from(args))
     except (DryRunError, ValueError, OSError) as exc:
         print(f"\ndry run failed: {exc}", file=sys.stderr)

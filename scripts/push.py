@@ -20,13 +20,18 @@ import dataclasses
 import sys
 from pathlib import Path
 
-from host.config_file import load_config
+# This checkout's host/ and shared/ come first: not another clone's installed in the same
+# environment, whose code the kernels would otherwise carry (host.bundle.checkout).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from host.config_file import load_config  # noqa: E402
 from host.settings import HostConfig
 from host.kaggle_api import (CredentialsError, KaggleService, KernelSet,
                                MetadataRules, PollSettings, PushFailed, PushOptions, RetryPolicy,
                                api_base_url, connect, format_plan, local_username, preflight,
                                require_credentials, run_push)
 from host.kaggle_api.retry import call_with_retry
+from host.bundle.checkout import check_checkout
 
 PLACEHOLDER_OWNER = "your-kaggle-username"
 
@@ -170,6 +175,7 @@ def push(args: argparse.Namespace, config: HostConfig) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
+        check_checkout(__file__)
         config = effective_config(args)
         return show_plan(args, config) if args.plan else push(args, config)
     except CredentialsError as exc:

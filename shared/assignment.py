@@ -37,6 +37,8 @@ class TrainChoices:
     monitor: str  # without the val_ prefix when nothing is held out
     tta: str = "none"
     validation: bool = True  # rows are held out (a hold-out, or the fold)
+    batch_size: int = 0  # per replica: [loader] batch_size, lowered to fit; 0 = the setting
+    train_rows: int = 0  # the rows the model trains on, as planned (0: not known)
 
     def describe(self) -> str:
         """One line for the plan."""
@@ -73,7 +75,8 @@ class PreprocessAssignment:
     # settings of those tables this role does not read: baked at their defaults, so changing
     # them re-runs only the kernels that read them (the budget is in ``writer`` already)
     settings_unread = (("competition", "max_fallback_fraction"), ("competition", "task"),
-                       ("competition", "submission"), ("competition", "rerun_hours"),
+                       ("competition", "submission"), ("competition", "metric"),
+                       ("competition", "positive_class"), ("competition", "rerun_hours"),
                        ("plan", "kernel_budget"), ("plan", "max_kernels"))
 
 

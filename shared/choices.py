@@ -4,11 +4,12 @@
 each choice reads its list from here too, so the two cannot drift apart. This module imports
 nothing: every kernel can carry it without carrying the code behind the choices.
 
-What is open-ended lives in a registry instead: task kinds (``shared.tasks``) and models
-(``shared.models``); a setting naming one is checked when the plan is made.
+What is open-ended lives in a registry instead: task kinds (``shared.tasks``), models
+(``shared.models``) and source layouts (``shared.sources.layouts``); a setting naming one is
+checked when the config is read.
 """
 
-__all__ = ["SUBMISSION_KINDS", "LAYOUT_KINDS", "RESIZE_MODES", "NULL_LABEL_POLICIES",
+__all__ = ["SUBMISSION_KINDS", "RESIZE_MODES", "NULL_LABEL_POLICIES",
            "VERIFY_MODES", "SHUFFLE_MODES", "LOADER_OUTPUTS", "PRECISIONS", "BACKENDS",
            "AUGMENT_MODES", "LR_SCHEDULES", "DISTRIBUTE_MODES", "TTA_MODES", "INFER_ACCELERATORS",
            "AUTO"]
@@ -16,7 +17,6 @@ __all__ = ["SUBMISSION_KINDS", "LAYOUT_KINDS", "RESIZE_MODES", "NULL_LABEL_POLIC
 AUTO = "auto"  # decided by the planner or the kernel, and said in the plan or the log
 
 SUBMISSION_KINDS = ("csv", "code")  # [competition] submission
-LAYOUT_KINDS = ("image_folder", "pixel_csv")  # [source] layout (besides auto)
 RESIZE_MODES = ("stretch", "pad")  # [source] resize
 NULL_LABEL_POLICIES = ("refuse", "keep")  # [source] null_labels
 VERIFY_MODES = ("size", "full")  # [store] verify

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from shared.checks import check_choice, check_int, check_mean_std, check_number, refuse
-from shared.choices import (AUGMENT_MODES, AUTO, BACKENDS, DISTRIBUTE_MODES, LAYOUT_KINDS,
-                            LOADER_OUTPUTS, LR_SCHEDULES, NULL_LABEL_POLICIES, PRECISIONS,
+from shared.choices import (AUGMENT_MODES, AUTO, BACKENDS, DISTRIBUTE_MODES, LOADER_OUTPUTS,
+                            LR_SCHEDULES, NULL_LABEL_POLICIES, PRECISIONS,
                             RESIZE_MODES, SHUFFLE_MODES, SUBMISSION_KINDS, TTA_MODES,
                             VERIFY_MODES)
 from shared.units import parse_size
@@ -68,6 +68,8 @@ class CompetitionConfig:
     # code competitions: the hours Kaggle gives the scoring rerun (the inference kernel warns
     # when 100,000 hidden images would not fit at its measured rate)
     rerun_hours: float = 9.0
+    metric: str = "auto"  # auto: the task's own; binary-probability: auc or log_loss
+    positive_class: str = ""  # binary-probability: the class P() is of; "" = the larger
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", self.slug or ""):
@@ -77,6 +79,11 @@ class CompetitionConfig:
         _name("competition", "task", self.task, "auto, or a task kind such as 'label'")
         check_number("[competition] rerun_hours", self.rerun_hours, above=0.0,
                      fix="the scoring rerun's time limit in hours, e.g. 9")
+        _name("competition", "metric", self.metric, "auto, or the metric the competition is "
+              "scored by, such as 'log_loss'")
+        if not isinstance(self.positive_class, str):
+            raise refuse("[competition] positive_class", self.positive_class,
+                         'a class as the labels write it, or "" for the larger class')
         check_number("[competition] max_fallback_fraction", self.max_fallback_fraction,
                      at_least=0.0, at_most=1.0,
                      fix="the share of test rows that may lack an image, e.g. 0.01")
@@ -86,11 +93,12 @@ class CompetitionConfig:
 class SourceConfig:
     """How to read the competition's images; empty values mean 'detect from the data'."""
 
-    layout: str = "auto"
+    layout: str = "auto"  # auto, or a source layout (``shared.sources.layouts``)
     train_csv: str = ""
     id_column: str = ""
     label_column: str = ""
     path_column: str = ""
+    label_pattern: str = ""  # file_names: a regex whose group "label" reads a file's label
     image_size: tuple[int, ...] = ()  # (height, width); () = the most common (sampled images)
     channels: int = 0  # 1 or 3; 0 = the most common among the sampled images
     resize: str = "stretch"
@@ -99,7 +107,20 @@ class SourceConfig:
     max_image_pixels: int = 250_000_000  # larger files are rejected (bomb guard); 0 = no limit
 
     def __post_init__(self) -> None:
-        _choice("source", "layout", self.layout, (AUTO, *LAYOUT_KINDS))
+        _name("source", "layout", self.layout, "auto, or a source layout such as "
+              "'image_folder'")
+        if self.label_pattern:
+            try:
+                groups = re.compile(self.label_pattern).groupindex
+            except re.error as exc:
+                groups, error = None, str(exc)
+            if groups is None:
+                raise refuse("[source] label_pattern", self.label_pattern,
+                             f"a regular expression (this one does not compile: {error})")
+            if "label" not in groups:
+                raise refuse("[source] label_pattern", self.label_pattern,
+                             "a regular expression with a group named label",
+                             r"e.g. '(?P<label>[a-z]+)\.[0-9]+\.jpg'")
         _positive("source", "max_image_pixels", self.max_image_pixels, allow_zero=True)
         _choice("source", "resize", self.resize, RESIZE_MODES)
         _choice("source", "null_labels", self.null_labels, NULL_LABEL_POLICIES)

@@ -40,10 +40,11 @@ def log_loss(true: np.ndarray, probabilities: np.ndarray) -> float:
     return float(-np.mean(np.log(picked)))
 
 
-def binary_log_loss(true: np.ndarray, probabilities: np.ndarray) -> float:
-    """Mean binary cross-entropy over every entry (one or many sigmoid outputs per row)."""
+def binary_log_loss(true: np.ndarray, probabilities: np.ndarray, eps: float = 1e-7) -> float:
+    """Mean binary cross-entropy over every entry (one or many sigmoid outputs per row),
+    probabilities clipped to ``[eps, 1 - eps]`` (Keras' 1e-7; Kaggle's scorer 1e-15)."""
     y = np.asarray(true, np.float64).reshape(np.shape(probabilities))
-    p = np.clip(np.asarray(probabilities, np.float64), 1e-7, 1 - 1e-7)
+    p = np.clip(np.asarray(probabilities, np.float64), eps, 1 - eps)
     return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
 
 

@@ -22,6 +22,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from shared.sources.csv_format import csv_format, not_utf8
 from shared.store.atomic import atomic_path
 from shared.tasks import Task, TaskShapeError, default_task
 from shared.tasks.base import examples
@@ -48,10 +49,14 @@ def read_sample(path: str | os.PathLike, *, allow_empty: bool = False) -> pd.Dat
     if not path.is_file():
         raise FileNotFoundError(f"{path} not found: attach the competition's data to the "
                                 "train kernel (competition_sources)")
+    fmt = csv_format(path)
     try:
-        sample = pd.read_csv(path, dtype=str, keep_default_na=False)
+        sample = pd.read_csv(path, dtype=str, keep_default_na=False, sep=fmt.delimiter,
+                             encoding=fmt.encoding)
     except (pd.errors.EmptyDataError, pd.errors.ParserError) as exc:
         raise SubmissionError(f"{path}: not a readable CSV ({exc})") from None
+    except UnicodeDecodeError:
+        raise not_utf8(path) from None
     if not len(sample) and not allow_empty:
         raise SubmissionError(f"{path} holds only its header ({', '.join(sample.columns)}) and "
                               f"no rows: expected one row per test id. {HIDDEN_TEST_SET}")

@@ -25,6 +25,7 @@ from pathlib import Path
 from host.bundle.build import build_kernels
 from host.bundle.folder import KernelFolder
 from host.dryrun.interpreter import check_kernel_python
+from host.dryrun.lock import workdir_lock
 from host.dryrun.mounted import finished_outputs, mounted_run, run_checked
 from host.dryrun.options import SOLUTION_NAME, DryRunError, DryRunOptions
 from host.dryrun.rerun import run_rerun, trained_sources
@@ -117,7 +118,13 @@ def _score(submission: Path, solution: Path, id_column: str, task: Task) -> dict
 
 
 def run_dry_run(options: DryRunOptions) -> dict:
-    """Run the pipeline locally; returns (and writes) ``<workdir>/report.json``."""
+    """Run the pipeline locally; returns (and writes) ``<workdir>/report.json``. One run per
+    work folder at a time (``lock.workdir_lock``)."""
+    with workdir_lock(options.workdir):
+        return _run_dry_run(options)
+
+
+def _run_dry_run(options: DryRunOptions) -> dict:
     from host.planning import make_plan
 
     if options.kernel_python:

@@ -102,8 +102,17 @@ def _kaggle_json(env: Mapping[str, str]) -> tuple[Path, dict]:
 
 def _api_key(env: Mapping[str, str]) -> Credentials | None:
     path, data = _kaggle_json(env)
-    username = env.get(USERNAME_ENV) or str(data.get("username") or "")
-    key = env.get(KEY_ENV) or str(data.get("key") or "")
+    username = env.get(USERNAME_ENV) or str(data.get("username") or "").strip()
+    key = env.get(KEY_ENV) or str(data.get("key") or "").strip()
+    if data and not (username and key):
+        missing = [(field, env_name) for field, env_name, value in
+                   (("username", USERNAME_ENV, username), ("key", KEY_ENV, key)) if not value]
+        field, env_name = missing[0]
+        state = "is empty" if field in data else "is missing"
+        raise ValueError(
+            f"{path}: \"{field}\" {state}, so the Kaggle client cannot sign in. Fill it in "
+            f"(Create New Token at https://www.kaggle.com/settings, API section, downloads a "
+            f"complete kaggle.json), or export {env_name}")
     if not (username and key):
         return None
     from_env = [name for name in (USERNAME_ENV, KEY_ENV) if env.get(name)]

@@ -16,7 +16,8 @@ from typing import Mapping
 import numpy as np
 
 from shared.sources import SourceLayout, SplitRows
-from shared.sources.tables import read_columns, stripped
+from shared.sources.layouts import layout_kind
+from shared.sources.tables import stripped
 from shared.sources.validate import examples
 from shared.tasks.base import examples as listed
 
@@ -31,21 +32,19 @@ NULL_WORDS = frozenset({"#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN"
 def null_label_notes(layout: SourceLayout, data_dir: str | Path, policy: str) -> list[str]:
     """ValueError naming rows whose label reads as missing, unless ``policy`` is ``keep``
     (``[source] null_labels``): then a note for the plan."""
-    path = Path(data_dir) / layout.train_csv
-    has_ids = layout.kind == "image_folder"
-    columns = [layout.label_column] + ([layout.id_column] if has_ids else [])
-    table = read_columns(path, columns)
-    labels = stripped(table[layout.label_column])
+    train = layout_kind(layout.kind).train_columns(layout, Path(data_dir))
+    labels = stripped(train.labels)
     hits = np.flatnonzero(np.isin(labels, sorted(NULL_WORDS)))
     if not len(hits):
         return []
     words = sorted(set(labels[hits].tolist()))
-    where = f"{layout.train_csv}: column {layout.label_column!r}"
+    where = f"{train.where}: {train.label_column!r}" if not layout.train_csv else \
+        f"{layout.train_csv}: column {layout.label_column!r}"
     if policy == "keep":
         return [f"{where} holds {listed(words)} in {len(hits)} rows, words most tools read as "
                 "a missing label: kept as classes of their own ([source] null_labels = "
                 '"keep")']
-    ids = table[layout.id_column] if has_ids else np.array([str(i) for i in range(len(labels))])
+    ids = train.ids
     classes = len(set(labels.tolist()))
     raise ValueError(
         f"{where} holds {listed(words)} in {len(hits)} rows ({examples(ids, hits, 0, 3)}): "
@@ -57,10 +56,10 @@ def null_label_notes(layout: SourceLayout, data_dir: str | Path, policy: str) ->
 
 def spaced_id_notes(layout: SourceLayout, rows: Mapping[str, SplitRows]) -> list[str]:
     """A note when ids (or image paths) that locate images have spaces around them."""
-    if layout.kind != "image_folder":
+    if layout_kind(layout.kind).pixels_in_csv:
         return []
     found = []
-    for split, name in (("train", layout.train_csv), ("test", layout.sample_submission)):
+    for split, name in (("train", layout.labels_from), ("test", layout.sample_submission)):
         names = rows[split].names if split in rows else None
         if names is None or not len(names):
             continue

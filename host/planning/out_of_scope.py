@@ -7,7 +7,9 @@ with a message about something else:
 - scored through Kaggle's evaluation API (a ``kaggle_evaluation/`` package in the data): the
   notebook serves predictions to Kaggle's gateway, no ``submission.csv``;
 - images inside HDF5 files (ISIC 2024's ``test-image.hdf5``);
-- DICOM studies with per-patient ids (the RSNA series): ``.dcm`` files;
+- DICOM studies with per-patient ids (the RSNA series): refused where the planner finds
+  ``.dcm`` files instead of images (``host.planning.locate``, which also says how to convert
+  single DICOM images);
 - segmentation: masks as run-length encodings (UW-Madison GI Tract, Airbus Ship Detection): a
   column named like ``EncodedPixels`` / ``segmentation``, or labels that are runs of
   ``start length`` pairs.
@@ -18,7 +20,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Sequence
 
 import numpy as np
 
@@ -29,20 +31,8 @@ __all__ = ["check_in_scope", "check_labels_in_scope", "OUT_OF_SCOPE"]
 OUT_OF_SCOPE = ("segmentation masks (run-length encoded)", "DICOM studies",
                 "images inside HDF5 files", "Kaggle's evaluation API")
 _RLE_COLUMNS = re.compile(r"(encoded_?pixels|rle|segmentation|mask)", re.IGNORECASE)
-_SCAN_ENTRIES = 5000  # files looked at for DICOM: enough to see a study, cheap on millions
 _WHY = ("This pipeline classifies or regresses on whole images and writes submission.csv; "
         "competitions of this shape are out of its scope (see docs/code-competitions.md)")
-
-
-def _files(data_dir: Path, limit: int) -> Iterator[Path]:
-    seen = 0
-    for dirpath, dirnames, filenames in os.walk(data_dir, followlinks=True):
-        dirnames.sort()
-        for name in sorted(filenames):
-            yield Path(dirpath) / name
-            seen += 1
-            if seen >= limit:
-                return
 
 
 def check_in_scope(data_dir: str | os.PathLike) -> None:
@@ -59,11 +49,6 @@ def check_in_scope(data_dir: str | os.PathLike) -> None:
     if hdf5:
         raise ValueError(f"{data_dir} ships its images inside HDF5 files ({', '.join(hdf5)}), "
                          f"as ISIC 2024 does. {_WHY}")
-    dicom = next((p for p in _files(data_dir, _SCAN_ENTRIES) if p.suffix.lower() == ".dcm"), None)
-    if dicom is not None:
-        raise ValueError(f"{data_dir} holds DICOM files (e.g. {dicom.relative_to(data_dir)}): "
-                         f"medical studies with per-patient ids, as the RSNA competitions ship "
-                         f"them. {_WHY}")
     for csv in sorted(data_dir.glob("*.csv")):
         masks = [c for c in read_header(csv) if _RLE_COLUMNS.fullmatch(c.strip())]
         if masks:

@@ -21,6 +21,7 @@ from host.planning.kernels import (KernelPlan, blend_slug, check_slug_prefix, fo
                                    infer_slug, plan_kernels)
 from host.planning.out_of_scope import check_in_scope
 from host.planning.task_detect import decide_task
+from host.planning.training_rows import batch_note, training_rows
 from host.settings import HostConfig
 from shared.assignment import (Assignment, BlendAssignment, InferAssignment,
                                PreprocessAssignment, TrainAssignment, TrainChoices)
@@ -55,7 +56,7 @@ class Plan(KernelStages[Assignment]):
         height, width, channels = self.spec.sample_shape
         rows = " + ".join(f"{n} {s}" for s, n in self.spec.split_rows.items())
         kinds = {"multi_hot": "tags", "value": ""}.get(lay.targets, "classes")
-        head = (f"{self.trains[0].competition}: {lay.kind} ({lay.train_csv}), {rows} rows, "
+        head = (f"{self.trains[0].competition}: {lay.kind} ({lay.labels_from}), {rows} rows, "
                 f"{height}x{width}x{channels} ({lay.resize}), "
                 + (f"{len(lay.classes)} {kinds}, " if kinds else "")
                 + f"source {self.source_fingerprint[:12]}")
@@ -94,9 +95,13 @@ def make_plan(config: HostConfig, data_dir: str | Path | None = None) -> Plan:
     detection = detect_source(data_dir, config.source)
     notes = [*detection.notes,
              *null_label_notes(detection.layout, data_dir, config.source.null_labels)]
-    code = config.competition.submission == "code"
-    decision = decide_task(detection.layout, data_dir, config.competition.task, header_only=code)
+    competition = config.competition
+    code = competition.submission == "code"
+    decision = decide_task(detection.layout, data_dir, competition.task,
+                           metric=competition.metric, positive_class=competition.positive_class,
+                           header_only=code)
     layout = decision.layout
+    notes += decision.notes
     prefix = config.kaggle.slug_prefix or config.competition.slug
     if code:
         public_rows = layout.split_rows.get("test", 0)
@@ -107,6 +112,10 @@ def make_plan(config: HostConfig, data_dir: str | Path | None = None) -> Plan:
     rows = {split: read_split_rows(layout, data_dir, split) for split in layout.split_rows}
     spec = dataset_spec(layout, rows, config.store)
     notes += spaced_id_notes(layout, rows)
+    fitted = training_rows(layout, rows["train"], config)
+    choices = choose_training(config, task_for(layout), train_rows=fitted,
+                              sample_shape=spec.sample_shape)
+    notes += batch_note(config, choices.batch_size, fitted)
     fingerprint = source_fingerprint(layout, data_dir)
     shares = plan_kernels(spec, WriterOptions.from_config(config),
                           kernel_budget=config.plan.kernel_budget,

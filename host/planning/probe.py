@@ -16,6 +16,7 @@ from PIL import Image
 
 from shared.sources.images import ImageLocator
 from shared.sources.photo import upright_size
+from shared.sources.stores import open_image_file
 
 __all__ = ["ImageProbe", "probe_images", "SAMPLE"]
 
@@ -87,7 +88,7 @@ def probe_images(locator: ImageLocator, names: np.ndarray, k: int = SAMPLE) -> I
     errors = []
     for name in _spread(names, k):
         try:
-            with Image.open(locator.find(name)) as img:
+            with Image.open(open_image_file(locator.find(name))) as img:
                 sizes[upright_size(img)] += 1  # as its EXIF orientation turns it
                 channels[channels_of(img)] += 1
         except Exception as exc:  # noqa: BLE001 - a damaged image: the others decide

@@ -18,7 +18,7 @@ from pathlib import Path
 from host.planning.out_of_scope import check_labels_in_scope
 from host.planning.task_rules import TaskEvidence, detect_task, unknown_shape
 from shared.sources.layout import SourceLayout
-from shared.sources.tables import read_columns
+from shared.sources.labels import train_labels
 from shared.submission import SubmissionError, SubmissionFormat, read_sample
 from shared.tasks import task_kind
 
@@ -31,33 +31,37 @@ class TaskDecision:
 
     layout: SourceLayout
     evidence: str
+    notes: tuple[str, ...] = ()  # what the plan should point out about the guess
 
 
 def decide_task(layout: SourceLayout, data_dir: str | Path, requested: str = "auto", *,
+                metric: str = "auto", positive_class: str = "",
                 header_only: bool = False) -> TaskDecision:
-    """``layout`` with ``task``, ``classes``, ``value_columns`` and ``top_k`` decided from
-    the labels and the sample (``requested``: ``[competition] task``); the sample is then
-    checked against the task (columns, rows, ids), all before any kernel runs.
-    ``header_only``: a sample without rows is accepted (a code competition's)."""
+    """``layout`` with ``task``, ``classes``, ``value_columns``, ``top_k`` and ``metric``
+    decided from the labels and the sample (``requested``, ``metric``, ``positive_class``:
+    ``[competition]``'s settings); the sample is then checked against the task (columns,
+    rows, ids), all before any kernel runs. ``header_only``: a sample without rows is
+    accepted (a code competition's)."""
     data_dir = Path(data_dir)
     where = layout.sample_submission
     sample = read_sample(data_dir / where, allow_empty=header_only)
     columns = [c for c in sample.columns if c != layout.id_column]
     if not columns:
         raise unknown_shape(sample, where, layout.id_column, "it has no column to predict")
-    labels = read_columns(data_dir / layout.train_csv, [layout.label_column])[
-        layout.label_column]
+    labels = train_labels(layout, data_dir)
     check_labels_in_scope(labels, layout.label_column, layout.train_csv)
+    notes: tuple[str, ...] = ()
     if requested == "auto":
-        task, evidence = detect_task(TaskEvidence(labels, sample, tuple(columns), where,
-                                                  layout.id_column))
+        task, evidence, notes = detect_task(TaskEvidence(labels, sample, tuple(columns), where,
+                                                         layout.id_column))
     else:
         task, evidence = requested, "[competition] task"
     kind = task_kind(task)
     if kind.value_column_count == "one" and len(columns) != 1:
         raise unknown_shape(sample, where, sample.columns[0],
                             f"a {task} submission has one value column")
-    fields = kind.layout_fields(labels, sample, columns, layout.label_column)
+    fields = kind.choose(kind.layout_fields(labels, sample, columns, layout.label_column),
+                         metric=metric, positive_class=positive_class)
     resolved = dataclasses.replace(layout, task=task, targets=kind.stored_as,
                                    value_columns=tuple(columns), **fields)
     try:
@@ -67,5 +71,5 @@ def decide_task(layout: SourceLayout, data_dir: str | Path, requested: str = "au
         instance.check_layout()
     except (SubmissionError, ValueError) as exc:
         raise ValueError(f"{exc} (task {task}: {evidence})") from None
-    return TaskDecision(resolved, evidence)
+    return TaskDecision(resolved, evidence, notes)
 

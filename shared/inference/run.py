@@ -30,6 +30,7 @@ from shared.inference.stream import DecodeStream
 from shared.kaggle_paths import find_competition_dir
 from shared.preprocess.pool import available_cpus
 from shared.sources.fingerprint import check_source_fingerprint
+from shared.sources.stores import archive_of
 from shared.submission import SubmissionFormat, write_submission
 from shared.tasks import task_for
 
@@ -50,9 +51,10 @@ class InferOutcome:
 
 def _test_folder(competition: Path, assignment: InferAssignment) -> None:
     folder = competition / assignment.source.test_dir
-    if not folder.is_dir():
+    if not folder.is_dir() and archive_of(folder) is None:
         raise FileNotFoundError(
-            f"the test folder {assignment.source.test_dir or '.'}/ is not in {competition}: "
+            f"the test folder {assignment.source.test_dir or '.'}/ (a folder, or one inside a "
+            f"zip archive) is not in {competition}: "
             "Kaggle's hidden competition folder keeps the public one's layout; re-plan on the "
             "current competition data")
 

@@ -1,9 +1,9 @@
 """Decode jobs: what the main process sends to workers, and what comes back.
 
-A job is a run of consecutive rows of one split: image names to locate and decode
-(image folders) or raw CSV pixel values (pixel CSVs). A worker returns the decoded samples
-of the rows that worked plus a reason for each row that did not; it never raises for bad
-input, so the main process decides between rejecting (lenient) and failing (strict).
+A job is a run of consecutive rows of one split: image names to locate and decode (in a
+folder or a zip archive) or raw CSV pixel values (pixel CSVs). A worker returns the decoded
+samples of the rows that worked plus a reason for each row that did not; it never raises for
+bad input, so the main process decides between rejecting (lenient) and failing (strict).
 With a ``SlotArena`` (``use_arena``, before the pool forks), a job with a ``slot`` leaves
 its samples in that slot of shared memory instead of returning them (``batch_pixels``).
 """
@@ -22,6 +22,7 @@ import numpy as np
 from shared.sources import (DecodeSettings, ImageLocator, SourceLayout, decode_image,
                             describe_failure, iter_pixel_rows, pixels_to_arrays)
 from shared.preprocess.slots import SlotArena
+from shared.sources.layouts import layout_kind
 from shared.sources.photo import DEFAULT_MAX_PIXELS
 from shared.store.manifest import RowRange
 
@@ -131,7 +132,7 @@ def worker_setup(layout: SourceLayout, data_dir: Path,
     """The setup for ``layout``'s data mounted at ``data_dir``; files over ``max_pixels``
     are rejected ([source] max_image_pixels)."""
     folders = {}
-    if layout.kind == "image_folder":
+    if not layout_kind(layout.kind).pixels_in_csv:
         folders = {"train": (str(data_dir / layout.train_dir), layout.train_ext),
                    "test": (str(data_dir / layout.test_dir), layout.test_ext)}
     return WorkerSetup(settings=DecodeSettings.from_layout(layout, max_pixels), folders=folders,
@@ -172,7 +173,7 @@ def _jobs(layout: SourceLayout, data_dir: Path, pending: Sequence[RowRange],
            names_of: Callable[[str, int, int], tuple[str, ...]],
            size: int) -> Iterator[DecodeJob]:
     for r in pending:
-        if layout.kind == "image_folder":
+        if not layout_kind(layout.kind).pixels_in_csv:
             for start in range(r.start, r.stop, size):
                 stop = min(start + size, r.stop)
                 yield DecodeJob(r.split, start, names=names_of(r.split, start, stop))

@@ -32,6 +32,7 @@ from shared.preprocess.preview import write_preview
 from shared.preprocess.slots import SlotArena, workers_share_memory
 from shared.runtime_info import runtime_info
 from shared.sources import check_source_fingerprint, read_split_rows
+from shared.sources.layouts import layout_kind
 from shared.store import MANIFEST_NAME, Reject, ShardWriter
 
 __all__ = ["PreprocessSummary", "run_preprocess", "competition_folder"]
@@ -109,7 +110,7 @@ def run_preprocess(assignment: PreprocessAssignment, input_root: str | Path,
             size = rows_per_job(assignment.spec.sample_bytes, todo, workers)
             setup = worker_setup(layout, data_dir, max_pixels)
             in_flight = jobs_in_flight(size, assignment.spec.sample_bytes, workers,
-                                        carry_pixels=layout.kind != "image_folder")
+                                        carry_pixels=layout_kind(layout.kind).pixels_in_csv)
             # one slot more than the jobs in flight: the one being written stays untouched
             slots = in_flight + 1 if workers_share_memory() else 0
             use_arena(SlotArena(slots, size, setup.settings.shape) if slots else None)

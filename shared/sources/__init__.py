@@ -17,6 +17,7 @@ __getattr__, __dir__, __all__ = lazy_exports(__name__, {
     "shared.sources.layout": ("SourceLayout",),
     "shared.sources.photo": ("DEFAULT_MAX_PIXELS", "ImageTooLargeError", "open_upright",
                              "upright_size"),
+    "shared.sources.stores": ("ArchiveMember", "ImageFile", "open_image_file", "open_store"),
     "shared.sources.rows": ("SplitRows", "iter_pixel_rows", "pixel_columns", "read_split_rows"),
     "shared.sources.targets": ("encode_targets", "split_tags", "tag_list"),
 })

@@ -19,6 +19,7 @@ from PIL import Image, UnidentifiedImageError
 from shared.sources.images import AmbiguousImageError
 from shared.sources.layout import SourceLayout
 from shared.sources.photo import DEFAULT_MAX_PIXELS, ImageTooLargeError, open_upright
+from shared.sources.stores import ImageFile
 
 __all__ = ["DecodeSettings", "decode_image", "image_to_array",
            "pixels_to_arrays", "describe_failure"]
@@ -66,8 +67,9 @@ class DecodeSettings:
                    max_pixels=max_pixels)
 
 
-def decode_image(path: str | os.PathLike, settings: DecodeSettings) -> np.ndarray:
-    """Open (upright), fully load and convert one image file; an error if it cannot."""
+def decode_image(path: str | os.PathLike | ImageFile, settings: DecodeSettings) -> np.ndarray:
+    """Open (upright), fully load and convert one image (a file, or a member of a zip
+    archive, as ``ImageLocator.find`` gives it); an error if it cannot."""
     with open_upright(path, max_pixels=settings.max_pixels, size=settings.size) as img:
         return image_to_array(img, settings)
 

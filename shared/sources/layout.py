@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Mapping
 
-from shared.choices import LAYOUT_KINDS
 from shared.store.manifest import TARGET_KINDS
 
 __all__ = ["SourceLayout"]
@@ -29,12 +28,15 @@ class SourceLayout:
     image_size: tuple[int, int]
     channels: int
     resize: str = "stretch"
-    test_csv: str = ""  # pixel_csv: the test pixels; image_folder: ""
-    train_dir: str = ""  # image_folder: where train images are found by id
+    test_csv: str = ""  # pixel_csv: the test pixels; image layouts: ""
+    # where the train images are (relative to the competition folder; a folder inside a zip
+    # archive is written through it: "train.zip/train")
+    train_dir: str = ""
     test_dir: str = ""
     path_column: str = ""  # image_folder: a column of image paths instead of ids
     train_ext: str = ""  # image_folder: appended to a train id to name its file ("" = id has it)
     test_ext: str = ""
+    label_pattern: str = ""  # file_names: the regex whose group "label" reads a file's label
     target_column: str = ""  # sample_submission's prediction column, e.g. "Label"
     source_shape: tuple[int, ...] = ()  # pixel_csv: (height, width, channels) stored in the CSV
     classes: tuple[Any, ...] = ()  # sorted class values; multi-label: the sorted tags
@@ -44,14 +46,15 @@ class SourceLayout:
     targets: str = "class"  # how the task's targets are stored: one of TARGET_KINDS
     value_columns: tuple[str, ...] = ()  # sample_submission's columns after the id
     top_k: int = 0  # top-k: how many labels each submission row holds
+    metric: str = ""  # [competition] metric where the task offers a choice; "" = its own
     # a code competition: the test images are decoded by the inference kernel when it runs
     # (Kaggle swaps in a hidden test set to score); only the train split is planned and sharded
     test_at_inference: bool = False
 
     def __post_init__(self) -> None:
-        if self.kind not in LAYOUT_KINDS:
-            raise ValueError(f"layout kind {self.kind!r}: expected one of "
-                             f"{', '.join(LAYOUT_KINDS)}")
+        from shared.sources.layouts import layout_kind
+
+        kind = layout_kind(self.kind)
         object.__setattr__(self, "image_size", tuple(self.image_size))
         object.__setattr__(self, "classes", tuple(self.classes))
         object.__setattr__(self, "source_shape", tuple(self.source_shape))
@@ -66,10 +69,15 @@ class SourceLayout:
             raise ValueError(f"image_size {self.image_size}: expected (height, width)")
         if self.channels not in (1, 3):
             raise ValueError(f"channels {self.channels}: expected 1 or 3")
-        if self.kind == "pixel_csv" and (len(self.source_shape) != 3
-                                         or self.source_shape[2] not in (1, 3)):
-            raise ValueError(f"source_shape {self.source_shape}: a pixel_csv layout needs the "
-                             "CSV's (height, width, channels), channels 1 or 3")
+        kind.check(self)
+
+    @property
+    def labels_from(self) -> str:
+        """Where the train labels are, for the plan (``train.csv``, ``file names in
+        train/``)."""
+        from shared.sources.layouts import layout_kind
+
+        return layout_kind(self.kind).labels_from(self)
 
     @property
     def submission_label_column(self) -> str:

@@ -27,6 +27,7 @@ from typing import Iterator
 from PIL import ExifTags, Image, ImageOps
 
 from shared.config import SourceConfig
+from shared.sources.stores import ImageFile, open_image_file
 
 __all__ = ["DEFAULT_MAX_PIXELS", "ImageTooLargeError", "open_upright", "orientation",
            "upright_size"]
@@ -86,13 +87,14 @@ def _draft(img: Image.Image, size: tuple[int, int], turned: bool) -> None:
 
 
 @contextmanager
-def open_upright(path: str | os.PathLike, *, max_pixels: int = DEFAULT_MAX_PIXELS,
+def open_upright(path: str | os.PathLike | ImageFile, *, max_pixels: int = DEFAULT_MAX_PIXELS,
                  size: tuple[int, int] | None = None) -> Iterator[Image.Image]:
-    """The loaded, upright image in ``path``; ``size`` (h, w): the size it will be resized to
-    (allows draft decoding). Raises :class:`ImageTooLargeError` or Pillow's error."""
+    """The loaded, upright image in ``path`` (a file, or a member of a zip archive; an
+    animated image: its first frame); ``size`` (h, w): the size it will be resized to (allows
+    draft decoding). Raises :class:`ImageTooLargeError` or Pillow's error."""
     with _pillow_limit(None), warnings.catch_warnings():  # the check below names the size
         warnings.simplefilter("ignore", UserWarning)  # "Corrupt EXIF data": read as upright
-        img = Image.open(path)
+        img = Image.open(open_image_file(path))
     with img, _pillow_limit(max_pixels):
         if max_pixels and img.width * img.height > max_pixels:
             raise _too_large(img, max_pixels)

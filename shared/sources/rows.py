@@ -1,8 +1,9 @@
 """The rows of one split through a resolved layout: ids, labels, and where the pixels are.
 
-Row ``i`` of the train split is data row ``i`` of the labels CSV (or pixel CSV); row ``i`` of
-the test split is data row ``i`` of ``sample_submission.csv`` (and, for pixel CSVs, of the
-test pixel CSV, whose order the submission follows).
+Row ``i`` of the train split is data row ``i`` of the labels CSV (or pixel CSV), or the
+``i``-th train image of a listed layout; row ``i`` of the test split is data row ``i`` of
+``sample_submission.csv`` (and, for pixel CSVs, of the test pixel CSV, whose order the
+submission follows).
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from typing import Iterator
 import numpy as np
 
 from shared.sources.layout import SourceLayout
+from shared.sources.layouts import layout_kind
 from shared.sources.tables import iter_pixel_chunks, pixel_columns_of, read_columns, read_header
 from shared.sources.targets import encode_targets
-from shared.sources.validate import check_blank_rows, check_ids
+from shared.sources.validate import check_ids
 
 __all__ = ["SplitRows", "read_split_rows", "pixel_columns", "iter_pixel_rows"]
 
@@ -29,7 +31,7 @@ class SplitRows:
     start: int
     ids: np.ndarray  # str per row
     labels: np.ndarray | None  # train: the stored target per row (see ``targets``)
-    names: np.ndarray | None  # image_folder: the id or path that locates each image
+    names: np.ndarray | None  # image layouts: the id or path that locates each image
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -39,42 +41,36 @@ class SplitRows:
         return self.start + len(self.ids)
 
 
-def _csv_of(layout: SourceLayout, split: str) -> str:
-    return layout.train_csv if split == "train" else layout.sample_submission
-
-
 def read_split_rows(layout: SourceLayout, data_dir: str | Path, split: str, start: int = 0,
                     stop: int | None = None) -> SplitRows:
     """Ids, targets and image names of rows ``[start, stop)``; ValueError on bad input.
 
     Checks that ids are present and unique (within the rows read) and that every train label
-    is present and fits the task (a known class or tag, or a number).
+    is present and fits the task (a known class or tag, or a number). Train rows come as the
+    layout's record says (``shared.sources.layouts``), test rows from the sample submission.
     """
     if split not in ("train", "test"):
         raise ValueError(f"split {split!r}: expected 'train' or 'test'")
-    name = _csv_of(layout, split)
+    kind = layout_kind(layout.kind)
+    if split == "train":
+        train = kind.train_columns(layout, Path(data_dir), start, stop)
+        check_ids(train.ids, where=train.where, column=train.id_column, first_row=start)
+        labels = encode_targets(train.labels, layout.targets, layout.classes, train.ids,
+                                where=train.where, column=train.label_column,
+                                first_row=start)
+        return SplitRows(split=split, start=start, ids=train.ids, labels=labels,
+                         names=train.names)
+    name = layout.sample_submission
     path = Path(data_dir) / name
     id_column = layout.id_column if layout.id_column in read_header(path) else ""
-    columns = [c for c in (id_column,
-                           layout.label_column if split == "train" else "",
-                           layout.path_column if split == "train" else "") if c]
-    table = read_columns(path, columns, start=start, stop=stop) if columns else {}
-    if len(table) > 1:
-        check_blank_rows(table, where=name, first_row=start)
     if id_column:
-        ids = table[id_column]
+        ids = read_columns(path, [id_column], start=start, stop=stop)[id_column]
         check_ids(ids, where=name, column=id_column, first_row=start)
-    else:  # a pixel CSV without ids: the row number is the id
+    else:  # a pixel CSV's sample without ids: the row number is the id
         count = (stop if stop is not None else start + _rows_of(layout, split)) - start
         ids = np.array([str(r) for r in range(start, start + count)], dtype=object)
-    labels = None
-    if split == "train":
-        labels = encode_targets(table[layout.label_column], layout.targets, layout.classes, ids,
-                                where=name, column=layout.label_column, first_row=start)
-    names = None
-    if layout.kind == "image_folder":
-        names = table[layout.path_column] if split == "train" and layout.path_column else ids
-    return SplitRows(split=split, start=start, ids=ids, labels=labels, names=names)
+    return SplitRows(split=split, start=start, ids=ids, labels=None,
+                     names=None if kind.pixels_in_csv else ids)
 
 
 def _rows_of(layout: SourceLayout, split: str) -> int:

@@ -2,7 +2,9 @@
 
 A row range ``[start, stop)`` is read by skipping ``start`` lines in pandas' C parser, so a
 kernel reads only its own rows and never holds a whole pixel CSV in memory. Text columns
-(ids, labels, paths) are read as strings, exactly as written.
+(ids, labels, paths) are read as strings, exactly as written. Each file is read in its own
+encoding and delimiter (``csv_format``: UTF-8 unless a byte-order mark says otherwise; commas,
+else the header line's semicolons or tabs).
 
 Row ``i`` is the ``i``-th line after the header, blank or not: skipping counts blank lines,
 so reading must count them too (``skip_blank_lines=False``), or a kernel that starts after
@@ -21,8 +23,10 @@ from typing import Iterator, Sequence
 import numpy as np
 import pandas as pd
 
+from shared.sources.csv_format import CsvFormat, csv_format, not_utf8
+
 __all__ = ["read_header", "trailing_blank_lines", "count_rows", "read_columns",
-           "iter_pixel_chunks", "pixel_columns_of", "stripped", "integer_labels", "parse_labels",
+           "iter_pixel_chunks", "pixel_columns_of", "stripped", "plain_integers", "label_text",
            "classes_of"]
 
 TEXT_CHUNK_ROWS = 200_000
@@ -37,10 +41,14 @@ def read_header(path: str | os.PathLike) -> list[str]:
     """Column names of a CSV file (its first line)."""
     if not os.path.isfile(path):
         raise FileNotFoundError(f"{path} not found")
+    fmt = csv_format(path)
     try:
-        header = [str(c) for c in pd.read_csv(path, nrows=0, skip_blank_lines=False).columns]
+        header = [str(c) for c in pd.read_csv(path, nrows=0, skip_blank_lines=False,
+                                              sep=fmt.delimiter, encoding=fmt.encoding).columns]
     except pd.errors.EmptyDataError:
         raise ValueError(f"{path} is empty: expected a header line with column names") from None
+    except UnicodeDecodeError:
+        raise not_utf8(path) from None
     if not header:
         raise ValueError(f"the first line of {path} is blank: expected a header line with "
                          "column names; remove the blank lines above it")
@@ -65,15 +73,42 @@ def trailing_blank_lines(path: str | os.PathLike) -> int:
     return len(pieces) - 2 + (1 if pieces[-1] else 0)
 
 
+class _Utf8(io.RawIOBase):
+    """A text file of another encoding, as UTF-8 bytes."""
+
+    def __init__(self, path, encoding: str) -> None:
+        self._text = open(path, encoding=encoding, newline="")
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while not self._pending:
+            piece = self._text.read(2**16)
+            if not piece:
+                return 0
+            self._pending = piece.encode("utf-8")
+        n = min(len(buffer), len(self._pending))
+        buffer[:n] = self._pending[:n]
+        self._pending = self._pending[n:]
+        return n
+
+    def close(self) -> None:
+        self._text.close()
+        super().close()
+
+
 class _SurplusColumn(io.RawIOBase):
-    """The file's bytes with one more name, ``_SURPLUS``, at the end of its header line.
+    """The file's bytes (as UTF-8) with one more name, ``_SURPLUS``, at the end of its header
+    line.
 
     With ``usecols`` pandas drops the fields of a row past the header's last column without
     a word; reading this extra column too shows them: a value in it is a field too many.
     """
 
-    def __init__(self, path) -> None:
-        self._file = open(path, "rb")
+    def __init__(self, path, fmt: CsvFormat) -> None:
+        self._file = _Utf8(path, fmt.encoding) if fmt.transcoded else open(path, "rb")
         head, found = b"", None
         while found is None:
             piece = self._file.read(2**16)
@@ -82,7 +117,7 @@ class _SurplusColumn(io.RawIOBase):
             if not piece:
                 break
         end = found.start() if found else len(head)
-        self._pending = head[:end] + b"," + _SURPLUS.encode() + head[end:]
+        self._pending = head[:end] + fmt.delimiter.encode() + _SURPLUS.encode() + head[end:]
 
     def readable(self) -> bool:
         return True
@@ -108,18 +143,22 @@ def _reader(path, columns: Sequence[str], start: int, stop: int | None, chunk_ro
         raise ValueError(f"{os.path.basename(path)} has no column {missing[0]!r}; its columns "
                          f"are {_shorten(header)}")
     nrows = None if stop is None else stop - start
+    fmt = csv_format(path)
     # The header line is parsed (header=0) rather than skipped: pandas checks ``usecols``
     # against the first line it reads, and a blank one has no columns.
-    with io.BufferedReader(_SurplusColumn(path)) as handle, pd.read_csv(
+    with io.BufferedReader(_SurplusColumn(path, fmt)) as handle, pd.read_csv(
             handle, header=0, skiprows=lambda line: 0 < line <= start, nrows=nrows,
             usecols=[*columns, _SURPLUS], chunksize=max(1, chunk_rows),
-            skip_blank_lines=False, **kw) as chunks:
+            skip_blank_lines=False, sep=fmt.delimiter,
+            encoding="utf-8" if fmt.transcoded else fmt.encoding, **kw) as chunks:
         row = start
         while True:
             try:
                 chunk = next(chunks)
             except StopIteration:
                 return
+            except UnicodeDecodeError:
+                raise not_utf8(path) from None
             except pd.errors.ParserError as exc:
                 raise ValueError(f"{os.path.basename(path)}: not readable as CSV past row "
                                  f"{row} ({exc}): check its double quotes (a quoted value "
@@ -206,31 +245,29 @@ def stripped(values: np.ndarray) -> np.ndarray:
     return np.char.strip(np.asarray(values, dtype=str))
 
 
-def integer_labels(raw: np.ndarray) -> bool:
-    """True when every label reads as an integer ("3", "03", "3.0"): classes are then ints."""
+_PLAIN_INTEGER = r"0|[1-9][0-9]*"  # no leading zero, sign, space, point or exponent
+
+
+def plain_integers(raw: np.ndarray) -> bool:
+    """True when every label is a plain integer as written (``3``, ``10``; not ``03``,
+    ``+3``, `` 3``, ``3.0``): only then are classes numbers, sorted as numbers."""
     if len(raw) == 0:
         return False
-    numbers = pd.to_numeric(pd.Series(stripped(raw)), errors="coerce")
-    return bool(numbers.notna().all() and (numbers == numbers.round()).all())
+    return bool(pd.Series(np.asarray(raw, dtype=str)).str.fullmatch(_PLAIN_INTEGER).all())
 
 
-def parse_labels(raw: np.ndarray, integers: bool) -> pd.Series:
-    """Label values: whole numbers as floats when ``integers`` (others NaN), else stripped text.
-
-    Floats look up ``int`` keys alike (``3.0 == 3``), so ``.map({class: index})`` works on both.
-    """
-    text = pd.Series(stripped(raw), dtype=object)
-    if not integers:
-        return text
-    numbers = pd.to_numeric(text, errors="coerce")
-    return numbers.where(numbers == numbers.round())
+def label_text(raw: np.ndarray) -> np.ndarray:
+    """Each label exactly as written but for the spaces around it (a CSV's padding)."""
+    return stripped(raw)
 
 
 def classes_of(raw: np.ndarray) -> tuple:
-    """The sorted distinct labels: Python ints if all labels are integers, else strings."""
-    integers = integer_labels(raw)
-    distinct = parse_labels(raw, integers).unique()
-    return tuple(sorted(int(v) for v in distinct) if integers else sorted(str(v) for v in distinct))
+    """The sorted distinct labels: Python ints when every label is a plain integer, else the
+    text as written (``007`` stays ``007``), so each class writes back as the CSV wrote it."""
+    distinct = sorted(set(label_text(raw).tolist()))
+    if plain_integers(raw):
+        return tuple(sorted(int(v) for v in distinct))
+    return tuple(str(v) for v in distinct)
 
 
 def _shorten(names: Sequence[str], limit: int = 8) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from shared.sources.tables import integer_labels, stripped
+from shared.sources.tables import plain_integers, stripped
 from shared.sources.validate import check_labels_present, class_indices, examples
 
 __all__ = ["encode_targets", "split_tags", "tag_list"]
@@ -25,9 +25,10 @@ def split_tags(raw: np.ndarray) -> list[list[str]]:
 
 
 def tag_list(raw: np.ndarray) -> tuple:
-    """The sorted distinct tags of space-separated labels; ints when every tag is one."""
+    """The sorted distinct tags of space-separated labels; ints when every tag is a plain
+    integer (``07`` is a tag of its own, kept as written)."""
     tags = np.asarray(sorted({t for row in split_tags(raw) for t in row}), dtype=object)
-    if integer_labels(tags):
+    if plain_integers(tags):
         return tuple(sorted(int(t) for t in tags))
     return tuple(str(t) for t in tags)
 
@@ -35,15 +36,11 @@ def tag_list(raw: np.ndarray) -> tuple:
 def _multi_hot(raw: np.ndarray, tags: tuple, ids: np.ndarray, *, where: str, column: str,
                first_row: int) -> np.ndarray:
     index = {str(t): k for k, t in enumerate(tags)}
-    if tags and all(isinstance(t, int) for t in tags):
-        index.update({f"{t:02d}": k for k, t in enumerate(tags)})  # "07" names tag 7
     out = np.zeros((len(raw), len(tags)), np.uint8)
     unknown: list[int] = []
     for row, names in enumerate(split_tags(raw)):
         for name in names:
             k = index.get(name)
-            if k is None and name.lstrip("0").isdigit():
-                k = index.get(str(int(name)))
             if k is None:
                 unknown.append(row)
                 break

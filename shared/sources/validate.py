@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from shared.sources.tables import parse_labels, stripped
+from shared.sources.tables import label_text, stripped
 
 __all__ = ["check_blank_rows", "check_ids", "check_labels_present", "class_indices", "examples"]
 
@@ -76,9 +76,9 @@ def class_indices(raw: np.ndarray, classes: tuple, ids: np.ndarray, *, where: st
                   column: str, first_row: int = 0) -> np.ndarray:
     """Each label's index in the sorted class list; ValueError naming unknown labels."""
     check_labels_present(raw, ids, where=where, column=column, first_row=first_row)
-    integers = bool(classes) and all(isinstance(c, int) for c in classes)
-    values = parse_labels(raw, integers)
-    index = values.map({c: i for i, c in enumerate(classes)})
+    # by the text as written: an int class is a plain integer, whose text is str(class)
+    index = pd.Series(label_text(raw), dtype=object).map({str(c): i for i, c in
+                                                         enumerate(classes)})
     unknown = np.flatnonzero(index.isna().to_numpy())
     if len(unknown):
         labels = sorted({str(v) for v in stripped(raw[unknown])})

@@ -75,9 +75,12 @@ class Task:
     label_mode: ClassVar[str] = "sparse"  # how ShardedSequence hands targets to Keras
     plot_name: ClassVar[str] = "confusion_matrix.png"  # the task's own report
 
+    metric_choices: ClassVar[tuple[str, ...]] = ()  # what [competition] metric may name
+
     classes: tuple[Any, ...] = ()
     value_columns: tuple[str, ...] = ()
     top_k: int = 0
+    scored_by: str = ""  # [competition] metric as the plan resolved it; "" = ``metric``
 
     @classmethod
     def layout_fields(cls, labels: np.ndarray, sample: pd.DataFrame,
@@ -86,6 +89,22 @@ class Task:
         sample submission's value ``columns``: the ``classes`` (or tags), ``top_k``. ValueError
         when the labels do not fit the kind."""
         return {"classes": classes_of(labels), "top_k": 0}
+
+    @classmethod
+    def choose(cls, fields: dict[str, Any], *, metric: str = "auto",
+               positive_class: str = "") -> dict[str, Any]:
+        """``fields`` (``layout_fields``) with what ``[competition] metric`` and
+        ``positive_class`` ask for; ValueError when this kind offers no such choice."""
+        offered = cls.metric_choices or (cls.metric,)
+        if metric not in ("auto", *offered):
+            raise ValueError(f"[competition] metric = {metric!r}: a {cls.name} task is scored "
+                             f"by {' or '.join(offered)}; set one of those, or \"auto\"")
+        if positive_class:
+            raise ValueError(f"[competition] positive_class = {positive_class!r}: a {cls.name} "
+                             "task has no positive class (binary-probability has); leave it "
+                             "empty")
+        chosen = metric if metric != "auto" and metric != offered[0] else ""
+        return {**fields, "metric": chosen}
 
     def check_layout(self) -> None:
         """TaskShapeError when the planned layout cannot be written (e.g. columns that are not
@@ -96,7 +115,8 @@ class Task:
         """The task of a resolved layout (one written before tasks existed: its label
         column)."""
         columns = tuple(layout.value_columns) or (layout.submission_label_column,)
-        return cls(classes=tuple(layout.classes), value_columns=columns, top_k=layout.top_k)
+        return cls(classes=tuple(layout.classes), value_columns=columns, top_k=layout.top_k,
+                   scored_by=getattr(layout, "metric", ""))
 
     # -- the model -------------------------------------------------------------------------
     def head(self, train_targets: np.ndarray) -> Head:
@@ -166,15 +186,12 @@ class Task:
         return self.value_columns[0]
 
     def class_index(self, values: pd.Series, *, where: str) -> np.ndarray:
-        """Text class values as indices into ``classes``; TaskShapeError for unknown ones."""
+        """Text class values as indices into ``classes``, matched as written (but for spaces
+        around them); TaskShapeError for unknown ones."""
         lookup = {str(c): i for i, c in enumerate(self.classes)}
         text = values.astype(str).str.strip()
         index = text.map(lookup)
-        unknown = index.isna().to_numpy()
-        if unknown.any() and all(isinstance(c, int) for c in self.classes):
-            numbers = pd.to_numeric(text, errors="coerce")
-            index = index.fillna(numbers.map({float(c): i for i, c in enumerate(self.classes)}))
-            unknown = index.isna().to_numpy()
+        unknown = index.isna().to_numpy()  # by text: "008" is not class 8
         if unknown.any():
             raise TaskShapeError(
                 f"{where} has labels that are not the competition's classes: "

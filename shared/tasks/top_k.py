@@ -47,6 +47,15 @@ class TopKTask(Task):
                              "add one placeholder row holding k labels")
         return {**fields, "top_k": k}
 
+    def check_layout(self) -> None:
+        spaced = [c for c in self.classes if len(str(c).split()) != 1]
+        if spaced:
+            raise TaskShapeError(
+                f"a top-k submission separates its {self.top_k} labels by spaces, but class "
+                f"{str(spaced[0])!r} holds a space ({len(spaced)} classes do): its words would "
+                "read as separate labels. Set [competition] task = \"label\" if each row wants "
+                "one class")
+
     @property
     def k(self) -> int:
         return min(self.top_k, len(self.classes))

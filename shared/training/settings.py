@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from shared.training.strategy import Placement
 
 __all__ = ["TrainChoices", "ResolvedSettings", "check_train_settings", "choose_training",
-           "resolve_settings"]
+           "fit_batch", "resolve_settings"]
 
 
 def _augment(config: "PipelineConfig", default: str) -> str:
@@ -62,12 +62,38 @@ def check_train_settings(config: "PipelineConfig") -> None:
     _augment(config, model_spec(config.train.model).augment)
 
 
-def choose_training(config: "PipelineConfig", task: Task) -> TrainChoices:
+def _check_side(spec, sample_shape: tuple[int, ...]) -> None:
+    """ValueError when the images are smaller than the model can take (``spec.min_side``)."""
+    if not sample_shape or min(sample_shape[:2]) >= spec.min_side:
+        return
+    height, width = sample_shape[:2]
+    raise ValueError(
+        f"the images are stored at {height}x{width}, and the {spec.name} model "
+        f"{spec.min_side_reason or 'needs larger images'}, so each side must be at least "
+        f"{spec.min_side} pixels: set [source] image_size = [{max(height, spec.min_side)}, "
+        f"{max(width, spec.min_side)}] (or larger) to resize them up, or choose another "
+        "[train] model")
+
+
+def fit_batch(batch_size: int, train_rows: int, replicas: int = 1) -> int:
+    """The per-replica batch: ``batch_size``, lowered to the largest whose global batch
+    (``x replicas``) still makes a full batch of ``train_rows``; unchanged when the rows are
+    not known (0)."""
+    if not train_rows or batch_size * replicas <= train_rows:
+        return batch_size
+    return max(1, train_rows // replicas)
+
+
+def choose_training(config: "PipelineConfig", task: Task, *, train_rows: int = 0,
+                    sample_shape: tuple[int, ...] = ()) -> TrainChoices:
     """The plan-time choices for ``config``'s ``[train]`` and ``task`` (ValueError for a
     setting that cannot work: an unknown model, a monitor the task does not report, mirror
-    TTA without mirror training)."""
+    TTA without mirror training, images smaller than the model's minimum side). With the
+    ``train_rows`` the model trains on, the batch is lowered to fit them (one replica: the
+    train kernel lowers it again on more)."""
     train = config.train
     spec = model_spec(train.model)
+    _check_side(spec, sample_shape)
     validation = config.loader.validation_fraction > 0 or train.folds > 1
     monitor = resolve_monitor(train.monitor, task)
     return TrainChoices(
@@ -76,7 +102,8 @@ def choose_training(config: "PipelineConfig", task: Task) -> TrainChoices:
         learning_rate=spec.learning_rate if train.learning_rate == AUTO
         else float(train.learning_rate),
         monitor=monitor if validation else monitor[len("val_"):], tta=train.tta,
-        validation=validation)
+        validation=validation, batch_size=fit_batch(config.loader.batch_size, train_rows),
+        train_rows=train_rows)
 
 
 @dataclass(frozen=True)
@@ -89,8 +116,9 @@ class ResolvedSettings:
     precision: str  # the Keras dtype policy: float32, mixed_float16, mixed_bfloat16
     devices: tuple[str, ...]
     replicas: int
-    global_batch: int  # [loader] batch_size x replicas
+    global_batch: int  # [loader] batch_size (as the plan lowered it) x replicas
     steps_per_execution: int = 0  # 0 until ``with_steps`` saw the model
+    batch_note: str = ""  # why the global batch is smaller than planned, if it is
 
     def with_steps(self, steps: int) -> "ResolvedSettings":
         return dataclasses.replace(self, steps_per_execution=int(steps))
@@ -128,14 +156,22 @@ class ResolvedSettings:
                 f"{self.precision}, {c.backend}; global batch {self.global_batch}, "
                 f"{self.steps_per_execution or '?'} step(s) per call; augment {c.augment}, "
                 f"{c.lr_schedule} rate {c.learning_rate:g}, monitor {c.monitor}"
-                + (f", tta {c.tta}" if c.tta != "none" else ""))
+                + (f", tta {c.tta}" if c.tta != "none" else "")
+                + (f"; {self.batch_note}" if self.batch_note else ""))
 
 
 def resolve_settings(choices: TrainChoices, config: "PipelineConfig",
                      placement: "Placement") -> ResolvedSettings:
-    """The run-time settings on ``placement``'s devices (steps per call: ``with_steps``)."""
+    """The run-time settings on ``placement``'s devices (steps per call: ``with_steps``); the
+    global batch is lowered when the planned training rows make no full batch of it."""
+    planned = choices.batch_size or config.loader.batch_size
+    per_replica = fit_batch(planned, choices.train_rows, placement.replicas)
+    note = "" if per_replica == planned else (
+        f"batch {planned} per replica lowered to {per_replica}: {choices.train_rows} "
+        f"training rows on {placement.replicas} replicas make no full global batch of "
+        f"{planned * placement.replicas}")
     return ResolvedSettings(
         choices=choices, loader=LoaderOptions.from_config(config.loader),
         epochs=config.train.epochs, precision=placement.precision,
         devices=tuple(placement.devices), replicas=placement.replicas,
-        global_batch=placement.global_batch(config.loader.batch_size))
+        global_batch=placement.global_batch(per_replica), batch_note=note)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -159,3 +160,24 @@ def test_folds_and_tta_reach_the_inference_kernel(competition, tmp_path):
     assert report["inference"]["models"] == [f"{SLUG}-train-fold-0", f"{SLUG}-train-fold-1"]
     assert report["inference"]["tta"] == "flip" and report["cv"]["metric"] == "accuracy"
     assert report["rerun"]["rows"] == 200 and report["rerun"]["local_score"]["value"] > 0.5
+
+
+def test_a_zipped_code_competition_reads_the_hidden_archive_in_place(tmp_path, fmnist):
+    import numpy as np
+
+    from host.examples.layouts import LayoutExample, write_layout_example
+
+    zipped = LayoutExample(layout="image_folder", zipped=True)
+    for name, rows in (("public", 5), ("hidden", 100)):
+        write_layout_example(tmp_path / name, zipped, fmnist["x_train"], fmnist["y_train"],
+                             fmnist["x_test"][:rows], fmnist["y_test"][:rows])
+    config = config_file(tmp_path, tmp_path / "public")
+    status = CLI.main(["--config", str(config), "--workdir", str(tmp_path / "w"),
+                       "--rerun-data", str(tmp_path / "hidden")])
+    assert status == 0
+    report = json.loads((tmp_path / "w" / "report.json").read_text())
+    assert report["inference"]["test_rows"] == 5 and report["rerun"]["rows"] == 100
+    assert report["rerun"]["local_score"]["value"] > 0.4
+    extracted = [p for p in (tmp_path / "w").rglob("*")  # the images are te0000.jpg ...
+                 if p.suffix in (".png", ".jpg") and re.fullmatch(r"t[er]\d{4}", p.stem)]
+    assert extracted == [] and np.isfinite(report["rerun"]["images_per_s"])

@@ -1,11 +1,13 @@
-"""A new task kind and a new model family are new files, and nothing else.
+"""A new task kind, model family and source layout are new files, and nothing else.
 
-In a copy of the repository, three files are added and none edited: a task kind
+In a copy of the repository, five files are added and none edited: a task kind
 (``shared/tasks/upper_label.py``: one class per image, written in capitals), the rule that
 recognises it (``host/planning/task_rules/upper_label.py``: the sample's placeholder is a class
-name in capitals) and a model family (``shared/models/tiny.py``). The copy's own
-``scripts/dry_run.py`` then plans, bundles and runs the embedded example with them, and the
-submission is scored against the true labels.
+name in capitals), a model family (``shared/models/tiny.py``), and a source layout
+(``shared/sources/layouts/json_labels.py``: the labels in ``train_labels.json``) with its rule
+(``host/planning/layout_rules/json_labels.py``). The copy's own ``scripts/dry_run.py`` then
+plans, bundles and runs the embedded example with them, its labels moved from ``train.csv``
+into ``train_labels.json``, and the submission is scored against the true labels.
 """
 
 from __future__ import annotations
@@ -94,8 +96,63 @@ SPEC = register_model(ModelSpec(name="tiny", build=_build, min_side=3,
                                 augment="none", lr_schedule="constant", learning_rate=3e-3))
 '''
 
+LAYOUT = '''"""``json_labels``: the train labels in ``train_labels.json``, {id: label}, the images
+found by id (a layout added as one file, and its rule)."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from shared.sources.layouts.base import SourceKind, TrainColumns, register_layout
+
+
+@register_layout
+class JsonLabels(SourceKind):
+    name = "json_labels"
+
+    @classmethod
+    def train_columns(cls, layout, data_dir, start=0, stop=None):
+        table = json.loads((Path(data_dir) / layout.train_csv).read_text())
+        ids = np.asarray(sorted(table), dtype=object)[start:stop]
+        labels = np.asarray([table[i] for i in ids], dtype=object)
+        return TrainColumns(ids=ids, labels=labels, names=ids, where=layout.train_csv,
+                            id_column="key", label_column="value")
+'''
+
+LAYOUT_RULE = '''"""``json_labels``: a ``train_labels.json`` beside the images."""
+
+import dataclasses
+
+from host.planning.layout_rules._shared import probed, test_folder
+from host.planning.layout_rules.base import Detection, register_layout_rule
+from host.planning.locate import locate
+from shared.sources.layout import SourceLayout
+from shared.sources.layouts import layout_kind
+from shared.sources.tables import classes_of
+
+
+@register_layout_rule("json_labels", order=15)
+def json_file(e, forced):
+    if not (e.data_dir / "train_labels.json").is_file():
+        return "no train_labels.json"
+    layout = SourceLayout(kind="json_labels", **e.common, train_csv="train_labels.json",
+                          label_column="label", image_size=(1, 1), channels=1)
+    train = layout_kind(layout.kind).train_columns(layout, e.data_dir)
+    train_dir, train_ext = locate(e.index, e.data_dir, train.ids, "train")
+    test_dir, test_ext, notes = test_folder(e)
+    size, _ = probed(e, train_dir, train_ext, train.names)
+    layout = dataclasses.replace(
+        layout, **size, train_dir=train_dir, train_ext=train_ext, test_dir=test_dir,
+        test_ext=test_ext, classes=classes_of(train.labels),
+        split_rows={"train": len(train.ids), "test": len(e.test_ids)})
+    return Detection(layout, ("layout json_labels: the labels are in train_labels.json",))
+'''
+
 NEW_FILES = {"shared/tasks/upper_label.py": TASK, "shared/models/tiny.py": MODEL,
-             "host/planning/task_rules/upper_label.py": RULE}
+             "host/planning/task_rules/upper_label.py": RULE,
+             "shared/sources/layouts/json_labels.py": LAYOUT,
+             "host/planning/layout_rules/json_labels.py": LAYOUT_RULE}
 
 
 def _digest(root: Path) -> dict[str, str]:
@@ -116,7 +173,7 @@ def copy(tmp_path_factory) -> Path:
     return target
 
 
-def test_a_new_task_kind_and_model_family_run_as_new_files_alone(copy, tmp_path):
+def test_a_new_task_kind_model_family_and_layout_run_as_new_files_alone(copy, tmp_path):
     before = _digest(copy)
     for name, text in NEW_FILES.items():
         assert not (copy / name).exists()
@@ -126,12 +183,17 @@ def test_a_new_task_kind_and_model_family_run_as_new_files_alone(copy, tmp_path)
     sample = pd.read_csv(data / "sample_submission.csv", dtype=str)
     sample["label"] = sample["label"].str.upper()  # TSHIRT: the new rule's evidence
     sample.to_csv(data / "sample_submission.csv", index=False)
+    labels = pd.read_csv(data / "train.csv", dtype=str)
+    (data / "train_labels.json").write_text(json.dumps(dict(zip(labels["id"], labels["label"]))))
+    (data / "train.csv").unlink()  # the labels are only in the new layout's file
     env = {**os.environ, "PYTHONPATH": str(copy)}
     proc = subprocess.run(
         [sys.executable, "scripts/dry_run.py", "--data", str(data), "--workdir",
          str(tmp_path / "work"), "--epochs", "2", "--disk-budget", "1MB",
          "--set", "train.model=tiny"], cwd=copy, env=env, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "json_labels (train_labels.json), 3000 train + 1000 test rows" in proc.stdout
+    assert "note: layout json_labels: the labels are in train_labels.json" in proc.stdout
     assert "task upper-label: one of 10 classes" in proc.stdout
     assert "because sample_submission.csv holds class names in capitals, e.g. 'TSHIRT'" in \
         proc.stdout

@@ -182,6 +182,22 @@ def test_missing_credentials_fail_before_anything_is_built_or_uploaded(tmp_path,
     assert not (tmp_path / "build").exists() and not fake.requests
 
 
+def test_an_empty_key_in_kaggle_json_is_named_before_anything_is_built(tmp_path, fake):
+    config = write_config(tmp_path / "pipeline.toml")
+    (tmp_path / "data").mkdir()
+    env = clean_env(tmp_path / "home", KAGGLE_PIPELINE_API_URL=fake.url)
+    secrets = tmp_path / "home" / "kaggle-config" / "kaggle.json"
+    secrets.write_text('{"username": "alice", "key": ""}')
+    result = run_push(["--config", str(config), "--build-dir", str(tmp_path / "build")],
+                      cwd=tmp_path, env=env)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f'error: {secrets}: "key" is empty, so the Kaggle client cannot sign in. Fill it in '
+        "(Create New Token at https://www.kaggle.com/settings, API section, downloads a "
+        "complete kaggle.json), or export KAGGLE_KEY")
+    assert not (tmp_path / "build").exists() and not fake.requests
+
+
 @pytest.mark.parametrize("stale", ["ERROR", "COMPLETE"])
 def test_stale_status_right_after_a_push_is_not_taken_for_the_new_run(tmp_path, fake, setup,
                                                                        stale):

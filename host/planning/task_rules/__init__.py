@@ -20,20 +20,22 @@ A new kind that can be recognised adds a module here; one that cannot is chosen 
 
 from __future__ import annotations
 
-from host.planning.task_rules.base import (TASK_RULES, TaskEvidence, TaskRule, register_rule,
+from host.planning.task_rules.base import (TASK_RULES, Claim, TaskEvidence, TaskRule, register_rule,
                                            unknown_shape)
 from shared.registry import import_submodules
 
-__all__ = ["TaskEvidence", "TaskRule", "TASK_RULES", "register_rule", "unknown_shape",
+__all__ = ["Claim", "TaskEvidence", "TaskRule", "TASK_RULES", "register_rule", "unknown_shape",
            "detect_task"]
 
 import_submodules(__name__)
 
 
-def detect_task(evidence: TaskEvidence) -> tuple[str, str]:
-    """The first rule's claim: ``(task kind, evidence)``."""
+def detect_task(evidence: TaskEvidence) -> tuple[str, str, tuple[str, ...]]:
+    """The first rule's claim: ``(task kind, evidence, notes for the plan)``."""
     for rule in sorted(TASK_RULES, key=lambda r: r.order):
         found = rule.detect(evidence)
-        if found:
-            return rule.name, found
+        if isinstance(found, str):
+            found = Claim(found)
+        if found.evidence:
+            return rule.name, found.evidence, (found.note,) if found.note else ()
     raise ValueError(f"no task rule claims {evidence.where}: set [competition] task")

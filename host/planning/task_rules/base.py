@@ -18,7 +18,7 @@ from shared.registry import Registry
 from shared.sources.tables import classes_of, stripped
 from shared.tasks import task_names
 
-__all__ = ["TaskEvidence", "TaskRule", "TASK_RULES", "register_rule", "numbers_of",
+__all__ = ["Claim", "TaskEvidence", "TaskRule", "TASK_RULES", "register_rule", "numbers_of",
            "unknown_shape"]
 
 
@@ -74,12 +74,22 @@ class TaskEvidence:
 
 
 @dataclass(frozen=True)
+class Claim:
+    """A rule's claim: the ``evidence`` the plan prints, and a ``note`` on what the guess may
+    have missed (how to ask for another kind)."""
+
+    evidence: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class TaskRule:
-    """Claims task kind ``name`` when ``detect`` returns evidence ("" passes)."""
+    """Claims task kind ``name`` when ``detect`` returns evidence, a ``Claim`` or a string
+    ("" passes)."""
 
     name: str
     order: int
-    detect: Callable[[TaskEvidence], str]
+    detect: Callable[[TaskEvidence], "str | Claim"]
 
 
 TASK_RULES: Registry[TaskRule] = Registry("task rule", "a task rule")

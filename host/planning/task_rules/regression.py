@@ -1,8 +1,11 @@
-"""``regression``: numeric labels with fractions, on a dense scale, or a fractional sample."""
+"""``regression``: numeric labels with fractions, on a dense scale, or a fractional sample;
+never codes with a leading zero (``007``)."""
 
 import numpy as np
+import pandas as pd
 
 from host.planning.task_rules.base import TaskEvidence, register_rule
+from shared.sources.tables import stripped
 from shared.tasks.base import examples
 
 SCALE_MIN_VALUES = 30
@@ -23,10 +26,15 @@ def _scale(numbers: np.ndarray) -> str:
     return ""
 
 
+def _codes(labels: np.ndarray) -> bool:
+    """Labels with a leading zero (``007``) are codes, not quantities."""
+    return bool(pd.Series(stripped(labels)).str.match(r"[-+]?0[0-9]").any())
+
+
 @register_rule("regression", order=50)
 def numeric_target(e: TaskEvidence) -> str:
     numbers = e.label_numbers
-    if numbers is None:
+    if numbers is None or _codes(e.labels):
         return ""
     evidence = _scale(numbers)
     if not evidence and e.fractional_sample and len(np.unique(numbers)) > 2:

@@ -224,3 +224,23 @@ def test_fractional_timeouts_and_integer_toml_values_load():
     config = HostConfig.from_dict({"kaggle": {"timeout_minutes": 720, "poll_interval": 1}})
     assert config.kaggle.timeout_minutes == 720.0 and isinstance(config.kaggle.poll_interval, float)
     assert HostConfig().replace(kaggle={"timeout_minutes": 0.5}).kaggle.timeout_minutes == 0.5
+
+
+@pytest.mark.parametrize("content, words", [
+    ({"username": "alice", "key": ""}, '"key" is empty'),
+    ({"username": "", "key": "k" * 32}, '"username" is empty'),
+    ({"username": "alice"}, '"key" is missing'),
+])
+def test_an_empty_key_in_kaggle_json_is_named_with_the_file(home, content, words):
+    path = home / ".kaggle" / "kaggle.json"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(json.dumps(content))
+    field = "key" if "key" in words else "username"
+    with pytest.raises(ValueError) as caught:
+        find_credentials({"HOME": str(home)})
+    assert str(caught.value) == (
+        f"{path}: {words}, so the Kaggle client cannot sign in. Fill it in (Create New Token "
+        "at https://www.kaggle.com/settings, API section, downloads a complete kaggle.json), or "
+        f"export KAGGLE_{field.upper()}")
+    env = {"HOME": str(home), f"KAGGLE_{field.upper()}": "x" * 8}
+    assert find_credentials(env).kind == "key"

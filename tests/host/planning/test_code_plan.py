@@ -106,9 +106,6 @@ def test_a_refused_code_plan_runs_no_kernel(tmp_path, fmnist):
                                                   r"scored through Kaggle's evaluation API"),
     (lambda c: (c / "test-image.hdf5").write_bytes(b"\x89HDF"),
      r"ships its images inside HDF5 files \(test-image.hdf5\), as ISIC 2024 does"),
-    (lambda c: (c / "train" / "patient7").mkdir() or (c / "train" / "patient7" / "1.dcm")
-     .write_bytes(b"DICM"), r"holds DICOM files \(e.g. train/patient7/1.dcm\): medical studies "
-                            r"with per-patient ids"),
     (lambda c: (c / "masks.csv").write_text("id,EncodedPixels\na,1 3 10 5\n"),
      r"masks.csv has the column 'EncodedPixels': a segmentation competition"),
 ])

@@ -105,7 +105,8 @@ def test_pixel_csv_of_rgb_images_and_a_resize_target(tmp_path):
 @pytest.mark.parametrize("damage, message", [
     (lambda c: (c / "sample_submission.csv").unlink(), "no sample_submission.csv in"),
     (lambda c: (c / "train.csv").rename(c / "other.csv"),
-     r"which CSV holds the train labels .* set \[source\] train_csv"),
+     r"cannot tell where the train labels are in .*: no labels CSV \(found: other.csv, "
+     r"sample_submission.csv; .* Set \[source\] train_csv to the labels CSV"),
     (lambda c: pd.DataFrame({"id": ["zzz"], "label": "a"}).to_csv(c / "sample_submission.csv",
                                                                   index=False),
      "no image for test id 'zzz' under .* set .source. path_column"),

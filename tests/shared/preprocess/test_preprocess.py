@@ -15,7 +15,8 @@ from shared.store import MANIFEST_NAME, Manifest, ShardSet
 
 def _config(**sections):
     base = dict(competition={"slug": "fmnist-comp"}, store={"shard_bytes": 8_000},
-                plan={"kernel_budget": 60_000, "decode_workers": 2})
+                plan={"kernel_budget": 60_000, "decode_workers": 2},
+                loader={"validation_fraction": 0.0})  # a tiny set: a stratified hold-out would keep no row
     for name, values in sections.items():
         base[name] = {**base.get(name, {}), **values}
     return HostConfig().replace(**base)
@@ -217,7 +218,7 @@ def test_the_preview_shows_the_first_images(tmp_path, fmnist):
     summary = run_preprocess(assignment, comp, tmp_path / "out", progress=False)
     assert summary.preview == tmp_path / "out" / PREVIEW_NAME
     with Image.open(summary.preview) as img:
-        assert img.format == "PNG" and img.size == (8 * 96, 4 * (96 + 14))  # 32 tiles
+        assert img.format == "PNG" and img.size == (8 * 96, 16 + 4 * (96 + 14))  # 32 tiles
 
 
 def test_progress_and_summary_are_printed(tmp_path, fmnist, capsys):
