@@ -3,7 +3,8 @@ one-setting overrides from a command line (``--set source.channels=3``).
 
 Beyond each table's own checks, a loaded config is checked against the registries: the task
 kind and the model family it names must exist, and the training settings must fit the model
-(``check_config``), so a wrong name is refused when the file is read, naming the file."""
+and the machine (``check_config``: e.g. TensorFlow on a TPU shape), so a wrong name or a
+setting that cannot work is refused when the file is read, naming the file."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import tomllib
 from pathlib import Path
 from typing import Iterable
 
+from host.machine_shapes import machine_shape
 from host.settings import HostConfig
 from shared.tasks import task_kind
 from shared.training.settings import check_train_settings
@@ -48,7 +50,7 @@ def check_config(config: HostConfig, origin: str = "") -> HostConfig:
     try:
         if config.competition.task != "auto":
             task_kind(config.competition.task)
-        check_train_settings(config)
+        check_train_settings(config, machine_shape(config.kaggle.machine_shape).target())
     except ValueError as exc:
         raise ValueError(f"{origin}: {exc}" if origin else str(exc)) from None
     return config

@@ -20,6 +20,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from host.bundle.accelerator import role_accelerator
 from host.bundle.closure import runtime_closure
 from host.bundle.folder import METADATA_NAME, KernelFolder, kernel_title
 from host.bundle.script import fingerprint, package_zip, render_script
@@ -57,8 +58,8 @@ def _metadata(root: Path, assignment, owner: str, config: HostConfig,
     )
     if isinstance(assignment, (TrainAssignment, BlendAssignment)):
         meta["kernel_sources"] = [f"{owner}/{slug}" for slug in assignment.sources]
-    if isinstance(assignment, TrainAssignment):
-        meta["machine_shape"] = config.kaggle.machine_shape
+    meta.pop("machine_shape", None)  # the role's machine, decided in one place
+    meta.update(role_accelerator(assignment.role, config.kaggle.machine_shape))
     return meta
 
 

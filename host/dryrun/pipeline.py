@@ -7,7 +7,9 @@ fold's output mounted). After each kernel the
 dry run checks what Kaggle enforces: its inputs are unchanged (they are read-only there) and
 its output stays under the cap. Any failure raises ``DryRunError`` naming the kernel.
 
-Before the train kernel runs, the preprocessing outputs' rejected test rows are held against
+A plan for a TPU shape is rehearsed: the train kernels run on as many forced JAX host devices
+as the TPU has chips (``host.dryrun.rehearsal``). Before the train kernel runs, the
+preprocessing outputs' rejected test rows are held against
 ``[competition] max_fallback_fraction`` (``shared.fallback``). A re-run resumes each
 preprocessing kernel whose bundle is unchanged; the train kernel's earlier outputs stay until
 a new run replaces them. A scoring error is recorded in ``report.json``, never lost with it.
@@ -17,17 +19,21 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from host.bundle.accelerator import runs_on_accelerator
 from host.bundle.build import build_kernels
 from host.kernel_stages import KernelStages
 from host.bundle.folder import KernelFolder
 from host.dryrun.inputs import changes, snapshot
 from host.dryrun.interpreter import check_kernel_python
+from host.dryrun.rehearsal import rehearsal_environment
+from host.machine_shapes import machine_shape
 from host.dryrun.runner import KernelRun, run_kernel
 from host.dryrun.scoring import score_submission
 from host.dryrun.tree import (MOUNT_STYLES, KernelTree, make_tree, mount_competition, mount_output,
@@ -67,6 +73,9 @@ class DryRunOptions:
     verify_input: str = "stat"  # stat: sizes and modification times; full: content hashes
     kernel_python: str = ""  # the interpreter that runs the kernels; "" = this one
     echo: TextIO | None = field(default=sys.stdout, compare=False)
+    # added to the environment of the kernels that run on the accelerator (a TPU rehearsal's
+    # forced JAX devices: host.dryrun.rehearsal); run_dry_run fills it in
+    accelerated_env: dict[str, str] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
         if self.only not in ("", "preprocess", "train"):
@@ -100,8 +109,9 @@ def _planning_view(options: DryRunOptions) -> Path:
 
 def _run_checked(folder: KernelFolder, tree: KernelTree, options: DryRunOptions) -> KernelRun:
     before = snapshot(tree.input, content=options.verify_input == "full")
+    env = options.accelerated_env if runs_on_accelerator(folder.role) else {}
     run = run_kernel(folder, tree, log_dir=options.workdir / "logs", echo=options.echo,
-                     python=options.kernel_python)
+                     python=options.kernel_python, env=env)
     if run.exit_status != 0:
         raise DryRunError(f"kernel {folder.slug} failed with exit status {run.exit_status}; "
                           f"the end of its log ({run.log}):\n{run.log_tail()}")
@@ -214,12 +224,18 @@ def run_dry_run(options: DryRunOptions) -> dict:
                          else a for a in exc.args)
         raise
     _say(options, plan.table())
+    extra, rehearsal = rehearsal_environment(
+        machine_shape(options.config.kaggle.machine_shape), os.environ)
+    if rehearsal:
+        _say(options, rehearsal)
+        options = dataclasses.replace(options, accelerated_env=extra)
     built = build_kernels(plan, options.workdir / "kernels", owner=options.owner,
                           config=options.config)
     runs: list[KernelRun] = []
     report: dict = {"competition": options.config.competition.slug,
                     "workdir": str(options.workdir), "mounts": options.mounts,
-                    "kernel_python": options.kernel_python or sys.executable}
+                    "kernel_python": options.kernel_python or sys.executable,
+                    "accelerated_env": dict(options.accelerated_env)}
     if options.only != "train":
         runs += _preprocess(built, options)
     if options.only != "preprocess":
