@@ -67,7 +67,12 @@ def load_config(path: str | Path = "pipeline.toml") -> HostConfig:
             data = tomllib.load(fh)
         except tomllib.TOMLDecodeError as exc:
             raise ValueError(f"{path}: not valid TOML: {exc}") from None
-    config = check_config(HostConfig.from_dict(data, origin=str(path)), str(path))
+    try:
+        config = HostConfig.from_dict(data, origin=str(path))
+    except ValueError as exc:  # a value's own check: name the file too
+        text = str(exc)
+        raise ValueError(text if text.startswith(str(path)) else f"{path}: {text}") from None
+    config = check_config(config, str(path))
     data_dir = Path(config.competition.data_dir)
     if config.competition.data_dir and not data_dir.is_absolute():
         config = config.replace(competition={"data_dir": str((path.parent / data_dir).resolve())})

@@ -7,6 +7,7 @@ from host.bundle.accelerator import role_accelerator
 from host.config_file import load_config
 from host.machine_shapes import RETIRED, SHAPES, machine_shape
 from host.settings import HostConfig
+from kaggle_helpers import clean_env, run_push
 
 VALID = ("NvidiaTeslaT4", "NvidiaTeslaT4Highmem", "NvidiaL4", "NvidiaL4X1", "NvidiaTeslaA100",
          "NvidiaH100", "NvidiaRtxPro6000", "TpuV5E8", "TpuV6E8")
@@ -97,3 +98,18 @@ def test_a_tpu_with_every_other_setting_at_its_default_is_accepted(tmp_path):
     assert (config.train.backend, config.train.time_limit_hours) == ("auto", "auto")
     load_config(write(tmp_path, '[kaggle]\nmachine_shape = "TpuV6E8"\n[train]\n'
                                 'backend = "jax"\ntime_limit_hours = 8.5\n'))
+
+
+@pytest.mark.parametrize("shape, words", [
+    ("NvidiaTeslaP100", "is retired (kaggle 2.2.5): its sessions now run on NvidiaTeslaT4"),
+    ("TpuV38", "is retired (kaggle 2.2.5): its sessions now run on TpuV5E8"),
+    ("NvidiaK80", "is not a Kaggle machine shape; expected one of NvidiaTeslaT4, "
+                  "NvidiaTeslaT4Highmem, NvidiaL4, NvidiaL4X1, NvidiaTeslaA100, NvidiaH100, "
+                  "NvidiaRtxPro6000, TpuV5E8, TpuV6E8"),
+])
+def test_push_plan_refuses_retired_and_unknown_shapes(tmp_path, shape, words):
+    config = write(tmp_path, f'[kaggle]\nowner = "alice"\nmachine_shape = "{shape}"\n')
+    done = run_push(["--plan", "--config", str(config)], cwd=tmp_path,
+                    env=clean_env(tmp_path / "home"))
+    assert done.returncode == 2 and not done.stdout
+    assert f"error: {config}: [kaggle] machine_shape = '{shape}' {words}" in done.stderr
