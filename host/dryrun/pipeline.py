@@ -224,6 +224,8 @@ def run_dry_run(options: DryRunOptions) -> dict:
                          else a for a in exc.args)
         raise
     _say(options, plan.table())
+    if plan.choices.backend == "jax" and options.kernel_python:  # before any kernel runs
+        check_kernel_python(options.kernel_python, also=("jax",))
     extra, rehearsal = rehearsal_environment(
         machine_shape(options.config.kaggle.machine_shape), os.environ)
     if rehearsal:

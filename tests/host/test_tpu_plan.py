@@ -2,12 +2,14 @@
 the rehearsal's environment, and the push's estimate of its hours."""
 
 import dataclasses
+import sys
 
 import pytest
 
 from competitions import image_folder
 from host.bundle.baked import baked_assignment
 from host.bundle.build import build_kernels
+from host.dryrun import DryRunOptions, run_dry_run
 from host.dryrun.rehearsal import rehearsal_environment
 from host.kaggle_api import KernelSet, MetadataError, MetadataRules, validate_kernels
 from host.kaggle_api.quota import QuotaExceeded, QuotaLeft, check_quota, quota_left
@@ -135,3 +137,36 @@ def test_hours_left_are_allowed_less_used_less_reserved():
     answer.quota_refresh_time = datetime(2026, 12, 5)
     left = quota_left(answer)
     assert (left.gpu, left.tpu, left.refresh) == (8.0, None, "2026-12-05T00:00")
+
+
+NO_JAX = '''\
+import importlib.machinery, sys
+
+
+class _NoJax(importlib.machinery.PathFinder):
+    @classmethod
+    def find_spec(cls, name, path=None, target=None):
+        if name.split(".")[0] == "jax":
+            return None
+        return importlib.machinery.PathFinder.find_spec(name, path, target)
+
+
+sys.meta_path = [_NoJax if f is importlib.machinery.PathFinder else f for f in sys.meta_path]
+'''
+
+
+def test_a_kernel_python_without_jax_is_refused_before_a_tpu_plan_runs(tmp_path, fmnist):
+    """This interpreter behind a wrapper that cannot find jax: the libraries every kernel
+    needs are there, the one a JAX plan needs is not."""
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "sitecustomize.py").write_text(NO_JAX)
+    python = tmp_path / "python-without-jax"
+    python.write_text(f'#!/bin/sh\nPYTHONPATH={tmp_path / "site"} exec {sys.executable} "$@"\n')
+    python.chmod(0o755)
+    options = DryRunOptions(config=config("TpuV5E8"), echo=None, kernel_python=str(python),
+                            data_dir=image_folder(tmp_path / "comp", fmnist, 60, 10),
+                            workdir=tmp_path / "work")
+    with pytest.raises(ValueError, match=r"cannot import jax, which the kernels need: this "
+                                         r"plan trains on jax: install it there"):
+        run_dry_run(options)
+    assert not (tmp_path / "work" / "logs").exists()  # no kernel ran
