@@ -138,6 +138,10 @@ def _role_problems(kernel: KernelFolder, meta: Mapping[str, Any], rules: Metadat
                                           " so the kernel can read its data")
         if sources:
             yield "kernel_sources", f"a preprocessing kernel mounts no kernels, lists {sources}"
+        if meta.get("machine_shape") or meta.get("enable_gpu") or meta.get("enable_tpu"):
+            yield "machine_shape", ("a preprocessing kernel decodes images on a CPU: it needs "
+                                    "no accelerator, which would spend the week's GPU/TPU hours "
+                                    "(remove machine_shape, enable_gpu and enable_tpu false)")
     elif kernel.role == "train":
         if isinstance(sources, list):
             yield from _train_source_problems(kernel, sources, rules, preprocess_ids)

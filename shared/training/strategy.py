@@ -104,9 +104,9 @@ def _jax(distribute: str, tpu: bool = False) -> tuple[tuple[str, ...], list[Chip
     # a TPU plan spreads over every device JAX sees, whatever they are (the chips, or the
     # forced host devices of a rehearsal); otherwise only accelerators count
     chosen = list(jax.devices()) if tpu else accelerators or jax.devices("cpu")
+    counted = chosen if tpu else accelerators
     names = tuple(f"{d.platform}:{d.id}" for d in chosen)
-    if distribute == "mirrored" or (distribute == "auto" and len(chosen if tpu
-                                                                 else accelerators) > 1):
+    if distribute == "mirrored" or (distribute == "auto" and len(counted) > 1):
         keras.distribution.set_distribution(keras.distribution.DataParallel(devices=names))
         return names, [chip(d) for d in accelerators], "DataParallel", None
     keras.distribution.set_distribution(None)

@@ -170,3 +170,14 @@ def test_a_kernel_python_without_jax_is_refused_before_a_tpu_plan_runs(tmp_path,
                                          r"plan trains on jax: install it there"):
         run_dry_run(options)
     assert not (tmp_path / "work" / "logs").exists()  # no kernel ran
+
+
+def test_a_preprocessing_kernel_on_an_accelerator_is_refused(tmp_path, tpu_plan):
+    built = build_kernels(tpu_plan, tmp_path / "kernels", owner="alice",
+                          config=config("TpuV5E8"))
+    path = built.preprocess[0].path / "kernel-metadata.json"
+    path.write_text(path.read_text().replace('"enable_tpu": false', '"enable_tpu": true'))
+    rules = MetadataRules(owner="alice", competition="fmnist-comp", machine_shape="TpuV5E8")
+    with pytest.raises(MetadataError, match=r"preprocess-00: machine_shape: a preprocessing "
+                                            r"kernel decodes images on a CPU"):
+        validate_kernels(built.preprocess, built.trains, rules)
