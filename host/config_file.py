@@ -15,6 +15,7 @@ from typing import Iterable
 from host.machine_shapes import machine_shape
 from host.settings import HostConfig
 from shared.tasks import task_kind
+from shared.training.machine import DEFAULT_MACHINE
 from shared.training.settings import check_train_settings
 
 __all__ = ["load_config", "parse_override", "apply_overrides", "check_config"]
@@ -46,11 +47,14 @@ def apply_overrides(config: HostConfig, overrides: Iterable[str]) -> HostConfig:
 
 def check_config(config: HostConfig, origin: str = "") -> HostConfig:
     """ValueError (prefixed with ``origin``, the file) when a name is not registered or the
-    training settings cannot work together; returns ``config``."""
+    training settings cannot work together (on the machine of ``[kaggle] machine_shape``; a
+    runtime-only ``PipelineConfig`` names none: the default machine); returns ``config``."""
     try:
         if config.competition.task != "auto":
             task_kind(config.competition.task)
-        check_train_settings(config, machine_shape(config.kaggle.machine_shape).target())
+        kaggle = getattr(config, "kaggle", None)  # a runtime-only config names no machine
+        check_train_settings(config, machine_shape(kaggle.machine_shape).target() if kaggle
+                             else DEFAULT_MACHINE)
     except ValueError as exc:
         raise ValueError(f"{origin}: {exc}" if origin else str(exc)) from None
     return config
