@@ -17,8 +17,12 @@ compiles), ``--repeats`` times in alternating order, and the median is reported;
 ``ratio_vs_ceiling`` is ``shards_uint8`` over ``ceiling``. Then ``steps_per_execution``:
 ms per step of a model that does almost no work (Keras' own cost per call) at 1 and 8 steps
 per call, and the article CNN at 1 and at the ``auto`` value. Last, one timed dry run of the
-train kernel (the embedded example, ``backend = "jax"``). Without a GPU the same runs happen
-on the CPU (use the size flags) and the JSON line says so. Last line: one JSON object.
+train kernel (the embedded example, ``backend = "jax"``), then the same train kernel under the
+data-parallel path (``distribute = "mirrored"``: ``keras.distribution.DataParallel`` over
+every visible GPU; on one GPU the same code path with one replica) against it on one device,
+in interleaved pairs (``data_parallel``, ``dp_vs_one_device``: the median of the pairs'
+samples/s ratios, with quartiles). Without a GPU the same runs happen on the CPU (use the
+size flags) and the JSON line says so. Last line: one JSON object.
 """
 
 from __future__ import annotations
@@ -35,7 +39,8 @@ from pathlib import Path
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
-from common import ROOT, emit, fashion_mnist_train, write_shards  # noqa: E402
+from common import (ROOT, emit, fashion_mnist_train, interleaved_ratios,  # noqa: E402
+                    median_and_quartiles, write_shards)
 from feed_cases import (Continue, OneBatch, InMemoryBatches, article_model,  # noqa: E402
                         resnet_model, time_fit)
 
@@ -130,6 +135,50 @@ def dry_run_section(epochs: int) -> dict:
                 "devices", "precision", "steps_per_execution", "samples_per_s")}}
 
 
+def _train_run(workdir: str, epochs: int, *extra: str) -> dict:
+    """One dry run of the embedded example's train kernel on JAX; its metrics.json."""
+    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "dry_run.py"), "--workdir",
+                           workdir, "--disk-budget", "1MB", "--shard-size", "200KB",
+                           "--backend", "jax", "--epochs", str(epochs), *extra],
+                          cwd=ROOT, capture_output=True, text=True)
+    if done.returncode:
+        raise RuntimeError(done.stdout[-1500:] + done.stderr[-1500:])
+    return json.loads((Path(workdir) / "report.json").read_text())["train_metrics"]
+
+
+def data_parallel_section(epochs: int, pairs: int) -> dict:
+    """The train kernel under ``distribute = "mirrored"`` (DataParallel over every visible
+    GPU) against one device, interleaved: samples/s per run and the median ratio."""
+    with tempfile.TemporaryDirectory(prefix="gpu-feed-dp-") as tmp:
+        try:
+            _train_run(tmp, 1)  # the preprocessing outputs, once
+            runs: dict[str, list[dict]] = {"dp": [], "one": []}
+
+            def measure(kind: str, *extra: str):
+                def run() -> float:
+                    metrics = _train_run(tmp, epochs, "--only", "train", *extra)
+                    runs[kind].append(metrics)
+                    return metrics["samples_per_s"]
+                return run
+
+            ratios, dp, one = interleaved_ratios(
+                measure("dp", "--set", "train.distribute=mirrored"),
+                measure("one", "--set", "train.distribute=none"), pairs)
+        except RuntimeError as exc:
+            return {"data_parallel_failed": str(exc)}
+    last = runs["dp"][-1]
+    ratio, quartiles = median_and_quartiles(ratios)
+    return {"data_parallel": {
+        "epochs": epochs, "pairs": pairs, "devices": last["devices"],
+        "replicas": last["replicas"], "global_batch": last["global_batch"],
+        "precision": last["precision"], "steps_per_execution": last["steps_per_execution"],
+        "samples_per_s": [round(v, 1) for v in dp],
+        "one_device_samples_per_s": [round(v, 1) for v in one],
+        "val_accuracy": round(last["val_accuracy"], 4),
+        "one_device_val_accuracy": round(runs["one"][-1]["val_accuracy"], 4),
+        "dp_vs_one_device": ratio, "dp_vs_one_device_quartiles": quartiles}}
+
+
 def _partial(result: dict) -> None:
     """What is measured so far, on stderr: a run stopped at a time limit still shows it."""
     print("partial: " + json.dumps(result), file=sys.stderr, flush=True)
@@ -145,6 +194,8 @@ def main() -> None:
     parser.add_argument("--resnet-samples", type=int, default=4096)
     parser.add_argument("--resnet-batch", type=int, default=128)
     parser.add_argument("--dry-run-epochs", type=int, default=15, help="0 skips the dry run")
+    parser.add_argument("--dp-pairs", type=int, default=3, help="interleaved pairs of the "
+                        "data-parallel train kernel and one device (0 skips them)")
     args = parser.parse_args()
     devices = jax.devices()
     gpu = devices[0].platform == "gpu"
@@ -178,6 +229,9 @@ def main() -> None:
     _partial(result)
     if args.dry_run_epochs:
         result.update(dry_run_section(args.dry_run_epochs))
+        _partial(result)
+        if args.dp_pairs:
+            result.update(data_parallel_section(args.dry_run_epochs, args.dp_pairs))
     result["targets_ratio_vs_ceiling"] = TARGETS
     result["meets_targets"] = {k: result[k]["ratio_vs_ceiling"] >= v for k, v in TARGETS.items()
                                if k in result} if gpu else None

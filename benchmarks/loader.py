@@ -16,7 +16,11 @@ then copied in turn, on the loader's own thread).
 hands to the device) and with float32 output, against ``np.copyto`` of the same bytes per
 batch from RAM; ``ratio_uint8_vs_memcpy_224`` is the median of paired epochs. Both sizes
 are also read through Keras' own ``PyDataset`` iteration with 1, 2 and 4 worker threads
-(``workers_*``), the measurement behind ``[loader] workers``. Last line: one JSON object.
+(``workers_*``), the measurement behind ``[loader] workers``.
+
+TPU (``tpu_feed.py``, ``tpu_*`` keys): the loader at a TPU v5e-8's global batch (128 x 8)
+against what its 8 chips would consume for the article CNN and for ResNet50. Last line: one
+JSON object.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from pathlib import Path
 
 from common import emit, fashion_mnist_train, timed, write_shards
 from loader_cases import case_224, keras_floor, workers_rates
+from tpu_feed import tpu_feed
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
@@ -109,6 +114,10 @@ def main() -> None:
     parser.add_argument("--epochs-224", type=int, default=10, help="paired 224x224x3 epochs")
     parser.add_argument("--workers-batches", type=int, default=400,
                         help="batches timed per worker count (0 skips the workers part)")
+    parser.add_argument("--tpu-epochs", type=int, default=5,
+                        help="epochs timed at a TPU v5e-8's global batch (0 skips the TPU part)")
+    parser.add_argument("--tpu-samples-224", type=int, default=2048,
+                        help="synthetic 224x224x3 samples for the TPU part (< 1024 skips it)")
     args = parser.parse_args()
 
     x, y, source = fashion_mnist_train(args.idx_dir)
@@ -153,6 +162,7 @@ def main() -> None:
         del memory, classic
         large = case_224(folder / "shards-224", args.samples_224, BATCH, args.epochs_224,
                          args.workers_batches)
+        tpu = tpu_feed(split, folder / "shards-tpu-224", args.tpu_samples_224, args.tpu_epochs)
 
     med = {k: statistics.median(v) for k, v in rates.items()}
     pixel_bytes = n * 28 * 28
@@ -180,6 +190,7 @@ def main() -> None:
         **{f"workers_{k}_28_samples_per_s": v for k, v in workers_28.items()},
         **{f"keras_no_work_workers_{k}_batches_per_s": v for k, v in floor.items()},
         **large,
+        **tpu,
     })
 
 

@@ -3,7 +3,8 @@ one-setting overrides from a command line (``--set source.channels=3``).
 
 Beyond each table's own checks, a loaded config is checked against the registries: the task
 kind and the model family it names must exist, and the training settings must fit the model
-(``check_config``), so a wrong name is refused when the file is read, naming the file."""
+and the machine (``check_config``: e.g. TensorFlow on a TPU shape), so a wrong name or a
+setting that cannot work is refused when the file is read, naming the file."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ import tomllib
 from pathlib import Path
 from typing import Iterable
 
+from host.machine_shapes import machine_shape
 from host.settings import HostConfig
 from shared.sources.layouts import layout_kind
 from shared.tasks import task_kind
+from shared.training.machine import DEFAULT_MACHINE
 from shared.training.settings import check_train_settings
 
 __all__ = ["load_config", "parse_override", "apply_overrides", "check_config"]
@@ -45,13 +48,16 @@ def apply_overrides(config: HostConfig, overrides: Iterable[str]) -> HostConfig:
 
 def check_config(config: HostConfig, origin: str = "") -> HostConfig:
     """ValueError (prefixed with ``origin``, the file) when a name is not registered or the
-    training settings cannot work together; returns ``config``."""
+    training settings cannot work together (on the machine of ``[kaggle] machine_shape``; a
+    runtime-only ``PipelineConfig`` names none: the default machine); returns ``config``."""
     try:
         if config.competition.task != "auto":
             task_kind(config.competition.task)
         if config.source.layout != "auto":
             layout_kind(config.source.layout)
-        check_train_settings(config)
+        kaggle = getattr(config, "kaggle", None)  # a runtime-only config names no machine
+        check_train_settings(config, machine_shape(kaggle.machine_shape).target() if kaggle
+                             else DEFAULT_MACHINE)
     except ValueError as exc:
         raise ValueError(f"{origin}: {exc}" if origin else str(exc)) from None
     return config
@@ -68,7 +74,12 @@ def load_config(path: str | Path = "pipeline.toml") -> HostConfig:
             data = tomllib.load(fh)
         except tomllib.TOMLDecodeError as exc:
             raise ValueError(f"{path}: not valid TOML: {exc}") from None
-    config = check_config(HostConfig.from_dict(data, origin=str(path)), str(path))
+    try:
+        config = HostConfig.from_dict(data, origin=str(path))
+    except ValueError as exc:  # a value's own check: name the file too
+        text = str(exc)
+        raise ValueError(text if text.startswith(str(path)) else f"{path}: {text}") from None
+    config = check_config(config, str(path))
     data_dir = Path(config.competition.data_dir)
     if config.competition.data_dir and not data_dir.is_absolute():
         config = config.replace(competition={"data_dir": str((path.parent / data_dir).resolve())})

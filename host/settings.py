@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from host.machine_shapes import check_shape
 from shared.checks import check_choice, check_int, check_number
 from shared.choices import INFER_ACCELERATORS
 from shared.config import PipelineConfig
@@ -27,7 +28,7 @@ class KaggleConfig:
 
     owner: str = ""  # "" = the user name in the credentials
     slug_prefix: str = ""  # "" = the competition slug
-    machine_shape: str = "NvidiaTeslaT4"
+    machine_shape: str = "NvidiaTeslaT4"  # the train kernels' machine (host.machine_shapes)
     is_private: bool = True
     enable_internet: bool = False
     max_concurrent: int = 2  # preprocessing kernels running at once
@@ -60,9 +61,10 @@ class KaggleConfig:
         if self.slug_prefix and not re.fullmatch(r"[a-z0-9][a-z0-9-]*", self.slug_prefix):
             raise ValueError(f"[kaggle] slug_prefix = {self.slug_prefix!r}: expected lowercase "
                              "letters, digits and '-', e.g. 'fmnist'")
-        if not re.fullmatch(r"[A-Za-z0-9_]+", self.machine_shape or ""):
+        if not isinstance(self.machine_shape, str):
             raise ValueError(f"[kaggle] machine_shape = {self.machine_shape!r}: expected an "
                              "accelerator name such as 'NvidiaTeslaT4' (GPU T4 x2)")
+        check_shape(self.machine_shape)  # retired and unknown shapes: host.machine_shapes
         check_choice("[kaggle] infer_accelerator", self.infer_accelerator, INFER_ACCELERATORS)
         if not self.output_dir:
             raise ValueError("[kaggle] output_dir is empty: name a folder for the downloaded "

@@ -7,10 +7,14 @@ its outputs and (``--submit``) submit them. ``--plan`` only builds and shows the
     python scripts/push.py --continue-training --skip-unchanged --submit
                                                      # continue a time-limited training
 
+Before the first upload the push reads this week's GPU/TPU hours (``kaggle quota``) and
+refuses a run that would need more (``--ignore-quota`` pushes anyway).
+
 Credentials come from where the official ``kaggle`` client looks (``KAGGLE_USERNAME`` /
 ``KAGGLE_KEY``, ``kaggle.json``, ``KAGGLE_API_TOKEN``); ``KAGGLE_PIPELINE_API_URL`` sends the
 client to another server (tests, proxies). Exit status: 0 done, 1 the run failed (what
-finished is listed), 2 bad input or no credentials (nothing was uploaded).
+finished is listed; also when the quota could not be read), 2 bad input, no credentials or
+too few GPU/TPU hours left (nothing was uploaded).
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from host.kaggle_api import (CredentialsError, KaggleService, KernelSet,
                                MetadataRules, PollSettings, PushFailed, PushOptions, RetryPolicy,
                                api_base_url, connect, format_plan, local_username, preflight,
                                require_credentials, run_push)
+from host.kaggle_api.quota import check_push_quota
 from host.kaggle_api.retry import call_with_retry
 from host.bundle.checkout import check_checkout
 
@@ -69,6 +74,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--poll-interval", type=float, metavar="SECONDS",
                    help="first status polling interval (default: [kaggle] poll_interval)")
     p.add_argument("--message", default="", help="submission description")
+    p.add_argument("--ignore-quota", action="store_true", help="push even when this week's "
+                   "GPU/TPU hours look too few for the kernels, or cannot be read (both are "
+                   "still printed when known)")
     p.add_argument("--continue-training", action="store_true", help="the train kernel mounts "
                    "its own latest output and continues the training recorded there (after a "
                    "run stopped by [train] time_limit_hours); best with --skip-unchanged")
@@ -114,7 +122,8 @@ def rules_for(config: HostConfig, owner: str, args: argparse.Namespace) -> Metad
     k = config.kaggle
     return MetadataRules(owner=owner, competition=config.competition.slug,
                          is_private=k.is_private, enable_internet=k.enable_internet,
-                         machine_shape=k.machine_shape, continue_training=args.continue_training)
+                         machine_shape=k.machine_shape, continue_training=args.continue_training,
+                         infer_accelerator=k.infer_accelerator)
 
 
 def show_plan(args: argparse.Namespace, config: HostConfig) -> int:
@@ -155,6 +164,8 @@ def push(args: argparse.Namespace, config: HostConfig) -> int:
         max_fallback_fraction=config.competition.max_fallback_fraction)
     service = KaggleService(api, retry=retry, say=lambda line: print(line, flush=True),
                             download_timeout=k.request_timeout)
+    check_push_quota(service, kernels, owner=owner, default_epochs=config.train.epochs,
+                     ignore=args.ignore_quota, say=lambda line: print(line, flush=True))
     try:
         report = run_push(service, kernels, owner=owner, options=options,
                           rules=rules_for(config, owner, args), credentials=credentials,

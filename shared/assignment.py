@@ -14,6 +14,8 @@ import json
 from dataclasses import MISSING, asdict, dataclass
 from typing import Any, Mapping
 
+from shared.checks import check_choice, check_int, check_number
+from shared.choices import ACCELERATORS
 from shared.config import PipelineConfig
 from shared.sources.layout import SourceLayout
 from shared.store.manifest import DatasetSpec, PlanEntry, RowRange
@@ -39,12 +41,28 @@ class TrainChoices:
     validation: bool = True  # rows are held out (a hold-out, or the fold)
     batch_size: int = 0  # per replica: [loader] batch_size, lowered to fit; 0 = the setting
     train_rows: int = 0  # the rows the model trains on, as planned (0: not known)
+    # the machine the plan is for ([kaggle] machine_shape): the kernel trains "as on" it, so
+    # a TPU plan rehearsed on forced JAX host devices resolves as on the TPU
+    machine_shape: str = ""  # Kaggle's name, e.g. "TpuV5E8"; "" when no shape was given
+    accelerator: str = "gpu"  # gpu | tpu (shared.choices.ACCELERATORS)
+    chips: int = 0  # the devices the shape has (2 for T4 x2, 8 for a TPU v5e-8); 0 = unknown
+    time_limit_hours: float = 11.0  # [train] time_limit_hours, auto resolved for the machine
+
+    def __post_init__(self) -> None:
+        check_choice("TrainChoices.accelerator", self.accelerator, ACCELERATORS)
+        check_int("TrainChoices.chips", self.chips, minimum=0)
+        check_number("TrainChoices.time_limit_hours", self.time_limit_hours, above=0.0)
+        if self.accelerator == "tpu" and self.backend != "jax":
+            raise ValueError(f"TrainChoices: a TPU plan trains on JAX, received backend "
+                             f"{self.backend!r}; re-plan the kernels")
 
     def describe(self) -> str:
         """One line for the plan."""
-        return (f"train {self.model} on {self.backend}: augment {self.augment}, "
+        machine = f" for {self.machine_shape}" if self.machine_shape else ""
+        return (f"train {self.model} on {self.backend}{machine}: augment {self.augment}, "
                 f"{self.lr_schedule} learning rate {self.learning_rate:g}, best epoch by "
-                f"{self.monitor}" + (f", tta {self.tta}" if self.tta != "none" else ""))
+                f"{self.monitor}" + (f", tta {self.tta}" if self.tta != "none" else "")
+                + f"; stop before {self.time_limit_hours:g} h")
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

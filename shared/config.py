@@ -207,7 +207,9 @@ class TrainConfig:
     # auto: the model family's own (1e-3 for article and better)
     learning_rate: float | str = field(default=AUTO, metadata={"types": (float, int, str)})
     early_stopping_patience: int = 0  # 0 = no early stopping
-    time_limit_hours: float = 11.0  # Kaggle ends a session at 12 h
+    # stop cleanly before this much wall time; auto: an hour before the machine's sessions end
+    # (11 on a GPU, whose sessions last 12 h; 8 on a TPU: 9 h)
+    time_limit_hours: float | str = field(default=AUTO, metadata={"types": (float, int, str)})
     # auto: float16 on T4/P100, bfloat16 where the chip has it, off on CPU; true/false (the
     # settings of earlier releases) read as auto/off
     mixed_precision: str = field(default=AUTO, metadata={"types": (str, bool)})
@@ -217,7 +219,7 @@ class TrainConfig:
     distribute: str = AUTO  # auto: MirroredStrategy / DataParallel on 2+ GPUs; mirrored; none
     folds: int = 1  # 1: one model on a hold-out; K: K fold kernels, then a blend kernel
     tta: str = "none"  # none | flip: average the left-right mirror's prediction at predict time
-    backend: str = "tensorflow"  # Keras' backend: tensorflow or jax
+    backend: str = AUTO  # Keras' backend: tensorflow or jax; auto: jax on a TPU, else tensorflow
     # batches per compiled call; auto: 1 on CPU, more where a step is short on an accelerator
     steps_per_execution: int | str = field(default=AUTO, metadata={"types": (int, str)})
 
@@ -225,7 +227,7 @@ class TrainConfig:
         if isinstance(self.mixed_precision, bool):
             object.__setattr__(self, "mixed_precision", AUTO if self.mixed_precision else "off")
         _choice("train", "mixed_precision", self.mixed_precision, PRECISIONS)
-        _choice("train", "backend", self.backend, BACKENDS)
+        _choice("train", "backend", self.backend, (AUTO, *BACKENDS))
         spe = self.steps_per_execution
         if spe != AUTO and (isinstance(spe, bool) or not isinstance(spe, int) or spe < 1):
             raise refuse("[train] steps_per_execution", spe, 'a positive integer or "auto"',
@@ -252,8 +254,13 @@ class TrainConfig:
         if self.learning_rate != AUTO:
             check_number("[train] learning_rate", self.learning_rate, above=0.0,
                          fix='or "auto" for the model family\'s own')
-        check_number("[train] time_limit_hours", self.time_limit_hours, above=0.0, at_most=12.0,
-                     fix="Kaggle stops a session at 12 hours")
+        if isinstance(self.time_limit_hours, int) and not isinstance(self.time_limit_hours,
+                                                                     bool):
+            object.__setattr__(self, "time_limit_hours", float(self.time_limit_hours))
+        if self.time_limit_hours != AUTO:
+            check_number("[train] time_limit_hours", self.time_limit_hours, above=0.0,
+                         at_most=12.0, fix='Kaggle stops a session at 12 hours (9 on a TPU); '
+                         'or "auto"')
 
 
 @dataclass(frozen=True)

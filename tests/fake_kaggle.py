@@ -4,8 +4,9 @@ The official client talks to it over real HTTP (``KAGGLE_PIPELINE_API_URL``): ``
 /v1/{service}/{Method}`` with camelCase JSON, errors as ``{"code", "message"}``, output files
 and submission uploads on their own URLs. Scenarios are scripted on the ``FakeKaggle``
 object: status sequences per kernel, stale statuses after a push, HTTP faults and delays per
-route (before or after the call takes effect), push errors inside a 200 response, downloads
-cut off mid-body, how train runs end. Every request is recorded for the assertions.
+route (before or after the call takes effect), push errors inside a 200 response, answers the
+client cannot parse, downloads cut off mid-body, how train runs end, the weekly accelerator
+quota. Every request is recorded for the assertions.
 """
 
 from __future__ import annotations
@@ -108,6 +109,11 @@ class FakeKaggle:
         self.outputs_for: Callable[[FakeKernel, FakeVersion], dict[str, bytes]] = default_outputs
         self.page_size_cap = 2  # forces the client to page through output listings
         self.labels_supported = True  # False: every versionLabel is answered with 404
+        # the weekly accelerator quota, hours (used, total allowed, reserved by running sessions)
+        self.quota: dict[str, tuple[float, float, float]] = {"gpu": (0.0, 30.0, 0.0),
+                                                            "tpu": (0.0, 20.0, 0.0)}
+        self.quota_refresh = "2026-12-05T00:00:00Z"
+        self.raw_answers: dict[str, bytes] = {}  # route -> a 200 body the client cannot parse
         self.uploads: dict[str, bytes] = {}
         self.submissions: list[dict] = []
         # a submission's states, one per listing of the submissions that shows it (the last
@@ -246,6 +252,15 @@ class FakeKaggle:
                              "currentVersionNumber": latest.number},
                 "blob": {"source": latest.request.get("text", ""), "slug": kernel.slug}}
 
+    def _GetAcceleratorQuotaStatistics(self, body: dict, user: str) -> dict:
+        """Durations as the API sends them: protobuf JSON, ``"<seconds>s"``."""
+        def pool(used: float, total: float, reserved: float) -> dict:
+            return {"timeUsed": f"{used * 3600:g}s", "totalTimeAllowed": f"{total * 3600:g}s",
+                    "timeReserved": f"{reserved * 3600:g}s", "minimumTimeAllowed": "0s",
+                    "hasEverRun": used > 0}
+        return {"quotaRefreshTime": self.quota_refresh,
+                **{f"{name}Quota": pool(*hours) for name, hours in self.quota.items()}}
+
     def _StartSubmissionUpload(self, body: dict, user: str) -> dict:
         token = f"blob-{len(self.uploads) + 1}"
         self.uploads[token] = b""
@@ -363,6 +378,10 @@ class _Handler(BaseHTTPRequestHandler):
             if code is not None:
                 raise _Error(code, "Internal error")
             record.status, record.answer = 200, answer
+            raw = self.fake.raw_answers.get(route)
+            if raw is not None:
+                self._send(200, raw, "text/html")
+                return
             self._send(200, answer)
         except _Error as exc:
             record.status = exc.code

@@ -20,6 +20,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from host.bundle.accelerator import role_accelerator
 from host.bundle.closure import runtime_closure
 from host.bundle.folder import METADATA_NAME, KernelFolder, kernel_title
 from host.bundle.script import fingerprint, package_zip, render_script
@@ -29,9 +30,7 @@ from shared.assignment import (Assignment, BlendAssignment, InferAssignment, Tra
                                baked, dump_assignment)
 from shared.store.atomic import write_text_atomic
 
-__all__ = ["build_kernels", "mount_own_output", "repo_root", "role_code", "INFER_GPU"]
-
-INFER_GPU = "NvidiaTeslaT4"  # the inference kernel's GPU: code competitions allow a T4
+__all__ = ["build_kernels", "mount_own_output", "repo_root", "role_code"]
 
 
 def repo_root() -> Path:
@@ -59,13 +58,9 @@ def _metadata(root: Path, assignment, owner: str, config: HostConfig,
     )
     if isinstance(assignment, (TrainAssignment, BlendAssignment, InferAssignment)):
         meta["kernel_sources"] = [f"{owner}/{slug}" for slug in assignment.sources]
-    if isinstance(assignment, TrainAssignment):
-        meta["machine_shape"] = config.kaggle.machine_shape
-    if isinstance(assignment, InferAssignment):
-        gpu = config.kaggle.infer_accelerator == "gpu"
-        meta["enable_gpu"] = gpu
-        if gpu:
-            meta["machine_shape"] = INFER_GPU
+    meta.pop("machine_shape", None)  # the role's machine, decided in one place
+    meta.update(role_accelerator(assignment.role, config.kaggle.machine_shape,
+                                 infer=config.kaggle.infer_accelerator))
     return meta
 
 

@@ -42,9 +42,11 @@ class KernelPython:
     has_project: bool
 
 
-def check_kernel_python(path: str | os.PathLike | None = None) -> KernelPython:
+def check_kernel_python(path: str | os.PathLike | None = None, *,
+                        also: tuple[str, ...] = ()) -> KernelPython:
     """The interpreter at ``path`` (default: this one), checked; ``ValueError`` if it cannot
-    run kernels, naming what is wrong and how to fix it."""
+    run kernels (nor import ``also``, e.g. ``jax`` for a plan on JAX), naming what is wrong and
+    how to fix it."""
     if path is None or str(path) == "":
         path = sys.executable
     found = shutil.which(str(path)) if os.sep not in str(path) else str(path)
@@ -55,8 +57,8 @@ def check_kernel_python(path: str | os.PathLike | None = None) -> KernelPython:
     found = os.path.abspath(found)  # kernels run from their own working folder
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
     try:
-        proc = subprocess.run([found, "-c", _PROBE, json.dumps(KERNEL_IMPORTS)], env=env,
-                              cwd=Path(found).parent, capture_output=True, text=True,
+        proc = subprocess.run([found, "-c", _PROBE, json.dumps([*KERNEL_IMPORTS, *also])],
+                              env=env, cwd=Path(found).parent, capture_output=True, text=True,
                               timeout=120)
         probe = json.loads(proc.stdout.strip().splitlines()[-1])
     except (OSError, subprocess.TimeoutExpired, ValueError, IndexError) as exc:
@@ -64,8 +66,11 @@ def check_kernel_python(path: str | os.PathLike | None = None) -> KernelPython:
         raise ValueError(f"--kernel-python {path}: it did not run as a Python 3 interpreter "
                          f"({str(detail).strip()[-300:]}); give the path of one") from None
     if probe["missing"]:
-        raise ValueError(
-            f"--kernel-python {path} (Python {probe['version']}) cannot import "
-            f"{', '.join(probe['missing'])}, which the kernels need: install "
-            "requirements-kaggle.txt into it (make kaggle-env does)")
+        needs = [name for name in also if name in probe["missing"]]
+        fix = "install requirements-kaggle.txt into it (make kaggle-env does)"
+        if needs:
+            fix = (f"this plan trains on {', '.join(needs)}: install it there (pip install "
+                   f"{' '.join(needs)}), or leave --kernel-python out to use this Python")
+        raise ValueError(f"--kernel-python {path} (Python {probe['version']}) cannot import "
+                         f"{', '.join(probe['missing'])}, which the kernels need: {fix}")
     return KernelPython(path=found, version=probe["version"], has_project=probe["has_project"])

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Mapping
 
+from host.bundle.accelerator import runs_on_accelerator
 from host.bundle.folder import KernelFolder
 from host.dryrun.inputs import changes, snapshot
 from host.dryrun.options import SOLUTION_NAME, DryRunError, DryRunOptions
@@ -29,8 +30,10 @@ def run_checked(folder: KernelFolder, tree: KernelTree, options: DryRunOptions, 
     """Run ``folder`` in ``tree``; DryRunError when it fails, writes its input or its output
     exceeds the cap."""
     before = snapshot(tree.input, content=options.verify_input == "full")
+    accelerated = options.accelerated_env if runs_on_accelerator(folder.role) else {}
     run = run_kernel(folder, tree, log_dir=options.workdir / "logs", echo=options.echo,
-                     python=options.kernel_python, env=env, offline=offline, name=name)
+                     python=options.kernel_python, env={**accelerated, **(env or {})},
+                     offline=offline, name=name)
     if run.exit_status != 0:
         raise DryRunError(f"kernel {run.slug} failed with exit status {run.exit_status}; "
                           f"the end of its log ({run.log}):\n{run.log_tail()}")

@@ -39,6 +39,9 @@ class DryRunOptions:
     # as Kaggle's scoring rerun does (see host.dryrun.rerun)
     rerun_data: Path | None = None
     echo: TextIO | None = field(default=sys.stdout, compare=False)
+    # added to the environment of the kernels that run on the accelerator (a TPU rehearsal's
+    # forced JAX devices: host.dryrun.rehearsal); run_dry_run fills it in
+    accelerated_env: dict[str, str] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
         if self.only not in ("", "preprocess", "train"):

@@ -7,7 +7,9 @@ fold's output mounted). After each kernel the
 dry run checks what Kaggle enforces: its inputs are unchanged (they are read-only there) and
 its output stays under the cap. Any failure raises ``DryRunError`` naming the kernel.
 
-Before the train kernel runs, the preprocessing outputs' rejected test rows are held against
+A plan for a TPU shape is rehearsed: the train kernels run on as many forced JAX host devices
+as the TPU has chips (``host.dryrun.rehearsal``). Before the train kernel runs, the
+preprocessing outputs' rejected test rows are held against
 ``[competition] max_fallback_fraction`` (``shared.fallback``). A re-run resumes each
 preprocessing kernel whose bundle is unchanged; the train kernel's earlier outputs stay until
 a new run replaces them. A scoring error is recorded in ``report.json``, never lost with it.
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
@@ -28,8 +31,10 @@ from host.dryrun.interpreter import check_kernel_python
 from host.dryrun.lock import workdir_lock
 from host.dryrun.mounted import finished_outputs, mounted_run, run_checked
 from host.dryrun.options import SOLUTION_NAME, DryRunError, DryRunOptions
+from host.dryrun.rehearsal import rehearsal_environment
 from host.dryrun.rerun import run_rerun, trained_sources
 from host.dryrun.runner import KernelRun
+from host.machine_shapes import machine_shape
 from host.dryrun.scoring import score_submission
 from host.dryrun.tree import KernelTree, make_tree, mount_competition
 from host.kernel_stages import KernelStages
@@ -143,12 +148,20 @@ def _run_dry_run(options: DryRunOptions) -> dict:
                          else a for a in exc.args)
         raise
     _say(options, plan.table())
+    if plan.choices.backend == "jax" and options.kernel_python:  # before any kernel runs
+        check_kernel_python(options.kernel_python, also=("jax",))
+    extra, rehearsal = rehearsal_environment(
+        machine_shape(options.config.kaggle.machine_shape), os.environ)
+    if rehearsal:
+        _say(options, rehearsal)
+        options = dataclasses.replace(options, accelerated_env=extra)
     built = build_kernels(plan, options.workdir / "kernels", owner=options.owner,
                           config=options.config)
     runs: list[KernelRun] = []
     report: dict = {"competition": options.config.competition.slug,
                     "workdir": str(options.workdir), "mounts": options.mounts,
-                    "kernel_python": options.kernel_python or sys.executable}
+                    "kernel_python": options.kernel_python or sys.executable,
+                    "accelerated_env": dict(options.accelerated_env)}
     if options.only != "train":
         runs += _preprocess(built, options)
     if options.only != "preprocess":

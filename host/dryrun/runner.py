@@ -47,12 +47,15 @@ _NOT_PASSED = ("PYTHONPATH", "PYTHONHOME", "KAGGLE_USERNAME", "KAGGLE_KEY", "KAG
                "KAGGLE_CONFIG_DIR", "KAGGLE_API_V1_TOKEN")
 
 
-def kernel_environment(tree: KernelTree) -> dict[str, str]:
+def kernel_environment(tree: KernelTree, extra: Mapping[str, str] | None = None
+                       ) -> dict[str, str]:
     """The host environment minus what would import the repo or carry Kaggle credentials
-    (a real kernel has neither), plus Kaggle's own variables."""
+    (a real kernel has neither), plus Kaggle's own variables and ``extra`` (e.g. the forced
+    JAX devices of a TPU rehearsal)."""
     env = {k: v for k, v in os.environ.items() if k not in _NOT_PASSED}
     env.update({"KAGGLE_KERNEL_RUN_TYPE": "Batch", ROOT_ENV: str(tree.root),
                 "PYTHONUNBUFFERED": "1", "MPLBACKEND": "Agg", "TF_CPP_MIN_LOG_LEVEL": "2"})
+    env.update(extra or {})
     return env
 
 
@@ -60,9 +63,10 @@ def run_kernel(folder: KernelFolder, tree: KernelTree, *, log_dir: Path,
                echo: TextIO | None = sys.stdout, python: str = "",
                env: Mapping[str, str] | None = None, offline: bool = False,
                name: str = "") -> KernelRun:
-    """Run the kernel to its end with ``python`` (default: this interpreter); its exit
-    status is returned, not raised. ``env``: more variables; ``offline``: without a network
-    (``host.dryrun.offline``), when this machine can; ``name``: of the log and the echo."""
+    """Run the kernel to its end with ``python`` (default: this interpreter) and ``env``
+    added to its environment; its exit status is returned, not raised. ``offline``: without
+    a network (``host.dryrun.offline``), when this machine can; ``name``: of the log and the
+    echo."""
     log_dir.mkdir(parents=True, exist_ok=True)
     name = name or folder.slug
     log_path = log_dir / f"{name}.log"
@@ -71,8 +75,7 @@ def run_kernel(folder: KernelFolder, tree: KernelTree, *, log_dir: Path,
         command = [*offline_prefix(), *command]
     start = time.perf_counter()
     with open(log_path, "w", encoding="utf-8") as log:
-        with subprocess.Popen(command, cwd=tree.working,
-                              env={**kernel_environment(tree), **(env or {})},
+        with subprocess.Popen(command, cwd=tree.working, env=kernel_environment(tree, env),
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                               errors="replace") as proc:
             try:

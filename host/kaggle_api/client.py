@@ -1,4 +1,4 @@
-"""The official ``kaggle`` client (2.2.4), imported safely and optionally redirected.
+"""The official ``kaggle`` client (2.2.5), imported safely and optionally redirected.
 
 Three things about the client shape this module:
 

@@ -2,7 +2,7 @@
 
 The push script checks for credentials before it builds or uploads anything, so a missing key
 is a clear error up front instead of the client's help text and ``exit(1)`` in the middle of a
-run. The places and their order follow ``kaggle`` 2.2.4 (``KaggleApi.authenticate``): an access
+run. The places and their order follow ``kaggle`` 2.2.5 (``KaggleApi.authenticate``): an access
 token (``KAGGLE_API_TOKEN``, or ``~/.kaggle/access_token``), then the legacy API key
 (``KAGGLE_USERNAME``/``KAGGLE_KEY`` over ``kaggle.json`` in the config folder), then the OAuth
 login of ``kaggle auth login`` (``~/.kaggle/credentials.json``).

@@ -15,6 +15,7 @@ from typing import Any, Iterable, Mapping
 
 from slugify import slugify  # the function the official client checks titles with
 
+from host.bundle.accelerator import role_accelerator
 from host.bundle.folder import KernelFolder, METADATA_NAME
 
 __all__ = ["MetadataError", "MetadataRules", "metadata_problems", "validate_kernels"]
@@ -47,6 +48,7 @@ class MetadataRules:
     enable_internet: bool = False
     machine_shape: str = ""  # the train kernel's accelerator; "" = not checked
     continue_training: bool = False  # the train kernel must mount its own previous output
+    infer_accelerator: str = "gpu"  # a code competition's inference kernel: gpu or cpu
 
 
 def _is_bool(meta: Mapping[str, Any], key: str) -> bool:
@@ -137,20 +139,22 @@ def _role_problems(kernel: KernelFolder, meta: Mapping[str, Any], rules: Metadat
                                           " so the kernel can read its data")
         if sources:
             yield "kernel_sources", f"a preprocessing kernel mounts no kernels, lists {sources}"
+        if meta.get("machine_shape") or meta.get("enable_gpu") or meta.get("enable_tpu"):
+            yield "machine_shape", ("a preprocessing kernel decodes images on a CPU: it needs "
+                                    "no accelerator, which would spend the week's GPU/TPU hours "
+                                    "(remove machine_shape, enable_gpu and enable_tpu false)")
     elif kernel.role == "train":
         if isinstance(sources, list):
             yield from _train_source_problems(kernel, sources, rules, preprocess_ids)
-        shape = meta.get("machine_shape")
-        if rules.machine_shape and shape != rules.machine_shape:
-            yield "machine_shape", (f"expected [kaggle] machine_shape {rules.machine_shape!r}, "
-                                    f"received {shape!r}")
+        yield from _machine_problems(kernel.role, meta, rules)
     elif kernel.role == "blend":
         if sources != list(fold_ids):
             yield "kernel_sources", (f"must be the fold kernels {list(fold_ids)}, in fold "
                                      f"order; lists {sources}")
-        if meta.get("machine_shape") or meta.get("enable_gpu"):
+        if meta.get("machine_shape") or meta.get("enable_gpu") or meta.get("enable_tpu"):
             yield "machine_shape", ("the blend kernel averages predictions on a CPU: it needs "
-                                    "no accelerator (remove machine_shape, enable_gpu false)")
+                                    "no accelerator (remove machine_shape, enable_gpu and "
+                                    "enable_tpu false)")
     elif kernel.role == "infer":
         if rules.competition not in (meta.get("competition_sources") or []):
             yield "competition_sources", (f"must include the competition {rules.competition!r}: "
@@ -158,11 +162,30 @@ def _role_problems(kernel: KernelFolder, meta: Mapping[str, Any], rules: Metadat
         if sources != list(trained_ids):
             yield "kernel_sources", (f"must be the kernels whose models it runs "
                                      f"{list(trained_ids)}; lists {sources}")
-        if meta.get("enable_tpu"):
-            yield "enable_tpu", "the inference kernel runs on a GPU or the CPU (many code "\
-                                "competitions forbid TPUs)"
+        yield from _machine_problems(kernel.role, meta, rules)
     else:
         yield "role", f"{kernel.role!r} is not 'preprocess', 'train', 'blend' or 'infer'"
+
+
+def _machine_problems(role: str, meta: Mapping[str, Any],
+                      rules: MetadataRules) -> Iterable[tuple[str, str]]:
+    """The role's machine as ``host.bundle.accelerator`` writes it for ``[kaggle]
+    machine_shape``: the shape, and the GPU/TPU switches that must agree with it."""
+    shape = meta.get("machine_shape")
+    if not rules.machine_shape:
+        return
+    expected = role_accelerator(role, rules.machine_shape, infer=rules.infer_accelerator)
+    if shape != expected.get("machine_shape"):
+        what = "[kaggle] machine_shape" if role == "train" else f"the {role} kernel's machine"
+        yield "machine_shape", (f"expected {what} {expected.get('machine_shape')!r}, "
+                                f"received {shape!r}")
+        return
+    for key in ("enable_gpu", "enable_tpu"):
+        if meta.get(key) is not expected[key]:
+            yield key, (f"is {meta.get(key, 'unset')!r} but {rules.machine_shape} needs "
+                        f"{str(expected[key]).lower()} (a TPU session: enable_tpu true and "
+                        "enable_gpu false; a GPU session the other way round); rebuild the "
+                        "kernels")
 
 
 def _train_source_problems(kernel: KernelFolder, sources: list, rules: MetadataRules,

@@ -215,6 +215,11 @@ class KaggleService:
         version = response.metadata.current_version_number if response.metadata else None
         return version or None, (response.blob.source if response.blob else "")
 
+    def quota(self) -> Any:
+        """The client's answer to ``kaggle quota``: this week's GPU and TPU hours
+        (``quota_view``; read by ``host.kaggle_api.quota``)."""
+        return self._call("read the weekly accelerator quota", self.api.quota_view)
+
     def download(self, file: OutputFile, dest: Path) -> Path:
         """Fetch one output file to ``dest`` (a temporary name first, renamed when complete).
 

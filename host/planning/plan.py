@@ -2,7 +2,8 @@
 
 It detects the layout, decides the task, validates every row (ids unique, labels present)
 before anything is written, fingerprints the source, sizes the preprocessing kernels, decides
-what the ``auto`` training settings mean (``shared.training.settings``) and builds every
+what the ``auto`` training settings mean on the machine of ``[kaggle] machine_shape``
+(``shared.training.settings``, ``host.machine_shapes``) and builds every
 kernel's assignment. What the plan decided travels whole: the preprocessing kernels get the
 shard limits they were sized with (``writer``), the train kernels the training choices.
 ``bundle_fingerprint`` is left empty: the bundler fills it in (``dataclasses.replace``).
@@ -14,7 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from host.kernel_stages import KernelStages
+from host.machine_shapes import machine_shape
 from host.planning.code_competition import code_layout, code_notes
+from host.planning.machine_plan import machine_lines
 from host.planning.detect import detect_source
 from host.planning.input_notes import null_label_notes, spaced_id_notes
 from host.planning.kernels import (KernelPlan, blend_slug, check_slug_prefix, fold_slug,
@@ -31,7 +34,7 @@ from shared.sources import SourceLayout, SplitRows, read_split_rows, source_fing
 from shared.store.manifest import DatasetSpec
 from shared.store.sharding import WriterOptions
 from shared.tasks import task_for
-from shared.training.settings import choose_training
+from shared.training.settings import choose_training, infer_choices
 
 __all__ = ["Plan", "make_plan", "dataset_spec"]
 
@@ -49,6 +52,7 @@ class Plan(KernelStages[Assignment]):
     choices: TrainChoices
     task_evidence: str = ""
     notes: tuple[str, ...] = ()  # what the planner decided that the user should know
+    machine: tuple[str, ...] = ()  # the train kernels' machine (host.planning.machine_plan)
 
     def table(self) -> str:
         """What will run: the source in one line, then the kernel table."""
@@ -62,8 +66,8 @@ class Plan(KernelStages[Assignment]):
                 + f"source {self.source_fingerprint[:12]}")
         task = (f"task {lay.task}: {task_for(lay).describe()}; because "
                 f"{self.task_evidence or 'of the layout'}")
-        lines = [head, task, self.choices.describe(), *(f"note: {note}" for note in self.notes),
-                 self.shares.table()]
+        lines = [head, task, self.choices.describe(), *self.machine,
+                 *(f"note: {note}" for note in self.notes), self.shares.table()]
         if self.blend is not None:
             lines.append(f"the {len(self.trains)} fold kernels ({self.trains[0].kernel} .. "
                          f"{self.trains[-1].kernel}) each validate on one fold and train on "
@@ -107,13 +111,15 @@ def make_plan(config: HostConfig, data_dir: str | Path | None = None) -> Plan:
         public_rows = layout.split_rows.get("test", 0)
         layout = code_layout(layout, data_dir)
         notes += code_notes(layout, public_rows, infer_slug(prefix))
-    choices = choose_training(config, task_for(layout))  # a setting that cannot work fails here
+    shape = machine_shape(config.kaggle.machine_shape)
+    # a setting that cannot work (on this machine too) fails here
+    choices = choose_training(config, task_for(layout), shape.target())
     Normalization.from_config(config.loader).check_channels(layout.channels)
     rows = {split: read_split_rows(layout, data_dir, split) for split in layout.split_rows}
     spec = dataset_spec(layout, rows, config.store)
     notes += spaced_id_notes(layout, rows)
     fitted = training_rows(layout, rows["train"], config)
-    choices = choose_training(config, task_for(layout), train_rows=fitted,
+    choices = choose_training(config, task_for(layout), shape.target(), train_rows=fitted,
                               sample_shape=spec.sample_shape)
     notes += batch_note(config, choices.batch_size, fitted)
     fingerprint = source_fingerprint(layout, data_dir)
@@ -134,11 +140,12 @@ def make_plan(config: HostConfig, data_dir: str | Path | None = None) -> Plan:
     infer = None
     if code:
         sources = tuple(a.kernel for a in trains) + ((blend.kernel,) if blend else ())
-        infer = InferAssignment(kernel=infer_slug(prefix), sources=sources, choices=choices,
-                                **common)
+        infer = InferAssignment(kernel=infer_slug(prefix), sources=sources,
+                                choices=infer_choices(choices), **common)
     return Plan(preprocess=preprocess, trains=trains, blend=blend, infer=infer, layout=layout,
                 spec=spec, source_fingerprint=fingerprint, shares=shares, choices=choices,
-                task_evidence=decision.evidence, notes=tuple(notes))
+                task_evidence=decision.evidence, notes=tuple(notes),
+                machine=machine_lines(shape, config, choices))
 
 
 def _train_kernels(config: PipelineConfig, shares: KernelPlan, prefix: str, common: dict,

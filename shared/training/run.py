@@ -86,7 +86,8 @@ def fit(session: Session, guard: WallClockGuard, verbose: int = 2) -> TrainState
     state.save(session.out_dir)
     if not state.best_checkpoint:
         raise RuntimeError(
-            f"the time limit ([train] time_limit_hours = {train.time_limit_hours}) was "
+            f"the time limit ([train] time_limit_hours: "
+            f"{session.assignment.choices.time_limit_hours:g} h) was "
             "reached before the first epoch finished: nothing to predict with. Raise the limit "
             "or lower the data per epoch")
     if state.stop_reason == "time_limit":
@@ -126,13 +127,14 @@ def run_training(assignment: TrainAssignment, input_dir: str | Path, out_dir: st
     """Train (or continue training) and write every output into ``out_dir``.
 
     ``started_at`` is when the session began on ``clock`` (default: now); the wall-clock
-    guard counts ``[train] time_limit_hours`` from there.
+    guard counts ``[train] time_limit_hours`` (as the plan resolved it for the machine:
+    ``TrainChoices.time_limit_hours``) from there.
     """
     started = clock() if started_at is None else started_at
     input_dir, out_dir = Path(input_dir), Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     session = prepare(assignment, input_dir, out_dir)
-    guard = WallClockGuard(assignment.config.train.time_limit_hours * 3600, started_at=started,
+    guard = WallClockGuard(assignment.choices.time_limit_hours * 3600, started_at=started,
                            clock=clock)
     state = fit(session, guard, verbose)
     metrics = finish(session, state, guard)

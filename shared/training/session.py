@@ -166,7 +166,8 @@ def prepare(assignment: TrainAssignment, input_dir: Path, out_dir: Path) -> Sess
     fmt = None if layout.test_at_inference else _sample(input_dir, assignment, shards, task)
 
     placement = select_placement(config.train.distribute,
-                                 mixed_precision=config.train.mixed_precision)
+                                 mixed_precision=config.train.mixed_precision,
+                                 accelerator=choices.accelerator)
     print(f"device: {placement.describe()}", flush=True)
     settings = resolve_settings(choices, config, placement)
     fingerprint = shards.manifests[0][1].source_fingerprint
@@ -178,7 +179,8 @@ def prepare(assignment: TrainAssignment, input_dir: Path, out_dir: Path) -> Sess
                    settings.loader.seed)
     settings = settings.with_steps(resolve_steps_per_execution(
         config.train.steps_per_execution, model, global_batch=settings.global_batch,
-        steps_per_epoch=data.train.steps_per_epoch, accelerator=placement.accelerator))
+        steps_per_epoch=data.train.steps_per_epoch, accelerator=placement.accelerator,
+        tpu=choices.accelerator == "tpu", replicas=settings.replicas))
     set_steps_per_execution(model, settings.steps_per_execution)
     print(f"settings: {settings.describe()}", flush=True)
     return Session(assignment=assignment, out_dir=out_dir, task=task, fmt=fmt,

@@ -2,12 +2,14 @@
 
 Two steps, one module:
 
-- ``choose_training(config, task)`` runs when the plan is made (on the user's machine, no
-  Keras): the model family, the Keras backend, the augmentation, the learning-rate schedule and
-  rate, the monitored metric and test-time augmentation, from ``[train]``, the task and the
-  family's spec (``shared.models``). The planner bakes the resulting ``TrainChoices`` into each
-  train kernel's assignment and prints them; a setting that cannot work is refused there,
-  before any kernel runs.
+- ``choose_training(config, task, machine)`` runs when the plan is made (on the user's
+  machine, no Keras): the model family, the Keras backend, the augmentation, the learning-rate
+  schedule and rate, the monitored metric, test-time augmentation and the time limit, from
+  ``[train]``, the task, the family's spec (``shared.models``) and the machine the kernels run
+  on (``TargetMachine``, from ``[kaggle] machine_shape``: a TPU trains on JAX, in bfloat16,
+  over every chip). The planner bakes the resulting ``TrainChoices`` into each train kernel's
+  assignment and prints them; a setting that cannot work is refused there, before any kernel
+  runs (``check_train_settings`` refuses what it can when the config is read).
 - ``resolve_settings(choices, config, placement)`` runs in the train kernel once the devices
   are known: the precision, the replicas and the global batch, then (``with_steps``) the
   batches per compiled call for the built model. ``metrics.json``, the resume key and the
@@ -25,14 +27,15 @@ from shared.data.options import LoaderOptions
 from shared.models import model_spec
 from shared.tasks import Task, resolve_monitor
 from shared.assignment import TrainChoices
+from shared.training.machine import DEFAULT_MACHINE, TargetMachine
 
 if TYPE_CHECKING:
     from shared.config import PipelineConfig
     from shared.store.manifest import DatasetSpec
     from shared.training.strategy import Placement
 
-__all__ = ["TrainChoices", "ResolvedSettings", "check_train_settings", "choose_training",
-           "fit_batch", "resolve_settings"]
+__all__ = ["TrainChoices", "TargetMachine", "ResolvedSettings", "check_train_settings",
+           "choose_training", "fit_batch", "infer_choices", "resolve_settings"]
 
 
 def _augment(config: "PipelineConfig", default: str) -> str:
@@ -56,10 +59,53 @@ def _augment(config: "PipelineConfig", default: str) -> str:
     return augment
 
 
-def check_train_settings(config: "PipelineConfig") -> None:
+def _backend(config: "PipelineConfig", machine: TargetMachine) -> str:
+    """``[train] backend``: ``auto`` is JAX on a TPU (Kaggle's TPU image has JAX for the
+    chips, and only the CPU build of TensorFlow), TensorFlow elsewhere."""
+    backend = config.train.backend
+    if backend == AUTO:
+        return "jax" if machine.tpu else "tensorflow"
+    if machine.tpu and backend != "jax":
+        raise ValueError(
+            f'[train] backend = "{backend}" with [kaggle] machine_shape = "{machine.shape}" '
+            "(a TPU): Kaggle's TPU image has TensorFlow's CPU build only (tensorflow-cpu), "
+            'which cannot reach the chips; expected "jax" or "auto" (JAX on a TPU). Set '
+            '[train] backend = "auto", or choose a GPU machine_shape')
+    return backend
+
+
+def _time_limit(config: "PipelineConfig", machine: TargetMachine) -> float:
+    """``[train] time_limit_hours``: ``auto`` stops an hour before the machine's sessions
+    end; a number past that end is refused (Kaggle would kill the session mid-epoch)."""
+    hours = config.train.time_limit_hours
+    if hours == AUTO:
+        return machine.session_hours - 1.0
+    if hours > machine.session_hours:
+        raise ValueError(
+            f"[train] time_limit_hours = {hours:g} on {machine.name}: Kaggle ends its sessions "
+            f"after {machine.session_hours:g} h, before this limit could stop training "
+            f'cleanly; expected at most {machine.session_hours:g}. Set it to "auto" (an hour '
+            "before the end) or lower it")
+    return float(hours)
+
+
+def _check_precision(config: "PipelineConfig", machine: TargetMachine) -> None:
+    if machine.tpu and config.train.mixed_precision == "float16":
+        raise ValueError(
+            f'[train] mixed_precision = "float16" with [kaggle] machine_shape = '
+            f'"{machine.shape}" (a TPU): TPUs compute in bfloat16, not float16; expected '
+            '"auto" or "bfloat16" (or "off"). Set [train] mixed_precision = "auto"')
+
+
+def check_train_settings(config: "PipelineConfig",
+                         machine: TargetMachine = DEFAULT_MACHINE) -> None:
     """What can be refused before the data is read: an unknown model family, mirror TTA on a
-    model that never sees a mirror (ValueError naming the setting and the fix)."""
+    model that never sees a mirror, a setting the machine cannot run (TensorFlow or float16
+    on a TPU, a time limit past its sessions) (ValueError naming the setting and the fix)."""
     _augment(config, model_spec(config.train.model).augment)
+    _backend(config, machine)
+    _time_limit(config, machine)
+    _check_precision(config, machine)
 
 
 def _check_side(spec, sample_shape: tuple[int, ...]) -> None:
@@ -84,26 +130,42 @@ def fit_batch(batch_size: int, train_rows: int, replicas: int = 1) -> int:
     return max(1, train_rows // replicas)
 
 
-def choose_training(config: "PipelineConfig", task: Task, *, train_rows: int = 0,
+def choose_training(config: "PipelineConfig", task: Task,
+                    machine: TargetMachine = DEFAULT_MACHINE, *, train_rows: int = 0,
                     sample_shape: tuple[int, ...] = ()) -> TrainChoices:
-    """The plan-time choices for ``config``'s ``[train]`` and ``task`` (ValueError for a
-    setting that cannot work: an unknown model, a monitor the task does not report, mirror
-    TTA without mirror training, images smaller than the model's minimum side). With the
-    ``train_rows`` the model trains on, the batch is lowered to fit them (one replica: the
-    train kernel lowers it again on more)."""
+    """The plan-time choices for ``config``'s ``[train]``, ``task`` and the ``machine`` the
+    kernels run on (ValueError for a setting that cannot work: an unknown model, a monitor the
+    task does not report, mirror TTA without mirror training, what the machine cannot run,
+    images smaller than the model's minimum side). With the ``train_rows`` the model trains
+    on, the batch is lowered to fit them (one replica: the train kernel lowers it again on
+    more)."""
     train = config.train
     spec = model_spec(train.model)
     _check_side(spec, sample_shape)
     validation = config.loader.validation_fraction > 0 or train.folds > 1
     monitor = resolve_monitor(train.monitor, task)
+    _check_precision(config, machine)
     return TrainChoices(
-        model=spec.name, backend=train.backend, augment=_augment(config, spec.augment),
+        model=spec.name, backend=_backend(config, machine),
+        augment=_augment(config, spec.augment),
         lr_schedule=spec.lr_schedule if train.lr_schedule == AUTO else train.lr_schedule,
         learning_rate=spec.learning_rate if train.learning_rate == AUTO
         else float(train.learning_rate),
         monitor=monitor if validation else monitor[len("val_"):], tta=train.tta,
         validation=validation, batch_size=fit_batch(config.loader.batch_size, train_rows),
-        train_rows=train_rows)
+        train_rows=train_rows, machine_shape=machine.shape, accelerator=machine.accelerator,
+        chips=machine.chips, time_limit_hours=_time_limit(config, machine))
+
+
+def infer_choices(choices: TrainChoices) -> TrainChoices:
+    """What a code competition's inference kernel runs with: the training's choices, on one
+    GPU (or the CPU) whatever the training ran on. A TPU plan's models are read by TensorFlow
+    there (Keras' model files are the same for every backend; the GPU image's JAX may lack
+    CUDA); the test-time augmentation stays."""
+    if not choices.accelerator == "tpu":
+        return choices
+    return dataclasses.replace(choices, backend="tensorflow", accelerator="gpu", chips=1,
+                               machine_shape="")
 
 
 @dataclass(frozen=True)
@@ -145,6 +207,7 @@ class ResolvedSettings:
         c = self.choices
         return {"model": c.model, "augment": c.augment, "lr_schedule": c.lr_schedule,
                 "learning_rate": c.learning_rate, "epochs_planned": self.epochs,
+                "machine_shape": c.machine_shape, "accelerator": c.accelerator,
                 "backend": c.backend, "devices": list(self.devices), "replicas": self.replicas,
                 "precision": self.precision, "steps_per_execution": self.steps_per_execution,
                 "global_batch": self.global_batch}
@@ -152,8 +215,9 @@ class ResolvedSettings:
     def describe(self) -> str:
         """One line for the log."""
         c = self.choices
-        return (f"{c.model} on {len(self.devices)} device(s), {self.replicas} replica(s), "
-                f"{self.precision}, {c.backend}; global batch {self.global_batch}, "
+        machine = f" as on {c.machine_shape}" if c.machine_shape else ""
+        return (f"{c.model} on {len(self.devices)} device(s){machine}, {self.replicas} "
+                f"replica(s), {self.precision}, {c.backend}; global batch {self.global_batch}, "
                 f"{self.steps_per_execution or '?'} step(s) per call; augment {c.augment}, "
                 f"{c.lr_schedule} rate {c.learning_rate:g}, monitor {c.monitor}"
                 + (f", tta {c.tta}" if c.tta != "none" else "")

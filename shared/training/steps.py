@@ -15,6 +15,13 @@ call that their estimated device time covers ``HOST_SECONDS_PER_CALL``, at most
 The device time of a step is estimated from the model: 6 x the multiply-adds of its
 convolution and dense kernels per sample (forward and backward) x the batch, at
 ``ACCELERATOR_FLOPS`` (about what that H100 run reached on the article CNN).
+
+On a TPU plan (``tpu=True``, also in its local rehearsal, so both resolve alike) the global
+batch is split over ``replicas`` chips, each estimated at ``TPU_CHIP_FLOPS`` (the H100's
+measured share of its bfloat16 peak, 2 %, applied to a v5e chip's 197 TFLOP/s), and a call
+is taken to cost ``TPU_HOST_SECONDS_PER_CALL`` of host time (it dispatches to every chip).
+Neither TPU figure was measured: no TPU was at hand; a run's ``metrics.json`` says what
+was used.
 """
 
 from __future__ import annotations
@@ -23,11 +30,14 @@ import math
 
 import keras
 
-__all__ = ["resolve_steps_per_execution", "multiply_adds", "HOST_SECONDS_PER_CALL",
-           "ACCELERATOR_FLOPS", "MAX_AUTO"]
+__all__ = ["resolve_steps_per_execution", "multiply_adds", "step_flops",
+           "HOST_SECONDS_PER_CALL", "ACCELERATOR_FLOPS", "TPU_CHIP_FLOPS",
+           "TPU_HOST_SECONDS_PER_CALL", "MAX_AUTO"]
 
 HOST_SECONDS_PER_CALL = 0.002
 ACCELERATOR_FLOPS = 2e13
+TPU_CHIP_FLOPS = 4e12
+TPU_HOST_SECONDS_PER_CALL = 0.005
 MAX_AUTO = 32
 
 
@@ -55,14 +65,21 @@ def multiply_adds(model: keras.Model) -> int:
     return int(total)
 
 
+def step_flops(model: keras.Model, batch: int) -> float:
+    """Estimated floating-point operations of one training step (forward and backward)."""
+    return 6.0 * multiply_adds(model) * batch
+
+
 def resolve_steps_per_execution(setting: int | str, model: keras.Model, *, global_batch: int,
-                                steps_per_epoch: int, accelerator: bool) -> int:
+                                steps_per_epoch: int, accelerator: bool, tpu: bool = False,
+                                replicas: int = 1) -> int:
     """``setting`` when it is a number, else the ``auto`` rule of the module docstring."""
     if setting != "auto":
         return int(setting)
-    if not accelerator:
+    if not (accelerator or tpu):
         return 1
-    step_seconds = 6 * multiply_adds(model) * global_batch / ACCELERATOR_FLOPS
-    wanted = MAX_AUTO if step_seconds <= 0 else \
-        min(MAX_AUTO, math.ceil(HOST_SECONDS_PER_CALL / step_seconds))
+    flops, host = ((TPU_CHIP_FLOPS * max(1, replicas), TPU_HOST_SECONDS_PER_CALL) if tpu
+                   else (ACCELERATOR_FLOPS, HOST_SECONDS_PER_CALL))
+    step_seconds = step_flops(model, global_batch) / flops
+    wanted = MAX_AUTO if step_seconds <= 0 else min(MAX_AUTO, math.ceil(host / step_seconds))
     return max(d for d in range(1, max(1, wanted) + 1) if steps_per_epoch % d == 0)

@@ -197,7 +197,8 @@ def test_a_new_task_kind_model_family_and_layout_run_as_new_files_alone(copy, tm
     assert "task upper-label: one of 10 classes" in proc.stdout
     assert "because sample_submission.csv holds class names in capitals, e.g. 'TSHIRT'" in \
         proc.stdout
-    assert "train tiny on tensorflow: augment none, constant learning rate 0.003" in proc.stdout
+    assert "train tiny on tensorflow for NvidiaTeslaT4: augment none, constant learning rate " \
+        "0.003" in proc.stdout
     report = json.loads((tmp_path / "work" / "report.json").read_text())
     assert report["train_metrics"]["model"] == "tiny"
     assert report["train_metrics"]["task"] == "upper-label"

@@ -47,7 +47,8 @@ def test_unknown_setting_suggests_the_close_name(tmp_path):
     ({"loader": {"mean": [0.5], "std": [float("nan")]}}, r"\[loader\] std = \[nan\]: expected"),
     ({"loader": {"mean": [0.5], "std": [0.0]}}, r"\[loader\] std = \[0.0\]: expected numbers > 0"),
     ({"loader": {"output": "float16"}}, r"\[loader\] output = 'float16': expected one of uint8"),
-    ({"train": {"backend": "torch"}}, r"\[train\] backend = 'torch': expected one of tensorflow"),
+    ({"train": {"backend": "torch"}},
+         r"\[train\] backend = 'torch': expected one of auto, tensorflow, jax"),
     ({"train": {"mixed_precision": "fp16"}},
      r"\[train\] mixed_precision = 'fp16': expected one of auto, float16, bfloat16, off"),
     ({"train": {"steps_per_execution": 0}},
@@ -125,10 +126,11 @@ def test_mixed_precision_of_earlier_releases_still_reads(tmp_path, value, expect
     assert HostConfig.from_dict({"train": {"mixed_precision": expected}}).train == train
 
 
-def test_defaults_send_uint8_to_the_device_on_tensorflow():
+def test_defaults_send_uint8_to_the_device_and_leave_the_backend_to_the_machine():
     config = HostConfig()
     assert config.loader.output == "uint8" and config.loader.read_ahead is True
     assert (config.train.backend, config.train.mixed_precision,
-            config.train.steps_per_execution) == ("tensorflow", "auto", "auto")
+            config.train.steps_per_execution, config.train.time_limit_hours) == \
+        ("auto", "auto", "auto", "auto")
     assert HostConfig.from_dict({"train": {"steps_per_execution": 8}}).train \
         .steps_per_execution == 8

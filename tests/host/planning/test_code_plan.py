@@ -125,3 +125,20 @@ def test_run_length_labels_are_refused_but_small_tags_are_not(comp):
     labels["label"] = [f"{i % 4} {i // 4 % 4 + 4}" for i in range(len(labels))]  # 8 tags
     labels.to_csv(comp / "train.csv", index=False)
     assert make_plan(config_for(comp, submission="csv")).layout.task == "multi-label"
+
+
+def test_the_inference_kernel_runs_on_a_gpu_or_the_cpu_whatever_the_training_ran_on(comp,
+                                                                                  tmp_path):
+    from host.bundle.build import build_kernels
+
+    tpu = config_for(comp, kaggle={"machine_shape": "TpuV5E8"})
+    plan = make_plan(tpu)
+    assert plan.trains[0].choices.backend == "jax" and plan.infer.choices.backend == "tensorflow"
+    built = build_kernels(plan, tmp_path / "k", owner="me", config=tpu)
+    meta = built.infer.metadata()
+    assert (meta["machine_shape"], meta["enable_gpu"], meta["enable_tpu"]) == \
+        ("NvidiaTeslaT4", True, False)
+    assert built.trains[0].metadata()["enable_tpu"] is True
+    cpu = config_for(comp, kaggle={"infer_accelerator": "cpu"})
+    meta = build_kernels(make_plan(cpu), tmp_path / "c", owner="me", config=cpu).infer.metadata()
+    assert "machine_shape" not in meta and not meta["enable_gpu"] and not meta["enable_tpu"]

@@ -95,6 +95,18 @@ def test_auto_steps_per_execution(setting, accelerator, batch, steps, expected):
                                        accelerator=accelerator) == expected
 
 
+@pytest.mark.parametrize("batch, replicas, steps, expected", [
+    (1024, 8, 420, 4),  # the article CNN at 128 x 8 chips: 1.25 ms a step against 5 ms a call
+    (1024, 8, 2, 2),    # never more than the epoch (the demo: 2 steps of 1024)
+    (128, 1, 420, 4),   # one chip at 128: the same step time
+])
+def test_auto_steps_per_execution_on_a_tpu(batch, replicas, steps, expected):
+    """Sized for a TPU step whether the devices are chips or a rehearsal's host devices."""
+    model = build_model("article", (28, 28, 1), 10)
+    assert resolve_steps_per_execution("auto", model, global_batch=batch, steps_per_epoch=steps,
+                                       accelerator=False, tpu=True, replicas=replicas) == expected
+
+
 @pytest.mark.parametrize("setting, chip, policy", [
     ("auto", None, "float32"),
     ("auto", Chip("cpu"), "float32"),
