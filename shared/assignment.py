@@ -15,6 +15,7 @@ from dataclasses import MISSING, asdict, dataclass
 from typing import Any, Mapping
 
 from shared.config import PipelineConfig
+from shared.preset_choice import PresetChoice
 from shared.sources.layout import SourceLayout
 from shared.store.manifest import DatasetSpec, PlanEntry, RowRange
 from shared.store.sharding import WriterOptions
@@ -37,12 +38,18 @@ class TrainChoices:
     monitor: str  # without the val_ prefix when nothing is held out
     tta: str = "none"
     validation: bool = True  # rows are held out (a hold-out, or the fold)
+    preset: PresetChoice | None = None  # model is a Kaggle Models handle: what to build
+
+    def __post_init__(self) -> None:
+        if isinstance(self.preset, Mapping):  # read back from a baked assignment
+            object.__setattr__(self, "preset", PresetChoice.from_dict(self.preset))
 
     def describe(self) -> str:
-        """One line for the plan."""
+        """The plan's line (and, for a preset, the backbone's lines)."""
         return (f"train {self.model} on {self.backend}: augment {self.augment}, "
                 f"{self.lr_schedule} learning rate {self.learning_rate:g}, best epoch by "
-                f"{self.monitor}" + (f", tta {self.tta}" if self.tta != "none" else ""))
+                f"{self.monitor}" + (f", tta {self.tta}" if self.tta != "none" else "")
+                + (f"\n{self.preset.describe()}" if self.preset is not None else ""))
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

@@ -10,7 +10,8 @@ What is open-ended lives in a registry instead: task kinds (``shared.tasks``) an
 
 __all__ = ["SUBMISSION_KINDS", "LAYOUT_KINDS", "RESIZE_MODES", "NULL_LABEL_POLICIES",
            "VERIFY_MODES", "SHUFFLE_MODES", "LOADER_OUTPUTS", "PRECISIONS", "BACKENDS",
-           "AUGMENT_MODES", "LR_SCHEDULES", "DISTRIBUTE_MODES", "TTA_MODES", "AUTO"]
+           "AUGMENT_MODES", "LR_SCHEDULES", "DISTRIBUTE_MODES", "TTA_MODES", "WEIGHT_SOURCES",
+           "AUTO"]
 
 AUTO = "auto"  # decided by the planner or the kernel, and said in the plan or the log
 
@@ -27,3 +28,4 @@ AUGMENT_MODES = ("none", "flip", "shift", "flip_shift")  # [train] augment (besi
 LR_SCHEDULES = ("constant", "cosine")  # [train] lr_schedule (besides auto)
 DISTRIBUTE_MODES = ("auto", "mirrored", "none")  # [train] distribute
 TTA_MODES = ("none", "flip")  # [train] tta
+WEIGHT_SOURCES = ("pretrained", "random")  # [train] weights, for a Kaggle Models preset

@@ -18,6 +18,7 @@ from host.planning.detect import detect_source
 from host.planning.input_notes import null_label_notes, spaced_id_notes
 from host.planning.kernels import (KernelPlan, blend_slug, check_slug_prefix, fold_slug,
                                    plan_kernels)
+from host.planning.presets import local_preset, source_for_preset
 from host.planning.task_detect import decide_task
 from host.settings import HostConfig
 from shared.assignment import (Assignment, BlendAssignment, PreprocessAssignment,
@@ -29,6 +30,7 @@ from shared.store.manifest import DatasetSpec
 from shared.store.sharding import WriterOptions
 from shared.tasks import task_for
 from shared.assignment import TrainChoices
+from shared.training.preset_settings import choose_preset
 from shared.training.settings import choose_training
 
 __all__ = ["Plan", "make_plan", "dataset_spec"]
@@ -85,12 +87,16 @@ def dataset_spec(layout: SourceLayout, rows: dict[str, SplitRows],
 def make_plan(config: HostConfig, data_dir: str | Path | None = None) -> Plan:
     """Plan every kernel for the competition in ``data_dir`` (default: [competition] data_dir)."""
     data_dir = Path(config.competition.data_dir if data_dir is None else data_dir)
-    detection = detect_source(data_dir, config.source)
-    notes = [*detection.notes,
+    local = local_preset(config)  # a preset [train] model names: its size shapes the shards
+    preset = choose_preset(config, str(local.handle), local.facts) if local else None
+    source, preset_notes = source_for_preset(config.source, preset)
+    detection = detect_source(data_dir, source)
+    notes = [*preset_notes, *detection.notes,
              *null_label_notes(detection.layout, data_dir, config.source.null_labels)]
     decision = decide_task(detection.layout, data_dir, config.competition.task)
     layout = decision.layout
-    choices = choose_training(config, task_for(layout))  # a setting that cannot work fails here
+    # a setting that cannot work fails here
+    choices = choose_training(config, task_for(layout), preset)
     Normalization.from_config(config.loader).check_channels(layout.channels)
     rows = {split: read_split_rows(layout, data_dir, split) for split in layout.split_rows}
     spec = dataset_spec(layout, rows, config.store)

@@ -7,7 +7,8 @@ Two steps, one module:
   rate, the monitored metric and test-time augmentation, from ``[train]``, the task and the
   family's spec (``shared.models``). The planner bakes the resulting ``TrainChoices`` into each
   train kernel's assignment and prints them; a setting that cannot work is refused there,
-  before any kernel runs.
+  before any kernel runs. With ``[train] model`` naming a Kaggle Models preset, what the
+  preset means (``shared.training.preset_settings.choose_preset``) comes in as ``preset``.
 - ``resolve_settings(choices, config, placement)`` runs in the train kernel once the devices
   are known: the precision, the replicas and the global batch, then (``with_steps``) the
   batches per compiled call for the built model. ``metrics.json``, the resume key and the
@@ -22,7 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 from shared.choices import AUTO
 from shared.data.options import LoaderOptions
-from shared.models import model_spec
+from shared.models import model_spec, names_a_preset
+from shared.preset_choice import PresetChoice
 from shared.tasks import Task, resolve_monitor
 from shared.assignment import TrainChoices
 
@@ -57,21 +59,42 @@ def _augment(config: "PipelineConfig", default: str) -> str:
 
 
 def check_train_settings(config: "PipelineConfig") -> None:
-    """What can be refused before the data is read: an unknown model family, mirror TTA on a
-    model that never sees a mirror (ValueError naming the setting and the fix)."""
-    _augment(config, model_spec(config.train.model).augment)
-
-
-def choose_training(config: "PipelineConfig", task: Task) -> TrainChoices:
-    """The plan-time choices for ``config``'s ``[train]`` and ``task`` (ValueError for a
-    setting that cannot work: an unknown model, a monitor the task does not report, mirror
-    TTA without mirror training)."""
+    """What can be refused before the data is read: an unknown model family, a pretrained
+    family named instead of a preset, preset settings without a preset, mirror TTA on a model
+    that never sees a mirror (ValueError naming the setting and the fix)."""
     train = config.train
     spec = model_spec(train.model)
+    if spec.pretrained and not names_a_preset(train.model):
+        raise ValueError(f"[train] model = {train.model!r} is the pretrained family that "
+                         "fine-tunes keras_hub backbones: name one of its presets instead, by "
+                         "its Kaggle Models handle (docs/pretrained.md)")
+    if not spec.pretrained:
+        preset_only = {"weights": "pretrained", "head_epochs": AUTO, "freeze_batchnorm": AUTO}
+        for name, default in preset_only.items():
+            if getattr(train, name) != default:
+                raise ValueError(f"[train] {name} = {getattr(train, name)!r} applies to a "
+                                 f"Kaggle Models preset; model = {train.model!r} is trained "
+                                 f"from scratch: remove it (or set it to {default!r})")
+    _augment(config, spec.augment)
+
+
+def choose_training(config: "PipelineConfig", task: Task,
+                    preset: PresetChoice | None = None) -> TrainChoices:
+    """The plan-time choices for ``config``'s ``[train]`` and ``task`` (ValueError for a
+    setting that cannot work: an unknown model, a monitor the task does not report, mirror
+    TTA without mirror training); ``preset``: what the preset ``[train] model`` names means
+    for this plan."""
+    train = config.train
+    check_train_settings(config)
+    spec = model_spec(train.model, preset.backbone if preset is not None else "")
+    if spec.pretrained and preset is None:
+        raise ValueError(f"[train] model = {train.model!r} names a Kaggle Models preset: the "
+                         "planner (host.planning.make_plan) reads its local copy first")
     validation = config.loader.validation_fraction > 0 or train.folds > 1
     monitor = resolve_monitor(train.monitor, task)
     return TrainChoices(
-        model=spec.name, backend=train.backend, augment=_augment(config, spec.augment),
+        model=preset.handle if preset is not None else spec.name, preset=preset,
+        backend=train.backend, augment=_augment(config, spec.augment),
         lr_schedule=spec.lr_schedule if train.lr_schedule == AUTO else train.lr_schedule,
         learning_rate=spec.learning_rate if train.learning_rate == AUTO
         else float(train.learning_rate),
@@ -110,6 +133,8 @@ class ResolvedSettings:
             key["epochs"] = self.epochs
         if folds > 1:
             key |= {"fold": fold, "folds": folds}
+        if c.preset is not None:
+            key["preset"] = c.preset.key()
         return key
 
     def summary(self) -> dict[str, Any]:
@@ -119,7 +144,8 @@ class ResolvedSettings:
                 "learning_rate": c.learning_rate, "epochs_planned": self.epochs,
                 "backend": c.backend, "devices": list(self.devices), "replicas": self.replicas,
                 "precision": self.precision, "steps_per_execution": self.steps_per_execution,
-                "global_batch": self.global_batch}
+                "global_batch": self.global_batch,
+                **({"preset": dataclasses.asdict(c.preset)} if c.preset is not None else {})}
 
     def describe(self) -> str:
         """One line for the log."""
@@ -128,7 +154,10 @@ class ResolvedSettings:
                 f"{self.precision}, {c.backend}; global batch {self.global_batch}, "
                 f"{self.steps_per_execution or '?'} step(s) per call; augment {c.augment}, "
                 f"{c.lr_schedule} rate {c.learning_rate:g}, monitor {c.monitor}"
-                + (f", tta {c.tta}" if c.tta != "none" else ""))
+                + (f", tta {c.tta}" if c.tta != "none" else "")
+                + (f"; {c.preset.backbone} ({c.preset.weights} weights), "
+                   f"{c.preset.head_epochs} head epoch(s) then every layer at "
+                   f"{c.preset.fine_tune_rate:g}" if c.preset is not None else ""))
 
 
 def resolve_settings(choices: TrainChoices, config: "PipelineConfig",
