@@ -108,6 +108,7 @@ class FakeKaggle:
         self.outputs_for: Callable[[FakeKernel, FakeVersion], dict[str, bytes]] = default_outputs
         self.page_size_cap = 2  # forces the client to page through output listings
         self.labels_supported = True  # False: every versionLabel is answered with 404
+        self.missing_models: set[str] = set()  # model handles Kaggle does not find
         self.uploads: dict[str, bytes] = {}
         self.submissions: list[dict] = []
         self.lock = threading.Lock()
@@ -204,6 +205,9 @@ class FakeKaggle:
                   "versionNumber": version.number, "kernelId": 1000 + len(self.kernels)}
         if missing:
             answer["invalidKernelSources"] = missing
+        models = [m for m in body.get("modelDataSources", []) if m in self.missing_models]
+        if models:
+            answer["invalidModelSources"] = models
         return answer
 
     def _GetKernelSessionStatus(self, body: dict, user: str) -> dict:

@@ -16,15 +16,30 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from PIL import Image
 
+from host.examples.fashion_mnist import CLASSES
 from host.examples.photos import plan_photos, render_upright
 from shared.models.handles import ModelHandle
 
-__all__ = ["TINY_HANDLE", "render_photos", "tiny_resnet", "pretrain_backbone", "save_preset",
-           "disjoint_items"]
+__all__ = ["TINY_HANDLE", "example_items", "disjoint_items", "render_photos", "tiny_resnet",
+           "pretrain_backbone", "save_preset", "pretrained_photo_preset"]
 
 TINY_HANDLE = "pipeline-tests/tiny-resnet/keras/tiny_resnet_photos/1"
+
+
+def example_items(folder: str | Path) -> tuple[np.ndarray, np.ndarray]:
+    """The 28x28 items and class indices of an example competition (``host.examples.
+    fashion_mnist``: ``train/``, ``test/``, ``train.csv`` and ``solution.csv``)."""
+    folder = Path(folder)
+    index = {name: i for i, name in enumerate(CLASSES)}
+    items, labels = [], []
+    for split, table in (("train", "train.csv"), ("test", "solution.csv")):
+        rows = pd.read_csv(folder / table, dtype=str)
+        items += [np.asarray(Image.open(folder / split / f"{i}.png")) for i in rows["id"]]
+        labels += [index[label] for label in rows["label"]]
+    return np.stack(items), np.asarray(labels)
 
 
 def disjoint_items(pool: tuple[np.ndarray, np.ndarray], exclude: np.ndarray
@@ -100,3 +115,15 @@ def save_preset(backbone: Any, cache: str | Path, handle: str, *, image_size: in
             offset=list(offset) if offset is not None else None).save_to_preset(str(folder))
     folder.with_name(f"{parsed.version}.complete").touch()
     return folder
+
+
+def pretrained_photo_preset(cache: str | Path, items: np.ndarray, labels: np.ndarray, *,
+                            size: int, renders: int, epochs: int, handle: str = TINY_HANDLE,
+                            seed: int = 0) -> Path:
+    """The whole protocol: ``renders`` photos of each item at ``size`` pixels, a tiny ResNet
+    pretrained on them for ``epochs`` epochs, saved as ``handle`` in the cache ``cache``."""
+    photos = np.concatenate([render_photos(items, labels, size=size, seed=seed + 1 + r)
+                             for r in range(renders)])
+    backbone, scale, offset = pretrain_backbone(photos, np.tile(labels, renders),
+                                                epochs=epochs, seed=seed)
+    return save_preset(backbone, cache, handle, image_size=size, scale=scale, offset=offset)

@@ -10,7 +10,8 @@ model around it (``shared.models.backbone_build``) and trains it in two phases:
    and then decayed to 1% by a cosine over the remaining epochs (``lr_schedule = "cosine"``)
    or held (``"constant"``).
 
-Both phases decay weights (not biases or normalisation scales) and call the backbone with
+Both phases decay every trainable weight (AdamW's ``weight_decay``: a variable list excluded from
+it would not survive a checkpoint, Keras does not save it) and call the backbone with
 ``training=False`` unless ``[train] freeze_batchnorm = false``. The fit loop
 (``shared.training.run``) fits up to each ``phase_stops`` epoch and calls ``enter_phase``
 first: a fresh model, a resumed one and one that finished the head phase all get the
@@ -34,9 +35,6 @@ from shared.preset_choice import PresetChoice
 __all__ = ["mounted_preset", "build_fine_tune_model", "phase_stops", "enter_phase",
            "head_optimizer", "all_layers_optimizer"]
 
-_NOT_DECAYED = ["bias", "gamma", "beta"]  # biases and normalisation scales keep their size
-
-
 def mounted_preset(preset: PresetChoice, input_dir: str | Path) -> Path:
     """The mounted copy of ``preset`` under ``input_dir``, checked against the plan."""
     folder = find_preset(preset.handle, input_dir)
@@ -53,10 +51,7 @@ def mounted_preset(preset: PresetChoice, input_dir: str | Path) -> Path:
 
 def head_optimizer(preset: PresetChoice, learning_rate: float) -> keras.optimizers.Optimizer:
     """The head phase's AdamW."""
-    optimizer = keras.optimizers.AdamW(learning_rate=learning_rate,
-                                       weight_decay=preset.weight_decay)
-    optimizer.exclude_from_weight_decay(var_names=_NOT_DECAYED)
-    return optimizer
+    return keras.optimizers.AdamW(learning_rate=learning_rate, weight_decay=preset.weight_decay)
 
 
 def all_layers_optimizer(choices: TrainChoices, steps_per_epoch: int,
@@ -70,10 +65,7 @@ def all_layers_optimizer(choices: TrainChoices, steps_per_epoch: int,
         peak / 100 if warmup else peak, decay_steps=steps,
         alpha=0.01 if choices.lr_schedule == "cosine" else 1.0,
         warmup_target=peak if warmup else None, warmup_steps=warmup)
-    optimizer = keras.optimizers.AdamW(learning_rate=schedule,
-                                       weight_decay=preset.weight_decay)
-    optimizer.exclude_from_weight_decay(var_names=_NOT_DECAYED)
-    return optimizer
+    return keras.optimizers.AdamW(learning_rate=schedule, weight_decay=preset.weight_decay)
 
 
 def phase_stops(choices: TrainChoices, epochs: int) -> tuple[int, ...]:

@@ -67,6 +67,7 @@ def _fit_epochs(session: Session, guard: WallClockGuard, verbose: int) -> TrainS
             enter_phase(session.model, session.settings.choices, start, task=session.task,
                         steps_per_epoch=data.train.steps_per_epoch, epochs=train.epochs,
                         steps_per_execution=session.settings.steps_per_execution)
+            data.train.restart_at(start)  # each fit counts the sequence's batches from 0
             session.model.fit(data.train, steps_per_epoch=data.train.steps_per_epoch,
                               epochs=stop, initial_epoch=start, shuffle=False,
                               validation_data=data.validation, callbacks=callbacks,
