@@ -55,14 +55,23 @@ def _deit(size: int):
                                          intermediate_dim=32)
 
 
-BACKBONES = ("resnet", "efficientnet", "densenet", "vit", "deit")
+def _dinov2(size: int):
+    import keras_hub
+
+    return keras_hub.models.DINOV2Backbone(
+        patch_size=8, num_layers=1, hidden_dim=16, num_heads=2, intermediate_dim=32,
+        image_shape=(size, size, 3), position_embedding_shape=(size, size))
+
+
+BACKBONES = ("resnet", "efficientnet", "densenet", "vit", "deit", "dinov2")
 
 
 def tiny_backbone(kind: str = "resnet", size: int = 32):
     """A keras_hub backbone of a few thousand to 150k parameters (random weights); ViT-like
     ones take ``size`` x ``size`` only."""
     builders = {"resnet": tiny_resnet, "efficientnet": _efficientnet, "densenet": _densenet,
-                "vit": lambda: _vit(size), "deit": lambda: _deit(size)}
+                "vit": lambda: _vit(size), "deit": lambda: _deit(size),
+                "dinov2": lambda: _dinov2(size)}
     return builders[kind]()
 
 

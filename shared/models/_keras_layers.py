@@ -41,6 +41,9 @@ class BackboneCall(keras.layers.Layer):
         self.built = True
 
     def call(self, inputs: Any, training: bool | None = None) -> Any:
+        named = self.backbone.input  # DINOv2 names its one input: {"images": ...}
+        if isinstance(named, dict) and len(named) == 1:
+            inputs = {next(iter(named)): inputs}
         return self.backbone(inputs, training=False if self.inference else training)
 
     def compute_output_shape(self, input_shape: Any) -> Any:

@@ -15,6 +15,7 @@ from host.kaggle_api.metadata import MetadataError, MetadataRules, validate_kern
 from host.planning import make_plan
 from host.planning.presets import CACHE_ENV
 from host.settings import HostConfig
+from kaggle_helpers import clean_env, run_push
 from preset_fixtures import HANDLE, save_backbone
 
 OTHER = "pipeline-tests/tiny/keras/tiny_resnet_48/1"
@@ -116,3 +117,22 @@ def test_every_train_kernel_mounts_the_preset_and_the_checks_hold_it(cache, comp
     with pytest.raises(MetadataError, match=rf"kernel presets-train-fold-1: model_sources: "
                        rf"must list '{HANDLE}', the preset the kernel builds on"):
         validate_kernels(kernels.preprocess, kernels.trains, rules, kernels.blend)
+
+
+def test_push_plan_reads_the_local_copy_and_shows_what_the_train_kernel_mounts(
+        cache, competition, tmp_path):
+    config = tmp_path / "pipeline.toml"
+    config.write_text(f'[competition]\nslug = "presets"\ndata_dir = "{competition}"\n'
+                      f'[train]\nmodel = "{HANDLE}"\n[kaggle]\nowner = "alice"\n')
+    env = clean_env(tmp_path / "home", **{CACHE_ENV: str(cache)})
+    result = run_push(["--config", str(config), "--build-dir", str(tmp_path / "k"), "--plan"],
+                      cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    assert f"competition presets, model {HANDLE}, 1 kernel output(s)" in result.stdout
+    assert "backbone ResNetBackbone (" in result.stdout and "input 32x32x3" in result.stdout
+    assert "every kernel passes the checks" in result.stdout
+    missing = run_push(["--config", str(config), "--build-dir", str(tmp_path / "k"), "--plan"],
+                       cwd=tmp_path, env=clean_env(tmp_path / "home2",
+                                                   **{CACHE_ENV: str(tmp_path / "empty")}))
+    assert missing.returncode == 2 and "is not downloaded" in missing.stderr
+    assert f"kagglehub.model_download('{HANDLE}')" in missing.stderr
