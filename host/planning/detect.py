@@ -154,7 +154,7 @@ def _image_folder(data_dir: Path, source: SourceConfig, csvs, header, common) ->
                             else _locate(index, data_dir, names, "train"))
     test_dir, test_ext = _locate(index, data_dir, test_ids, "test") if len(test_ids) else ("", "")
     probe = probe_images(ImageLocator(data_dir / train_dir, train_ext), names)
-    notes = [] if source.image_size and source.channels else probe.notes()
+    notes = probe.notes(size=not source.image_size, channels=not source.channels)
     layout = SourceLayout(
         kind="image_folder", **common, label_column=label, path_column=path_column,
         image_size=tuple(source.image_size) or probe.size,
