@@ -32,8 +32,6 @@ from host.dryrun.runner import KernelRun, run_kernel
 from host.dryrun.scoring import score_submission
 from host.dryrun.tree import (MOUNT_STYLES, KernelTree, make_tree, mount_competition, mount_model,
                               mount_output, replacing_working)
-from host.planning.presets import cached_preset
-from shared.models.handles import ModelHandle
 from host.dryrun.workdir import check_workdir
 from shared.blend import CV_NAME
 from host.settings import HostConfig
@@ -165,9 +163,14 @@ def _mounted_run(folder: KernelFolder, sources: tuple[KernelFolder, ...], output
     for source, output in zip(sources, outputs):
         mount_output(tree, output, owner=options.owner, slug=source.slug,
                      mounts=options.mounts)
-    for handle in folder.metadata().get("model_sources", []):  # presets, from kagglehub's cache
-        mount_model(tree, handle, cached_preset(ModelHandle.parse(handle)),
-                    mounts=options.mounts)
+    models = folder.metadata().get("model_sources", [])
+    if models:  # presets, from kagglehub's cache (imported here, as the planner is)
+        from host.planning.presets import cached_preset
+        from shared.models.handles import ModelHandle
+
+        for handle in models:
+            mount_model(tree, handle, cached_preset(ModelHandle.parse(handle)),
+                        mounts=options.mounts)
     with replacing_working(tree):
         return _run_checked(folder, tree, options), tree
 

@@ -14,6 +14,7 @@ preset (``preset``, ``folder``).
 from __future__ import annotations
 
 import difflib
+import os
 from typing import Any, Sequence
 
 from shared.models.handles import FORM, is_handle, looks_like_preset_name
@@ -83,21 +84,23 @@ def build_model(kind: str | ModelSpec, input_shape: tuple[int, ...], head: Head 
                 learning_rate: Any = 1e-3, seed: int | None = None,
                 loss: Any = "sparse_categorical_crossentropy",
                 metrics: Sequence[Any] = ("accuracy",), optimizer: Any = None,
-                **preset: Any) -> Any:
+                preset: Any = None, folder: str | os.PathLike | None = None) -> Any:
     """A compiled model of family ``kind`` ending in ``head`` (a number means that many
     classes, softmax); build it inside the distribution strategy's scope. ``seed`` fixes the
-    initial weights. A pretrained family takes ``preset=`` (a ``PresetChoice``) and
-    ``folder=`` (where it is mounted)."""
+    initial weights. A pretrained family takes ``preset`` (a ``PresetChoice``) and ``folder``
+    (where the preset is mounted); ``optimizer`` replaces Adam at ``learning_rate``."""
     spec = kind if isinstance(kind, ModelSpec) else model_spec(kind)
     head = Head(head, "softmax") if isinstance(head, int) else head
     shape = check_input(spec, input_shape, head)
-    if spec.pretrained != bool(preset):
+    if spec.pretrained != (preset is not None and folder is not None):
         raise ValueError(f"the {spec.name} model " + (
-            "is built on a preset: pass preset= and folder=" if spec.pretrained else
-            f"takes no preset, received {sorted(preset)}"))
+            "is built on a preset: pass preset and folder" if spec.pretrained else
+            "takes no preset"))
     if seed is not None:
         import keras
 
         keras.utils.set_random_seed(seed)
-    return compile_model(spec.build(spec, shape, head, **preset), learning_rate=learning_rate,
-                         loss=loss, metrics=metrics, optimizer=optimizer)
+    built = spec.build(spec, shape, head, preset=preset, folder=folder) if spec.pretrained \
+        else spec.build(spec, shape, head)
+    return compile_model(built, learning_rate=learning_rate, loss=loss, metrics=metrics,
+                         optimizer=optimizer)

@@ -64,6 +64,7 @@ def test_the_embedded_example_runs_under_kaggles_versions(tmp_path):
                 "keras_backend": "tensorflow", "backend_version": pins["tensorflow"]}
     runtime = report["train_metrics"]["runtime"]
     assert {k: runtime[k] for k in expected} == expected and runtime["keras_imported"]
+    assert "keras_hub" not in runtime  # imported only for a model built on a preset
     for manifest in (tmp_path / "work" / "kaggle").glob("*-preprocess-*/working/manifest.json"):
         recorded = json.loads(manifest.read_text())["extra"]["runtime"]
         assert {k: recorded[k] for k in expected} == expected
