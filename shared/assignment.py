@@ -17,6 +17,7 @@ from typing import Any, Mapping
 from shared.checks import check_choice, check_int, check_number
 from shared.choices import ACCELERATORS
 from shared.config import PipelineConfig
+from shared.preset_choice import PresetChoice
 from shared.sources.layout import SourceLayout
 from shared.store.manifest import DatasetSpec, PlanEntry, RowRange
 from shared.store.sharding import WriterOptions
@@ -47,8 +48,11 @@ class TrainChoices:
     accelerator: str = "gpu"  # gpu | tpu (shared.choices.ACCELERATORS)
     chips: int = 0  # the devices the shape has (2 for T4 x2, 8 for a TPU v5e-8); 0 = unknown
     time_limit_hours: float = 11.0  # [train] time_limit_hours, auto resolved for the machine
+    preset: PresetChoice | None = None  # model is a Kaggle Models handle: what to build
 
     def __post_init__(self) -> None:
+        if isinstance(self.preset, Mapping):  # read back from a baked assignment
+            object.__setattr__(self, "preset", PresetChoice.from_dict(self.preset))
         check_choice("TrainChoices.accelerator", self.accelerator, ACCELERATORS)
         check_int("TrainChoices.chips", self.chips, minimum=0)
         check_number("TrainChoices.time_limit_hours", self.time_limit_hours, above=0.0)
@@ -57,12 +61,13 @@ class TrainChoices:
                              f"{self.backend!r}; re-plan the kernels")
 
     def describe(self) -> str:
-        """One line for the plan."""
+        """The plan's line (and, for a preset, the backbone's lines)."""
         machine = f" for {self.machine_shape}" if self.machine_shape else ""
         return (f"train {self.model} on {self.backend}{machine}: augment {self.augment}, "
                 f"{self.lr_schedule} learning rate {self.learning_rate:g}, best epoch by "
                 f"{self.monitor}" + (f", tta {self.tta}" if self.tta != "none" else "")
-                + f"; stop before {self.time_limit_hours:g} h")
+                + f"; stop before {self.time_limit_hours:g} h"
+                + (f"\n{self.preset.describe()}" if self.preset is not None else ""))
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

@@ -12,7 +12,7 @@ checked when the config is read.
 __all__ = ["SUBMISSION_KINDS", "RESIZE_MODES", "NULL_LABEL_POLICIES",
            "VERIFY_MODES", "SHUFFLE_MODES", "LOADER_OUTPUTS", "PRECISIONS", "BACKENDS",
            "AUGMENT_MODES", "LR_SCHEDULES", "DISTRIBUTE_MODES", "TTA_MODES", "INFER_ACCELERATORS",
-           "ACCELERATORS",
+           "ACCELERATORS", "WEIGHT_SOURCES",
            "AUTO"]
 
 AUTO = "auto"  # decided by the planner or the kernel, and said in the plan or the log
@@ -31,3 +31,4 @@ DISTRIBUTE_MODES = ("auto", "mirrored", "none")  # [train] distribute
 TTA_MODES = ("none", "flip")  # [train] tta
 INFER_ACCELERATORS = ("gpu", "cpu")  # [kaggle] infer_accelerator (code competitions)
 ACCELERATORS = ("gpu", "tpu")  # what a [kaggle] machine_shape trains on (host.machine_shapes)
+WEIGHT_SOURCES = ("pretrained", "random")  # [train] weights, for a Kaggle Models preset

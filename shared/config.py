@@ -22,7 +22,7 @@ from shared.checks import check_choice, check_int, check_mean_std, check_number,
 from shared.choices import (AUGMENT_MODES, AUTO, BACKENDS, DISTRIBUTE_MODES, LOADER_OUTPUTS,
                             LR_SCHEDULES, NULL_LABEL_POLICIES, PRECISIONS,
                             RESIZE_MODES, SHUFFLE_MODES, SUBMISSION_KINDS, TTA_MODES,
-                            VERIFY_MODES)
+                            VERIFY_MODES, WEIGHT_SOURCES)
 from shared.units import parse_size
 
 __all__ = [
@@ -222,6 +222,13 @@ class TrainConfig:
     backend: str = AUTO  # Keras' backend: tensorflow or jax; auto: jax on a TPU, else tensorflow
     # batches per compiled call; auto: 1 on CPU, more where a step is short on an accelerator
     steps_per_execution: int | str = field(default=AUTO, metadata={"types": (int, str)})
+    # With model = a Kaggle Models preset (docs/pretrained.md): its weights, or only its
+    # architecture (random: trained from scratch); epochs that train the head alone with the
+    # backbone frozen (auto: the family's, 0 for random weights); whether the backbone's batch
+    # norm keeps its pretrained statistics (auto: with pretrained weights).
+    weights: str = "pretrained"
+    head_epochs: int | str = field(default=AUTO, metadata={"types": (int, str)})
+    freeze_batchnorm: bool | str = field(default=AUTO, metadata={"types": (bool, str)})
 
     def __post_init__(self) -> None:
         if isinstance(self.mixed_precision, bool):
@@ -238,6 +245,13 @@ class TrainConfig:
                          "a model family such as 'article' or 'better', or a Kaggle Models "
                          "handle owner/model/framework/variation/version")
         _choice("train", "tta", self.tta, TTA_MODES)
+        _choice("train", "weights", self.weights, WEIGHT_SOURCES)
+        if self.head_epochs != AUTO:
+            check_int("[train] head_epochs", self.head_epochs, minimum=0,
+                      fix='or "auto" for the model family\'s own')
+        if self.freeze_batchnorm != AUTO and not isinstance(self.freeze_batchnorm, bool):
+            raise refuse("[train] freeze_batchnorm", self.freeze_batchnorm,
+                         'true, false or "auto"')
         check_int("[train] folds", self.folds, fix="1 trains one model, K >= 2 trains K folds")
         if self.folds > MAX_FOLDS:
             raise refuse("[train] folds", self.folds, f"at most {MAX_FOLDS} fold kernels")

@@ -5,7 +5,8 @@ last read), so every kernel records what it really ran with: the preprocessing k
 ``manifest.json`` (``extra.runtime``), the train kernel in ``metrics.json`` (``runtime``),
 and both print it first in their log. Keras is described without importing it when nothing
 imported it yet (a preprocessing kernel never loads TensorFlow): its installed version and
-the backend it would load (``KERAS_BACKEND``, else ``keras.json``, else TensorFlow).
+the backend it would load (``KERAS_BACKEND``, else ``keras.json``, else TensorFlow). A kernel
+that built a model on a Kaggle Models preset records the keras_hub it imported as well.
 """
 
 from __future__ import annotations
@@ -53,10 +54,13 @@ def runtime_info() -> dict[str, object]:
     module = sys.modules.get(backend)
     backend_version = getattr(module, "__version__", None) or _installed(
         *_BACKEND_DISTS.get(backend, (backend,)))
-    return {"python": platform.python_version(), "numpy": _installed("numpy"),
+    info = {"python": platform.python_version(), "numpy": _installed("numpy"),
             "pandas": _installed("pandas"), "pillow": _installed("pillow", "Pillow"),
             "keras": keras_version, "keras_backend": backend,
             "backend_version": backend_version, "keras_imported": keras is not None}
+    if "keras_hub" in sys.modules:
+        info["keras_hub"] = getattr(sys.modules["keras_hub"], "__version__", None)
+    return info
 
 
 def describe_runtime(info: dict[str, object] | None = None) -> str:

@@ -114,6 +114,7 @@ class FakeKaggle:
                                                             "tpu": (0.0, 20.0, 0.0)}
         self.quota_refresh = "2026-12-05T00:00:00Z"
         self.raw_answers: dict[str, bytes] = {}  # route -> a 200 body the client cannot parse
+        self.missing_models: set[str] = set()  # model handles Kaggle does not find
         self.uploads: dict[str, bytes] = {}
         self.submissions: list[dict] = []
         # a submission's states, one per listing of the submissions that shows it (the last
@@ -214,6 +215,9 @@ class FakeKaggle:
                   "versionNumber": version.number, "kernelId": 1000 + len(self.kernels)}
         if missing:
             answer["invalidKernelSources"] = missing
+        models = [m for m in body.get("modelDataSources", []) if m in self.missing_models]
+        if models:
+            answer["invalidModelSources"] = models
         return answer
 
     def _GetKernelSessionStatus(self, body: dict, user: str) -> dict:

@@ -23,6 +23,7 @@ from typing import Any
 from host.bundle.accelerator import role_accelerator
 from host.bundle.closure import runtime_closure
 from host.bundle.folder import METADATA_NAME, KernelFolder, kernel_title
+from host.bundle.model_sources import model_sources
 from host.bundle.script import fingerprint, package_zip, render_script
 from host.kernel_stages import KernelStages
 from host.settings import HostConfig
@@ -61,6 +62,9 @@ def _metadata(root: Path, assignment, owner: str, config: HostConfig,
     meta.pop("machine_shape", None)  # the role's machine, decided in one place
     meta.update(role_accelerator(assignment.role, config.kaggle.machine_shape,
                                  infer=config.kaggle.infer_accelerator))
+    models = model_sources(assignment)
+    if models:
+        meta["model_sources"] = models
     return meta
 
 
@@ -93,7 +97,8 @@ def _build_one(assignment, out_dir: Path, owner: str, config: HostConfig, root: 
     write_text_atomic(folder / METADATA_NAME, json.dumps(meta, indent=2) + "\n")
     sources = getattr(assignment, "sources", ())
     return KernelFolder(slug=assignment.kernel, role=assignment.role, path=folder,
-                        script=script, fingerprint=digest, sources=tuple(sources))
+                        script=script, fingerprint=digest, sources=tuple(sources),
+                        models=tuple(meta.get("model_sources", ())))
 
 
 def build_kernels(stages: KernelStages[Assignment], out_dir: str | os.PathLike, *, owner: str,

@@ -30,6 +30,7 @@ class KernelFolder:
     script: str  # the script's file name inside ``path``
     fingerprint: str  # SHA-256 of the bundle's content (code + assignment), without itself
     sources: tuple[str, ...] = ()  # slugs of the kernels whose outputs this one mounts
+    models: tuple[str, ...] = ()  # Kaggle Models handles it mounts (a preset it builds on)
 
     @property
     def script_path(self) -> Path:

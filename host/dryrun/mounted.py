@@ -15,7 +15,8 @@ from host.bundle.folder import KernelFolder
 from host.dryrun.inputs import changes, snapshot
 from host.dryrun.options import SOLUTION_NAME, DryRunError, DryRunOptions
 from host.dryrun.runner import KernelRun, run_kernel
-from host.dryrun.tree import (KernelTree, make_tree, mount_competition, mount_output,
+from host.dryrun.tree import (KernelTree, make_tree, mount_competition, mount_model,
+                              mount_output,
                               replacing_working)
 from shared.units import format_size
 
@@ -78,5 +79,13 @@ def mounted_run(folder: KernelFolder, sources: tuple[KernelFolder, ...], outputs
     for source, output in zip(sources, outputs):
         mount_output(tree, output, owner=options.owner, slug=source.slug,
                      mounts=options.mounts)
+    models = folder.metadata().get("model_sources", [])
+    if models:  # presets, from kagglehub's cache (imported here, as the planner is)
+        from host.planning.presets import cached_preset
+        from shared.models.handles import ModelHandle
+
+        for handle in models:
+            mount_model(tree, handle, cached_preset(ModelHandle.parse(handle)),
+                        mounts=options.mounts)
     with replacing_working(tree):
         return run_checked(folder, tree, options, env=env, offline=offline, name=name), tree

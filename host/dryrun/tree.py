@@ -9,7 +9,10 @@ train kernel's earlier outputs stay until a new run succeeds (``replacing_workin
 Mounts are symbolic links, the way Kaggle mounts sources without copying them: the
 competition folder at ``input/<competition>/`` (minus the local solution file, which Kaggle
 never ships) and each preprocessing kernel's output at ``input/notebooks/<owner>/<slug>/``
-(``mounts="notebooks"``) or ``input/<slug>/`` (``mounts="legacy"``).
+(``mounts="notebooks"``) or ``input/<slug>/`` (``mounts="legacy"``), and each Kaggle Models
+preset it lists in ``model_sources`` (the local copy in kagglehub's cache) at
+``input/models/<owner>/<model>/<framework>/<variation>/<version>`` or, legacy,
+``input/<model>/<framework>/<variation>/<version>``.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from pathlib import Path
 from typing import Iterator
 
 __all__ = ["KernelTree", "MOUNT_STYLES", "make_tree", "mount_competition", "mount_output",
-           "folder_bytes", "replacing_working"]
+           "mount_model", "folder_bytes", "replacing_working"]
 
 MOUNT_STYLES = ("notebooks", "legacy")  # how kernel outputs are mounted
 _BUNDLE_MARK = "bundle-fingerprint"  # beside input/ and working/: who last used working/
@@ -108,6 +111,18 @@ def mount_output(tree: KernelTree, output: Path, *, owner: str, slug: str, mount
         else (tree.input / slug)
     mount.parent.mkdir(parents=True, exist_ok=True)
     os.symlink(output.resolve(), mount)
+    return mount
+
+
+def mount_model(tree: KernelTree, handle: str, local: Path, *, mounts: str) -> Path:
+    """Link the local copy of the Kaggle Models preset ``handle`` where Kaggle mounts it."""
+    if mounts not in MOUNT_STYLES:
+        raise ValueError(f"mounts {mounts!r}: expected one of {', '.join(MOUNT_STYLES)}")
+    parts = handle.split("/")
+    mount = tree.input.joinpath("models", *parts) if mounts == "notebooks" \
+        else tree.input.joinpath(*parts[1:])
+    mount.parent.mkdir(parents=True, exist_ok=True)
+    os.symlink(local.resolve(), mount)
     return mount
 
 

@@ -31,7 +31,8 @@ def _folder_to_dict(kernel: KernelFolder, root: Path) -> dict[str, Any]:
     except ValueError:
         where = str(path)
     return {"slug": kernel.slug, "role": kernel.role, "path": where, "script": kernel.script,
-            "fingerprint": kernel.fingerprint, "sources": list(kernel.sources)}
+            "fingerprint": kernel.fingerprint, "sources": list(kernel.sources),
+            "models": list(kernel.models)}
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,8 @@ class KernelSet(KernelStages[KernelFolder]):
                 raise ValueError(f"format is {data.get('format')!r}, expected {INDEX_FORMAT!r}")
             folders = [KernelFolder(slug=k["slug"], role=k["role"], path=root / k["path"],
                                     script=k["script"], fingerprint=k["fingerprint"],
-                                    sources=tuple(k["sources"])) for k in data["kernels"]]
+                                    sources=tuple(k["sources"]),
+                                    models=tuple(k.get("models", ()))) for k in data["kernels"]]
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise ValueError(f"{path}: not a kernel index ({type(exc).__name__}: {exc}); rebuild "
                              "the kernels") from None

@@ -23,7 +23,8 @@ __all__ = ["MetadataError", "MetadataRules", "metadata_problems", "validate_kern
 OWNER_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 COMPETITION_RE = re.compile(r"[a-z0-9][a-z0-9-]*")
-MODEL_RE = re.compile(r"[^/\s]+/[^/\s]+/[^/\s]+/[^/\s]+(?:/\d+)?")
+# exactly five parts, as the client checks: owner/model/framework/variation/version
+MODEL_RE = re.compile(r"[^/\s]+/[^/\s]+/[^/\s]+/[^/\s]+/\d+")
 TITLE_MIN, TITLE_MAX = 5, 50
 SLUG_MAX = 50
 
@@ -59,7 +60,7 @@ def _source_problems(meta: Mapping[str, Any]) -> Iterable[tuple[str, str]]:
     patterns = {"dataset_sources": (r"owner/dataset-slug", re.compile(r"[^/\s]+/[^/\s]+")),
                 "kernel_sources": ("owner/kernel-slug", re.compile(r"[^/\s]+/[a-z0-9-]+")),
                 "competition_sources": ("competition-slug", COMPETITION_RE),
-                "model_sources": ("owner/model/framework/variation[/version]", MODEL_RE)}
+                "model_sources": ("owner/model/framework/variation/version", MODEL_RE)}
     for key in SOURCE_KEYS:
         value = meta.get(key, [])
         form, pattern = patterns[key]
@@ -129,9 +130,18 @@ def _setting_problems(kernel: KernelFolder, meta: Mapping[str, Any],
             yield key, f"expected true or false, received {meta[key]!r}"
 
 
+def _model_problems(kernel: KernelFolder, meta: Mapping[str, Any]) -> Iterable[tuple[str, str]]:
+    listed = meta.get("model_sources", [])
+    for handle in kernel.models:
+        if not isinstance(listed, list) or handle not in listed:
+            yield "model_sources", (f"must list {handle!r}, the preset the kernel builds on, "
+                                    "so that Kaggle mounts it; rebuild the kernels")
+
+
 def _role_problems(kernel: KernelFolder, meta: Mapping[str, Any], rules: MetadataRules,
                    preprocess_ids: tuple[str, ...], fold_ids: tuple[str, ...],
                    trained_ids: tuple[str, ...] = ()) -> Iterable[tuple[str, str]]:
+    yield from _model_problems(kernel, meta)
     sources = meta.get("kernel_sources", [])
     if kernel.role == "preprocess":
         if rules.competition not in (meta.get("competition_sources") or []):

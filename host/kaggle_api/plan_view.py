@@ -12,6 +12,7 @@ def _mounts(kernel: KernelFolder) -> str:
     meta = kernel.metadata()
     parts = [f"competition {c}" for c in meta.get("competition_sources", [])]
     parts += [f"dataset {d}" for d in meta.get("dataset_sources", [])]
+    parts += [f"model {m}" for m in meta.get("model_sources", [])]
     if meta.get("kernel_sources"):
         parts.append(f"{len(meta['kernel_sources'])} kernel output(s)")
     return ", ".join(parts) or "nothing"

@@ -23,6 +23,7 @@ from host.planning.input_notes import null_label_notes, spaced_id_notes
 from host.planning.kernels import (KernelPlan, blend_slug, check_slug_prefix, fold_slug,
                                    infer_slug, plan_kernels)
 from host.planning.out_of_scope import check_in_scope
+from host.planning.presets import local_preset, source_for_preset
 from host.planning.task_detect import decide_task
 from host.planning.training_rows import batch_note, training_rows
 from host.settings import HostConfig
@@ -34,6 +35,7 @@ from shared.sources import SourceLayout, SplitRows, read_split_rows, source_fing
 from shared.store.manifest import DatasetSpec
 from shared.store.sharding import WriterOptions
 from shared.tasks import task_for
+from shared.training.preset_settings import choose_preset
 from shared.training.settings import choose_training, infer_choices
 
 __all__ = ["Plan", "make_plan", "dataset_spec"]
@@ -96,8 +98,11 @@ def make_plan(config: HostConfig, data_dir: str | Path | None = None) -> Plan:
     data_dir = Path(config.competition.data_dir if data_dir is None else data_dir)
     if data_dir.is_dir():
         check_in_scope(data_dir)
-    detection = detect_source(data_dir, config.source)
-    notes = [*detection.notes,
+    local = local_preset(config)  # a preset [train] model names: its size shapes the shards
+    preset = choose_preset(config, str(local.handle), local.facts) if local else None
+    source, preset_notes = source_for_preset(config.source, preset)
+    detection = detect_source(data_dir, source)
+    notes = [*preset_notes, *detection.notes,
              *null_label_notes(detection.layout, data_dir, config.source.null_labels)]
     competition = config.competition
     code = competition.submission == "code"
@@ -113,14 +118,14 @@ def make_plan(config: HostConfig, data_dir: str | Path | None = None) -> Plan:
         notes += code_notes(layout, public_rows, infer_slug(prefix))
     shape = machine_shape(config.kaggle.machine_shape)
     # a setting that cannot work (on this machine too) fails here
-    choices = choose_training(config, task_for(layout), shape.target())
+    choices = choose_training(config, task_for(layout), shape.target(), preset=preset)
     Normalization.from_config(config.loader).check_channels(layout.channels)
     rows = {split: read_split_rows(layout, data_dir, split) for split in layout.split_rows}
     spec = dataset_spec(layout, rows, config.store)
     notes += spaced_id_notes(layout, rows)
     fitted = training_rows(layout, rows["train"], config)
     choices = choose_training(config, task_for(layout), shape.target(), train_rows=fitted,
-                              sample_shape=spec.sample_shape)
+                              sample_shape=spec.sample_shape, preset=preset)
     notes += batch_note(config, choices.batch_size, fitted)
     fingerprint = source_fingerprint(layout, data_dir)
     shares = plan_kernels(spec, WriterOptions.from_config(config),

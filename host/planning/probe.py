@@ -40,17 +40,18 @@ class ImageProbe:
     def channel_count(self) -> int:
         return _most_common(self.channels)
 
-    def notes(self) -> list[str]:
-        """A line per property that varies among the sampled images."""
+    def notes(self, *, size: bool = True, channels: bool = True) -> list[str]:
+        """A line per property that varies among the sampled images (of those asked: one
+        ``[source]`` sets is not decided by the sample)."""
         sampled = sum(self.sizes.values())
         notes = []
-        if len(self.sizes) > 1:
+        if size and len(self.sizes) > 1:
             seen = ", ".join(f"{h}x{w} ({n})" for (h, w), n in self.sizes.most_common(4))
             height, width = self.size
             notes.append(f"image sizes vary among {sampled} sampled train images: {seen}; all "
                          f"are resized to the most common, {height}x{width} (set [source] "
                          "image_size to choose another)")
-        if len(self.channels) > 1:
+        if channels and len(self.channels) > 1:
             kinds = {1: "grayscale", 3: "colour"}
             seen = ", ".join(f"{kinds[c]} ({n})" for c, n in self.channels.most_common())
             notes.append(f"image modes vary among {sampled} sampled train images: {seen}; all "

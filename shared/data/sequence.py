@@ -17,7 +17,8 @@ A shuffled sequence repeats (``num_batches`` is ``None``) and batch ``i`` belong
 (when ``fit`` resets its iterator), worker processes only see a changed counter when their
 pool is re-created, and the next epoch's iterator is created before ``on_epoch_end`` runs.
 Pass ``steps_per_epoch`` to ``fit``; to resume at epoch ``k``, build the sequence with
-``start_epoch=k`` and call ``fit(..., initial_epoch=k)``.
+``start_epoch=k`` and call ``fit(..., initial_epoch=k)``; a later ``fit`` of the same sequence
+(which counts batches from 0 again) from epoch ``k``: ``restart_at(k)`` first.
 
 ``output="uint8"`` hands over the raw pixels, a quarter of float32's bytes, for a model that
 normalises on the device (``shared.training.device_input``); ``"float32"`` normalises here.
@@ -215,6 +216,11 @@ class ShardedSequence(keras.utils.PyDataset):
             positions = order[lo:hi]
         samples = positions if self.rows is None else self.rows[positions]
         return samples if self.windows is not None else np.sort(samples)
+
+    def restart_at(self, epoch: int) -> None:
+        """Serve epoch ``epoch`` from batch 0 on: before another ``fit(...,
+        initial_epoch=epoch)`` of this sequence (the fine-tuning's second phase)."""
+        self.start_epoch = check_int("epoch", epoch, minimum=0)
 
     def epoch_samples(self, epoch: int) -> np.ndarray:
         """Every sample index epoch ``epoch`` visits, in batch order."""

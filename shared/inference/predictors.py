@@ -17,6 +17,7 @@ import numpy as np
 
 from shared.assignment import InferAssignment
 from shared.inference.record import INFERENCE_NAME, InferenceRecord, find_records
+from shared.models.presets import enable_preset_loading
 
 __all__ = ["Predictors", "load_predictors"]
 
@@ -87,6 +88,8 @@ def load_predictors(root: Path, assignment: InferAssignment) -> Predictors:
     for folder, record in records:
         _check(record, folder, assignment)
     holders = [(f, r) for f, r in records if r.model]
+    if assignment.choices.preset is not None:
+        enable_preset_loading()  # keras_hub's layers and ours, before a model is read
     models = []
     for folder, record in holders:
         model = keras.models.load_model(folder / record.model)

@@ -151,6 +151,10 @@ class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
             self.best = self._resume_best
             self.wait = self._resume_wait
 
+    def carry_over(self) -> None:
+        """Start the next ``fit`` (the next phase of a fine-tuning) where this one ends."""
+        self._resume_best, self._resume_wait = self.best, self.wait
+
     @property
     def triggered(self) -> bool:
         return self.stopped_epoch > 0

@@ -7,7 +7,8 @@
    competition's sample submission, pick the devices, resolve the settings, continue a
    previous run when its ``train_state.json`` is mounted, build the sequences and the model;
 2. ``fit``: ``model.fit`` on the ShardedSequence with ``shuffle=False``, checkpointing every
-   epoch and stopping before the time limit;
+   epoch and stopping before the time limit (a preset's backbone: one ``fit`` per phase of
+   its fine-tuning, ``shared.training.fine_tune``);
 3. ``finish``: with the best checkpoint, score the validation rows, predict the test split,
    write the submission, ``metrics.json`` and the reports.
 """
@@ -25,6 +26,7 @@ from shared.assignment import TrainAssignment
 from shared.runtime_info import runtime_info
 from shared.training.callbacks import (EpochRecorder, EpochSeeds, ResourceReport,
                                        ResumableEarlyStopping, TimeLimitReached, WallClockGuard)
+from shared.training.fine_tune import enter_phase, phase_stops
 from shared.training.outputs import OUTPUT_NAMES, write_metrics, write_outputs
 from shared.training.resources import take_snapshot
 from shared.training.session import Session, prepare
@@ -58,10 +60,22 @@ def _fit_epochs(session: Session, guard: WallClockGuard, verbose: int) -> TrainS
     recorder = EpochRecorder(session.out_dir, state, guard=guard)
     callbacks += [recorder, ResourceReport(session.out_dir, epochs=train.epochs)]
     try:
-        session.model.fit(data.train, steps_per_epoch=data.train.steps_per_epoch,
-                          epochs=train.epochs, initial_epoch=state.epochs_completed,
-                          shuffle=False, validation_data=data.validation, callbacks=callbacks,
-                          verbose=verbose)
+        for stop in phase_stops(session.settings.choices, train.epochs):
+            start = recorder.state.epochs_completed
+            if start >= stop:
+                continue
+            enter_phase(session.model, session.settings.choices, start, task=session.task,
+                        steps_per_epoch=data.train.steps_per_epoch, epochs=train.epochs,
+                        steps_per_execution=session.settings.steps_per_execution)
+            data.train.restart_at(start)  # each fit counts the sequence's batches from 0
+            session.model.fit(data.train, steps_per_epoch=data.train.steps_per_epoch,
+                              epochs=stop, initial_epoch=start, shuffle=False,
+                              validation_data=data.validation, callbacks=callbacks,
+                              verbose=verbose)
+            if session.model.stop_training:  # the time limit, or early stopping
+                break
+            if stopper is not None:
+                stopper.carry_over()
     except TimeLimitReached as cut:
         # nothing of the cut epoch was validated or committed: the next session repeats it
         print(f"epoch {recorder.state.epochs_completed + 1} discarded: {cut}", flush=True)
@@ -113,6 +127,7 @@ def finish(session: Session, state: TrainState, guard: WallClockGuard) -> dict:
         if epoch_seconds else None,
         "train_seconds_total": round(state.train_seconds, 2),
         "source_fingerprint": session.source_fingerprint,
+        **({"preset_dir": str(session.preset_dir)} if session.preset_dir else {}),
         "runtime": runtime_info(),
     }
     return write_outputs(out_dir=out_dir, model=best,

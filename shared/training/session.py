@@ -4,7 +4,8 @@
 checks that the test shards follow it (and that not too many test rows lack an image), picks
 the devices, resolves the settings (``shared.training.settings``), finds a previous run to
 continue, builds the sequences and the model (a fresh one behind its uint8 input, or the
-previous run's checkpoint), all before the first batch.
+previous run's checkpoint), all before the first batch. A model built on a Kaggle Models
+preset finds the mounted preset first (``shared.training.fine_tune``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from shared.assignment import TrainAssignment
 from shared.fallback import FallbackRows
 from shared.kaggle_paths import find_competition_dir
 from shared.models import build_model
+from shared.models.presets import enable_preset_loading
 from shared.store import ShardSet, ShardSetError
 from shared.submission import SubmissionFormat
 from shared.tasks import Task, task_for
@@ -26,6 +28,7 @@ from shared.training.augment import make_augment
 from shared.training.backend import check_backend
 from shared.training.callbacks import HISTORY_NAME, write_history_csv
 from shared.training.device_input import prepare_model, set_steps_per_execution
+from shared.training.fine_tune import build_fine_tune_model, mounted_preset
 from shared.training.sequences import TrainingData, build_training_data
 from shared.training.settings import ResolvedSettings, resolve_settings
 from shared.training.state import TrainState, copy_atomic, find_resume_state
@@ -50,6 +53,7 @@ class Session:
     resumed: bool
     model: keras.Model
     source_fingerprint: str
+    preset_dir: Path | None = None  # the mounted preset the model is built on, if any
 
     @property
     def config(self):
@@ -141,11 +145,19 @@ def _data(shards: ShardSet, settings: ResolvedSettings, assignment: TrainAssignm
 
 
 def _model(settings: ResolvedSettings, placement: Placement, data: TrainingData, task: Task,
-           state: TrainState, resumed: bool, out_dir: Path, seed: int) -> keras.Model:
+           state: TrainState, resumed: bool, out_dir: Path, seed: int,
+           preset_dir: Path | None) -> keras.Model:
     shape = data.spec.sample_shape
+    choices = settings.choices
+    if choices.preset is not None:
+        enable_preset_loading()  # keras_hub's layers and ours, before a checkpoint is read
     with placement.scope():
         if resumed:
             return keras.models.load_model(out_dir / state.checkpoint)
+        if choices.preset is not None:
+            return build_fine_tune_model(choices, shape, task, data.train_targets,
+                                         folder=preset_dir, seed=seed, epochs=settings.epochs,
+                                         steps_per_epoch=data.train.steps_per_epoch)
         model = build_model(settings.choices.model, shape, task.head(data.train_targets),
                             loss=task.loss(), metrics=task.metrics(), seed=seed,
                             learning_rate=learning_rate(settings, data.train.steps_per_epoch))
@@ -175,8 +187,9 @@ def prepare(assignment: TrainAssignment, input_dir: Path, out_dir: Path) -> Sess
                               fold=assignment.fold, folds=config.train.folds)
     state, resumed = _start_state(input_dir, out_dir, key, choices.monitor)
     data = _data(shards, settings, assignment, task, state.epochs_completed)
+    preset_dir = mounted_preset(choices.preset, input_dir) if choices.preset else None
     model = _model(settings, placement, data, task, state, resumed, out_dir,
-                   settings.loader.seed)
+                   settings.loader.seed, preset_dir)
     settings = settings.with_steps(resolve_steps_per_execution(
         config.train.steps_per_execution, model, global_batch=settings.global_batch,
         steps_per_epoch=data.train.steps_per_epoch, accelerator=placement.accelerator,
@@ -185,4 +198,5 @@ def prepare(assignment: TrainAssignment, input_dir: Path, out_dir: Path) -> Sess
     print(f"settings: {settings.describe()}", flush=True)
     return Session(assignment=assignment, out_dir=out_dir, task=task, fmt=fmt,
                    settings=settings, placement=placement, data=data, state=state,
-                   resumed=resumed, model=model, source_fingerprint=fingerprint)
+                   resumed=resumed, model=model, source_fingerprint=fingerprint,
+                   preset_dir=preset_dir)

@@ -9,7 +9,9 @@ Two steps, one module:
   on (``TargetMachine``, from ``[kaggle] machine_shape``: a TPU trains on JAX, in bfloat16,
   over every chip). The planner bakes the resulting ``TrainChoices`` into each train kernel's
   assignment and prints them; a setting that cannot work is refused there, before any kernel
-  runs (``check_train_settings`` refuses what it can when the config is read).
+  runs (``check_train_settings`` refuses what it can when the config is read). With
+  ``[train] model`` naming a Kaggle Models preset, what the preset means
+  (``shared.training.preset_settings.choose_preset``) comes in as ``preset``.
 - ``resolve_settings(choices, config, placement)`` runs in the train kernel once the devices
   are known: the precision, the replicas and the global batch, then (``with_steps``) the
   batches per compiled call for the built model. ``metrics.json``, the resume key and the
@@ -24,7 +26,8 @@ from typing import TYPE_CHECKING, Any
 
 from shared.choices import AUTO
 from shared.data.options import LoaderOptions
-from shared.models import model_spec
+from shared.models import model_spec, names_a_preset
+from shared.preset_choice import PresetChoice
 from shared.tasks import Task, resolve_monitor
 from shared.assignment import TrainChoices
 from shared.training.machine import DEFAULT_MACHINE, TargetMachine
@@ -99,10 +102,24 @@ def _check_precision(config: "PipelineConfig", machine: TargetMachine) -> None:
 
 def check_train_settings(config: "PipelineConfig",
                          machine: TargetMachine = DEFAULT_MACHINE) -> None:
-    """What can be refused before the data is read: an unknown model family, mirror TTA on a
-    model that never sees a mirror, a setting the machine cannot run (TensorFlow or float16
-    on a TPU, a time limit past its sessions) (ValueError naming the setting and the fix)."""
-    _augment(config, model_spec(config.train.model).augment)
+    """What can be refused before the data is read: an unknown model family, a pretrained
+    family named instead of a preset, preset settings without a preset, mirror TTA on a model
+    that never sees a mirror, a setting the machine cannot run (TensorFlow or float16 on a
+    TPU, a time limit past its sessions) (ValueError naming the setting and the fix)."""
+    train = config.train
+    spec = model_spec(train.model)
+    if spec.pretrained and not names_a_preset(train.model):
+        raise ValueError(f"[train] model = {train.model!r} is the pretrained family that "
+                         "fine-tunes keras_hub backbones: name one of its presets instead, by "
+                         "its Kaggle Models handle (docs/pretrained.md)")
+    if not spec.pretrained:
+        preset_only = {"weights": "pretrained", "head_epochs": AUTO, "freeze_batchnorm": AUTO}
+        for name, default in preset_only.items():
+            if getattr(train, name) != default:
+                raise ValueError(f"[train] {name} = {getattr(train, name)!r} applies to a "
+                                 f"Kaggle Models preset; model = {train.model!r} is trained "
+                                 f"from scratch: remove it (or set it to {default!r})")
+    _augment(config, spec.augment)
     _backend(config, machine)
     _time_limit(config, machine)
     _check_precision(config, machine)
@@ -132,22 +149,26 @@ def fit_batch(batch_size: int, train_rows: int, replicas: int = 1) -> int:
 
 def choose_training(config: "PipelineConfig", task: Task,
                     machine: TargetMachine = DEFAULT_MACHINE, *, train_rows: int = 0,
-                    sample_shape: tuple[int, ...] = ()) -> TrainChoices:
+                    sample_shape: tuple[int, ...] = (),
+                    preset: PresetChoice | None = None) -> TrainChoices:
     """The plan-time choices for ``config``'s ``[train]``, ``task`` and the ``machine`` the
     kernels run on (ValueError for a setting that cannot work: an unknown model, a monitor the
     task does not report, mirror TTA without mirror training, what the machine cannot run,
     images smaller than the model's minimum side). With the ``train_rows`` the model trains
     on, the batch is lowered to fit them (one replica: the train kernel lowers it again on
-    more)."""
+    more); ``preset``: what the preset ``[train] model`` names means for this plan."""
     train = config.train
-    spec = model_spec(train.model)
+    check_train_settings(config, machine)
+    spec = model_spec(train.model, preset.backbone if preset is not None else "")
+    if spec.pretrained and preset is None:
+        raise ValueError(f"[train] model = {train.model!r} names a Kaggle Models preset: the "
+                         "planner (host.planning.make_plan) reads its local copy first")
     _check_side(spec, sample_shape)
     validation = config.loader.validation_fraction > 0 or train.folds > 1
     monitor = resolve_monitor(train.monitor, task)
-    _check_precision(config, machine)
     return TrainChoices(
-        model=spec.name, backend=_backend(config, machine),
-        augment=_augment(config, spec.augment),
+        model=preset.handle if preset is not None else spec.name, preset=preset,
+        backend=_backend(config, machine), augment=_augment(config, spec.augment),
         lr_schedule=spec.lr_schedule if train.lr_schedule == AUTO else train.lr_schedule,
         learning_rate=spec.learning_rate if train.learning_rate == AUTO
         else float(train.learning_rate),
@@ -200,6 +221,8 @@ class ResolvedSettings:
             key["epochs"] = self.epochs
         if folds > 1:
             key |= {"fold": fold, "folds": folds}
+        if c.preset is not None:
+            key["preset"] = c.preset.key()
         return key
 
     def summary(self) -> dict[str, Any]:
@@ -210,7 +233,8 @@ class ResolvedSettings:
                 "machine_shape": c.machine_shape, "accelerator": c.accelerator,
                 "backend": c.backend, "devices": list(self.devices), "replicas": self.replicas,
                 "precision": self.precision, "steps_per_execution": self.steps_per_execution,
-                "global_batch": self.global_batch}
+                "global_batch": self.global_batch,
+                **({"preset": dataclasses.asdict(c.preset)} if c.preset is not None else {})}
 
     def describe(self) -> str:
         """One line for the log."""
@@ -221,7 +245,10 @@ class ResolvedSettings:
                 f"{self.steps_per_execution or '?'} step(s) per call; augment {c.augment}, "
                 f"{c.lr_schedule} rate {c.learning_rate:g}, monitor {c.monitor}"
                 + (f", tta {c.tta}" if c.tta != "none" else "")
-                + (f"; {self.batch_note}" if self.batch_note else ""))
+                + (f"; {self.batch_note}" if self.batch_note else "")
+                + (f"; {c.preset.backbone} ({c.preset.weights} weights), "
+                   f"{c.preset.head_epochs} head epoch(s) then every layer at "
+                   f"{c.preset.fine_tune_rate:g}" if c.preset is not None else ""))
 
 
 def resolve_settings(choices: TrainChoices, config: "PipelineConfig",

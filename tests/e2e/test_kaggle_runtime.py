@@ -35,9 +35,10 @@ def kaggle_pins() -> dict[str, str]:
 
 def test_the_pins_are_kaggles_documented_versions():
     pins = kaggle_pins()
-    assert {k: pins[k] for k in ("numpy", "pandas", "pillow", "keras", "tensorflow-cpu")} == {
+    names = ("numpy", "pandas", "pillow", "keras", "tensorflow", "keras-hub")
+    assert {k: pins[k] for k in names} == {
         "numpy": "2.0.2", "pandas": "2.2.2", "pillow": "11.3.0", "keras": "3.13.2",
-        "tensorflow-cpu": "2.20.0"}
+        "tensorflow": "2.20.0", "keras-hub": "0.26.0"}
     text = (ROOT / "requirements-kaggle.txt").read_text()
     assert "docker-python" in text and "2026" in text  # where the pins come from, and when
 
@@ -60,13 +61,37 @@ def test_the_embedded_example_runs_under_kaggles_versions(tmp_path):
     pins = kaggle_pins()
     expected = {"python": python.version, "numpy": pins["numpy"], "pandas": pins["pandas"],
                 "pillow": pins["pillow"], "keras": pins["keras"],
-                "keras_backend": "tensorflow", "backend_version": pins["tensorflow-cpu"]}
+                "keras_backend": "tensorflow", "backend_version": pins["tensorflow"]}
     runtime = report["train_metrics"]["runtime"]
     assert {k: runtime[k] for k in expected} == expected and runtime["keras_imported"]
+    assert "keras_hub" not in runtime  # imported only for a model built on a preset
     for manifest in (tmp_path / "work" / "kaggle").glob("*-preprocess-*/working/manifest.json"):
         recorded = json.loads(manifest.read_text())["extra"]["runtime"]
         assert {k: recorded[k] for k in expected} == expected
     assert f"runtime: Python {python.version}, numpy {pins['numpy']}" in proc.stdout
+
+
+@pytest.mark.skipif(not KAGGLE_PYTHON, reason="make test sets KAGGLE_PIPELINE_KERNEL_PYTHON to "
+                                              "the interpreter of .venv-kaggle")
+def test_a_preset_is_fine_tuned_under_kaggles_keras_and_keras_hub(tmp_path):
+    """A preset saved by our keras-hub, loaded and fine-tuned by Kaggle's (0.26.0, Keras
+    3.13.2): the head epoch, then every layer."""
+    from preset_fixtures import HANDLE, save_backbone
+
+    save_backbone(tmp_path / "kagglehub", HANDLE)
+    proc = subprocess.run(
+        [sys.executable, "scripts/dry_run.py", "--workdir", str(tmp_path / "work"),
+         "--disk-budget", "1MB", "--epochs", "2", "--set", f"train.model={HANDLE}",
+         "--kernel-python", KAGGLE_PYTHON],
+        cwd=ROOT, capture_output=True, text=True, timeout=900,
+        env={**os.environ, "KAGGLEHUB_CACHE": str(tmp_path / "kagglehub")})
+    assert proc.returncode == 0, proc.stderr[-3000:] + proc.stdout[-3000:]
+    metrics = json.loads((tmp_path / "work" / "report.json").read_text())["train_metrics"]
+    pins = kaggle_pins()
+    assert (metrics["runtime"]["keras"], metrics["runtime"]["keras_hub"]) == (
+        pins["keras"], pins["keras-hub"])
+    assert metrics["epochs_completed"] == 2 and metrics["preset"]["handle"] == HANDLE
+    assert "epoch 2: every layer trains from here" in proc.stdout
 
 
 def test_a_kernel_python_that_is_not_there_is_refused(tmp_path):

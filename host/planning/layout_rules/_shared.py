@@ -35,7 +35,8 @@ def probed(e: LayoutEvidence, folder: str, ext: str, names: np.ndarray
         return {"image_size": tuple(source.image_size), "channels": source.channels}, []
     probe = probe_images(ImageLocator(e.data_dir / folder, ext), names)
     return ({"image_size": tuple(source.image_size) or probe.size,
-             "channels": source.channels or probe.channel_count}, probe.notes())
+             "channels": source.channels or probe.channel_count},
+            probe.notes(size=not source.image_size, channels=not source.channels))
 
 
 def archive_notes(data_dir: Path, folders: Sequence[str]) -> list[str]:

@@ -4,7 +4,6 @@ training rows, images smaller than the model's minimum side, a hold-out that kee
 from __future__ import annotations
 
 import pandas as pd
-import pytest
 from PIL import Image
 
 from competitions import image_folder

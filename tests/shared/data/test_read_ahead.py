@@ -98,7 +98,7 @@ def test_read_ahead_changes_no_batch_and_memory_stays_bounded(split):
 
 def test_a_window_in_memory_never_waits_on_another_windows_read(split, fmnist):
     s = seq(split, read_ahead=False, output="uint8")
-    cache, (blocks, mix) = s.windows, s._order(0)
+    cache, (blocks, _) = s.windows, s._order(0)
     s[0]  # window 0 is in memory
     release = threading.Event()
 
