@@ -44,9 +44,13 @@ demo: $(STAMP)
 	$(PY) scripts/dry_run.py --workdir build/demo --disk-budget 1MB
 
 # The suite, with the embedded example's dry run also run by Kaggle's versions
-# (tests/test_kaggle_runtime.py reads KAGGLE_PIPELINE_KERNEL_PYTHON).
+# (tests/test_kaggle_runtime.py reads KAGGLE_PIPELINE_KERNEL_PYTHON), spread over
+# TEST_WORKERS processes; a module's tests stay together, so its fixtures are built once.
+# TEST_WORKERS=0 runs it in this one process (for pdb, or to read a failure in order).
+TEST_WORKERS ?= auto
 test: $(STAMP) $(KAGGLE_STAMP)
-	KAGGLE_PIPELINE_KERNEL_PYTHON=$(abspath $(KAGGLE_PY)) $(PY) -m pytest -q
+	KAGGLE_PIPELINE_KERNEL_PYTHON=$(abspath $(KAGGLE_PY)) $(PY) -m pytest -q \
+	    -n $(TEST_WORKERS) --dist loadscope
 
 # The fast loop for editing: every test not marked slow (no kernel runs, no dry runs).
 check: $(STAMP)

@@ -65,7 +65,7 @@ def dry(data, work, *, mounts="notebooks", source=None, competition=None, rerun_
         competition={"slug": "tiny-photos", "data_dir": str(data),
                      "max_fallback_fraction": 0.1, **(competition or {})}, source=source or {},
         plan={"kernel_budget": "2MB", "decode_workers": 1}, loader={"batch_size": 32},
-        train={"epochs": 12, **train})
+        train={"epochs": 8, **train})
     return run_dry_run(DryRunOptions(config=config, data_dir=data, workdir=work,
                                      mounts=mounts, echo=None, rerun_data=rerun_data))
 

@@ -75,12 +75,22 @@ def last_weights(folder):
     return keras.models.load_model(folder / state.checkpoint).get_weights()
 
 
+def resumable_assignment(folder):
+    return preset_assignment(folder, epochs=3, head_epochs=1, time_limit_hours=1.0)
+
+
+@pytest.fixture(scope="module")
+def straight(preset_folder, input_root, tmp_path_factory):
+    """The uninterrupted run both resumed runs must end up equal to (trained once)."""
+    out = tmp_path_factory.mktemp("straight")
+    return out, run_training(resumable_assignment(preset_folder), input_root, out, verbose=0)
+
+
 @pytest.mark.parametrize("first", [1, 2], ids=["resumed at the switch", "resumed after it"])
 def test_a_resumed_run_loads_the_same_preset_and_continues_as_one_run(
-        preset_folder, input_root, tmp_path, first):
-    assignment = preset_assignment(preset_folder, epochs=3, head_epochs=1,
-                                   time_limit_hours=1.0)
-    straight = run_training(assignment, input_root, tmp_path / "straight", verbose=0)
+        preset_folder, input_root, straight, tmp_path, first):
+    assignment = resumable_assignment(preset_folder)
+    straight_dir, straight = straight
     # the first session is cut by the time limit in epoch first + 1 (the clock jumps 2 h once
     # epoch first's checkpoint is written): it ends with ``first`` epochs done
     clock = ClockJumpingOnceFileExists(tmp_path / "first" / checkpoint_name(first), jump=7200)
@@ -92,5 +102,5 @@ def test_a_resumed_run_loads_the_same_preset_and_continues_as_one_run(
     for outcome in (straight, resumed):
         assert outcome.metrics["preset"]["handle"] == HANDLE
         assert outcome.metrics["preset_dir"].endswith("/models/" + HANDLE)
-    for a, b in zip(last_weights(tmp_path / "straight"), last_weights(tmp_path / "second")):
+    for a, b in zip(last_weights(straight_dir), last_weights(tmp_path / "second")):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
