@@ -20,8 +20,8 @@ DATA = Path(__file__).parent / "data"
 @pytest.fixture
 def ctrl_c_reaches_children():
     """Ctrl-C as in a terminal: where this run ignores SIGINT (a shell starts a background
-    job so, e.g. ``make test &``), children would inherit the ignoring and Python in them
-    would never raise KeyboardInterrupt. A handler, unlike SIG_IGN, is reset by exec."""
+    job so, e.g. ``make test &``), neither this process nor its children (which inherit the
+    ignoring) would raise KeyboardInterrupt. A handler, unlike SIG_IGN, is reset by exec."""
     previous = signal.getsignal(signal.SIGINT)
     if previous == signal.SIG_IGN:
         signal.signal(signal.SIGINT, signal.default_int_handler)

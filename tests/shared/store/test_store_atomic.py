@@ -45,6 +45,7 @@ def test_atomic_path_can_keep_the_suffix(tmp_path):
     assert (tmp_path / "model.keras").read_bytes() == b"weights"
 
 
+@pytest.mark.usefixtures("ctrl_c_reaches_children")
 def test_a_ctrl_c_inside_a_deferred_step_acts_when_the_step_ends():
     handler = signal.getsignal(signal.SIGINT)
     steps = []

@@ -193,6 +193,7 @@ def test_interrupted_run_resumes_at_first_missing_shard(tmp_path, fmnist):
     np.testing.assert_array_equal(index.labels(), fmnist["y_train"])
 
 
+@pytest.mark.usefixtures("ctrl_c_reaches_children")
 def test_ctrl_c_while_a_shard_is_renamed_waits_until_it_is_recorded(tmp_path, fmnist,
                                                                     monkeypatch):
     """SIGINT between the rename of a shard's x file and that of its y file: the shard is
