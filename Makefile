@@ -54,7 +54,7 @@ test: $(STAMP) $(KAGGLE_STAMP)
 
 # The fast loop for editing: every test not marked slow (no kernel runs, no dry runs).
 check: $(STAMP)
-	$(PY) -m pytest -q -m "not slow"
+	$(PY) -m pytest -q -m "not slow" -n $(TEST_WORKERS) --dist loadscope
 
 bench: $(STAMP)
 	$(PY) benchmarks/loader.py
